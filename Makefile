@@ -1,0 +1,66 @@
+# aufs for Linux 6.12: entry points.  "make help" lists them.
+SHELL := /bin/bash
+S := scripts
+
+.PHONY: help run shell check patches check-patches checkpatch kunit \
+	source kernel initramfs demo guest-test deps clean distclean
+
+help:
+	@echo "make run            build everything, boot the guest, show the aufs demo"
+	@echo "make check          every test and check; ends with 'N passed, N failed'"
+	@echo "make shell          boot the guest into a shell with aufs mounted"
+	@echo "make patches        regenerate the aufs patches from fs-aufs/ kunit/ Documentation/ tests/"
+	@echo "make check-patches  fail if patches/ drifted from those sources"
+	@echo "make checkpatch     checkpatch.pl --strict on every patch in series"
+	@echo "make kunit          KUnit suites under UML (kunit.py --kunitconfig=fs/aufs)"
+	@echo "make source         unpack Linux 6.12 into build/linux and apply the series"
+	@echo "make kernel         build the guest bzImage (incremental)"
+	@echo "make initramfs      build the guest initramfs with the selftests"
+	@echo "make guest-test     boot the guest and run the selftests"
+	@echo "make clean          remove build outputs, keep the kernel tree"
+	@echo "make distclean      remove build/"
+
+deps:
+	@$(S)/deps.sh
+
+source: deps
+	@$(S)/source.sh
+
+kernel: source
+	@$(S)/build-kernel.sh
+
+initramfs: source
+	@$(S)/initramfs.sh
+
+run: kernel initramfs
+	@$(S)/vm.sh demo
+
+demo: run
+
+shell: kernel initramfs
+	@$(S)/vm.sh shell
+
+guest-test: kernel initramfs
+	@$(S)/vm.sh test
+
+check:
+	@$(S)/check.sh
+
+patches:
+	@$(S)/genpatch.sh patches
+
+check-patches:
+	@$(S)/check-patches.sh
+
+checkpatch: source
+	@$(S)/checkpatch.sh
+
+kunit: source
+	@$(S)/kunit.sh
+
+clean:
+	rm -rf build/kbuild-x86 build/kbuild-uml build/initramfs build/tests \
+		build/initramfs.cpio.gz build/logs
+
+distclean:
+	rm -rf build

@@ -1,0 +1,30 @@
+#!/bin/bash
+# Build the x86_64 guest kernel in build/kbuild-x86 from tinyconfig plus
+# configs/guest.config.  Incremental: only what changed is rebuilt.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+frag=$TOP/configs/guest.config
+cfg=$KBUILD_X86/.config
+mkdir -p "$KBUILD_X86"
+log=$LOGS/kernel-build.log
+
+# Always regenerate the config: it takes seconds, and kconfig only
+# touches the symbols that changed, so kbuild stays incremental.
+step "configuring the guest kernel (tinyconfig + configs/guest.config)"
+make -s -C "$TREE" O="$KBUILD_X86" tinyconfig >"$log" 2>&1
+"$TREE/scripts/kconfig/merge_config.sh" -m -O "$KBUILD_X86" "$cfg" "$frag" >>"$log" 2>&1
+make -s -C "$TREE" O="$KBUILD_X86" olddefconfig >>"$log" 2>&1
+bad=0
+for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$frag"); do
+	grep -qx "$opt" "$cfg" || { echo "config: $opt did not stick" >&2; bad=1; }
+done
+[ $bad = 0 ] || die "configs/guest.config asks for options the tree refuses"
+
+step "building bzImage for Linux $(kernel_version) with aufs (-j$JOBS, log: ${log#$TOP/})"
+start=$(date +%s)
+if ! make -C "$TREE" O="$KBUILD_X86" -j"$JOBS" bzImage >>"$log" 2>&1; then
+	grep -E 'error|Error' "$log" | head -30
+	die "kernel build failed, see ${log#$TOP/}"
+fi
+step "bzImage ready ($(( $(date +%s) - start ))s)"

@@ -1,0 +1,105 @@
+#!/bin/bash
+# make check: every test and check of the project, from a fresh clone.
+#
+#   1. patches/ matches its sources (genpatch), series matches patches/
+#   2. the series applies to the 6.12 tree with quilt
+#   3. checkpatch.pl --strict on every patch
+#   4. kernel-doc and a W=1 build of fs/aufs
+#   5. KUnit suites under UML
+#   6. the guest kernel boots, runs the demo and the selftests with no
+#      kernel splat
+#
+# Ends with "N passed, N failed": KUnit cases, selftests, and one per
+# check above.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+passed=0
+failed=0
+failures=""
+pass() { passed=$((passed + ${2:-1})); echo "PASS $1"; }
+fail() { failed=$((failed + ${2:-1})); failures="$failures
+  $1"; echo "FAIL $1"; }
+result() { if [ "$2" = 0 ]; then pass "$1"; else fail "$1"; fi; }
+
+finish() {
+	echo
+	[ -n "$failures" ] && echo "failed:$failures"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+t0=$(date +%s)
+"$TOP/scripts/deps.sh" || { fail "installing dependencies"; finish; }
+
+step "patches/ against fs-aufs/, kunit/, Documentation/, tests/"
+"$TOP/scripts/check-patches.sh"
+result "generated patches match their sources" $?
+
+"$TOP/scripts/source.sh"
+result "series applies to Linux $(kernel_version)" $? || true
+[ -f "$BUILD/series.applied" ] || finish
+
+step "checkpatch.pl --strict on every patch"
+out=$("$TOP/scripts/checkpatch.sh")
+echo "$out" | grep -v '^PASS'
+n_ok=$(echo "$out" | grep -c '^PASS ' || true)
+n_bad=$(echo "$out" | grep -c '^FAIL ' || true)
+[ "$n_ok" -gt 0 ] && pass "checkpatch: $n_ok clean patches" "$n_ok"
+[ "$n_bad" -gt 0 ] && fail "checkpatch: $n_bad patches with findings" "$n_bad"
+
+step "kernel-doc on fs/aufs"
+out=$(cd "$TREE" && scripts/kernel-doc -none -Wall fs/aufs/*.[ch] 2>&1)
+[ -n "$out" ] && echo "$out"
+result "kernel-doc clean on fs/aufs" "$([ -z "$out" ] && echo 0 || echo 1)"
+
+"$TOP/scripts/kunit.sh" >/dev/null
+kunit_rc=$?
+summary=$(grep -o 'Ran [0-9]* tests: .*' "$LOGS/kunit.log" | tail -1)
+echo "KUnit: ${summary:-no result (see build/logs/kunit.log)}"
+k_total=$(echo "$summary" | sed -n 's/^Ran \([0-9]*\) tests.*/\1/p')
+k_pass=$(echo "$summary" | sed -n 's/.*passed: \([0-9]*\).*/\1/p')
+k_skip=$(echo "$summary" | sed -n 's/.*skipped: \([0-9]*\).*/\1/p')
+if [ -n "$k_total" ] && [ "$k_total" -gt 0 ]; then
+	k_fail=$((k_total - ${k_pass:-0} - ${k_skip:-0}))
+	[ "${k_pass:-0}" -gt 0 ] && pass "KUnit: $k_pass cases" "$k_pass"
+	[ "$k_fail" -gt 0 ] && fail "KUnit: $k_fail cases (build/logs/kunit.log)" "$k_fail"
+	[ "$kunit_rc" != 0 ] && [ "$k_fail" = 0 ] && fail "KUnit: kunit.py exit $kunit_rc"
+else
+	fail "KUnit: did not run (build/logs/kunit.log)"
+fi
+
+step "W=1 build of fs/aufs"
+out=$(make -s -C "$TREE" O="$KBUILD_X86" W=1 -j"$JOBS" fs/aufs/ 2>&1)
+rc=$?
+[ -n "$out" ] && echo "$out" | head -40
+result "fs/aufs builds with W=1 and no warning" "$([ $rc = 0 ] && [ -z "$out" ] && echo 0 || echo 1)"
+
+if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
+	"$TOP/scripts/vm.sh" demo >/dev/null
+	result "guest demo: mount a union and read it" $?
+
+	"$TOP/scripts/vm.sh" test | grep -E '^(not )?ok |^# (FAILED|PASSED|Totals)|^#  .*:[0-9]+:'
+	vm_rc=${PIPESTATUS[0]}
+	log=$LOGS/guest-test.log
+	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -1)
+	g_ok=$(grep -cE '^ok [0-9]+ ' "$log" | head -1)
+	g_skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" | head -1)
+	g_bad=$(grep -cE '^not ok [0-9]+ ' "$log" | head -1)
+	missing=$(( ${plan:-0} - g_ok - g_bad ))
+	[ "$g_ok" -gt "$g_skip" ] && pass "selftests: $((g_ok - g_skip)) tests" $((g_ok - g_skip))
+	[ "$g_skip" -gt 0 ] && echo "selftests: $g_skip skipped"
+	[ "$g_bad" -gt 0 ] && fail "selftests: $g_bad tests (build/logs/guest-test.log)" "$g_bad"
+	[ "$missing" -gt 0 ] && fail "selftests: $missing tests never reported" "$missing"
+	[ -z "$plan" ] && fail "selftests: no KTAP plan in the guest log"
+	[ -s "$LOGS/guest-test.splats" ] || [ -s "$LOGS/guest-demo.splats" ]
+	result "guest kernel log free of WARN/BUG/lockdep splats" "$([ $? = 0 ] && echo 1 || echo 0)"
+	[ "$vm_rc" != 0 ] && [ "$g_bad" = 0 ] && [ "$missing" -le 0 ] &&
+		fail "guest test run ended badly (see build/logs/guest-test.log)"
+else
+	fail "guest kernel and initramfs build"
+fi
+
+step "done in $(( ($(date +%s) - t0) / 60 ))m$(( ($(date +%s) - t0) % 60 ))s"
+finish

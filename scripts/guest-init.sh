@@ -1,0 +1,71 @@
+#!/bin/sh
+# /init of the test guest.  The kernel command line picks what it does:
+#   aufsguest=demo   mount aufs over two branches and show the union
+#   aufsguest=test   run the aufs selftests (KTAP on the console)
+#   aufsguest=shell  mount the demo union and start a shell
+# Always ends with a line "AUFS-GUEST-EXIT <status>" and powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+
+demo_union() {
+	mkdir -p /demo/upper /demo/lower/etc /demo/union
+	echo "from the upper branch" > /demo/upper/greeting
+	echo "from the lower branch" > /demo/lower/greeting
+	echo "only in the lower branch" > /demo/lower/lower-only
+	echo "nameserver 192.0.2.1" > /demo/lower/etc/resolv.conf
+	: > /demo/upper/.wh.hidden
+	echo "hidden by a whiteout" > /demo/lower/hidden
+	mount -t aufs -o br=/demo/upper=rw:/demo/lower=ro none /demo/union
+}
+
+run_demo() {
+	set -e
+	demo_union
+	echo "--- /proc/mounts:"
+	grep ' /demo/union ' /proc/mounts
+	echo "--- ls -la /demo/union:"
+	ls -la /demo/union
+	echo "--- cat /demo/union/greeting (upper shadows lower):"
+	cat /demo/union/greeting
+	echo "--- cat /demo/union/lower-only:"
+	cat /demo/union/lower-only
+	echo "--- /demo/union/hidden (whited out):"
+	if [ -e /demo/union/hidden ]; then echo "visible: wrong"; exit 1; fi
+	echo "not there"
+	test "$(cat /demo/union/greeting)" = "from the upper branch"
+	test "$(cat /demo/union/lower-only)" = "only in the lower branch"
+	test "$(ls /demo/union | tr '\n' ' ')" = "etc greeting lower-only "
+	umount /demo/union
+	echo "demo: the union works"
+}
+
+mode=${aufsguest:-demo}
+echo "aufs guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, mode $mode"
+case "$mode" in
+demo)
+	( run_demo )
+	rc=$?
+	;;
+test)
+	cd /tests && ./aufs_test
+	rc=$?
+	;;
+shell)
+	demo_union
+	echo "aufs is mounted on /demo/union; 'poweroff -f' to leave."
+	setsid cttyhack sh
+	rc=0
+	;;
+*)
+	echo "unknown mode $mode"
+	rc=2
+	;;
+esac
+echo "AUFS-GUEST-EXIT $rc"
+sync
+poweroff -f

@@ -1,0 +1,38 @@
+#!/bin/bash
+# Unpack the 6.12 tree into build/linux and apply the series with quilt.
+# A tree already patched with the current series is left as it is; after
+# a change of series or patches the series is popped and pushed again,
+# so kbuild rebuilds only what the change touched.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+export QUILT_PATCHES=$TOP/patches QUILT_SERIES=$TOP/series
+export QUILT_PC=.pc
+stamp=$BUILD/series.applied
+
+want=$(cd "$TOP" && cat series patches/* | sha256sum | cut -d' ' -f1)
+
+if [ ! -d "$TREE" ]; then
+	[ -f "$TARBALL" ] || die "$TARBALL missing (apt-get install linux-source-6.12)"
+	step "unpacking $(basename "$TARBALL")"
+	rm -rf "$BUILD/linux.tmp"
+	mkdir -p "$BUILD/linux.tmp"
+	tar -xf "$TARBALL" -C "$BUILD/linux.tmp"
+	mv "$BUILD"/linux.tmp/linux-source-6.12 "$TREE"
+	rmdir "$BUILD/linux.tmp"
+	rm -f "$stamp"
+fi
+
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	cd "$TREE"
+	if [ -d .pc ] && quilt applied >/dev/null 2>&1; then
+		step "popping the old series"
+		quilt pop -a -f -q >/dev/null
+	fi
+	step "applying the series ($(grep -cv '^\s*\(#\|$\)' "$TOP/series") patches)"
+	rm -f "$stamp"
+	quilt push -a -q --fuzz=0 > "$LOGS/quilt.log" 2>&1 ||
+		{ cat "$LOGS/quilt.log"; die "the series does not apply"; }
+	echo "$want" > "$stamp"
+fi
+step "kernel tree: Linux $(kernel_version) + aufs series"
