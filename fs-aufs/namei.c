@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: lookup through the branches.
+ *
+ * A name is looked up in each branch from the top down.  The first
+ * branch that has it decides its type: a non-directory there hides
+ * everything below; a directory there is merged with the same-named
+ * directories below it, down to the first opaque one, a non-directory
+ * or a whiteout.  A whiteout on a branch that honours them ends the
+ * search, so the name is negative if nothing above had it.
+ *
+ * Branch lookups run with the mounter's credentials: the caller's right
+ * to search the aufs directory was checked against the top branch
+ * directory before ->lookup() is called (see aufs_permission()).
+ */
+
+#include <linux/cred.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+
+#include "aufs.h"
+
+/**
+ * au_dinfo_alloc - allocate branch dentry stack
+ * @n: room for this many branch dentries
+ *
+ * Return: a zeroed &struct au_dinfo, or %NULL.
+ */
+struct au_dinfo *au_dinfo_alloc(unsigned int n)
+{
+	return kzalloc(struct_size_t(struct au_dinfo, h, n), GFP_KERNEL);
+}
+
+/**
+ * au_dinfo_free - drop a branch dentry stack
+ * @di: the stack, or %NULL
+ */
+void au_dinfo_free(struct au_dinfo *di)
+{
+	unsigned int i;
+
+	if (!di)
+		return;
+	for (i = 0; i < di->n; i++)
+		dput(di->h[i].dentry);
+	kfree(di);
+}
+
+static void au_d_release(struct dentry *dentry)
+{
+	au_dinfo_free(dentry->d_fsdata);
+}
+
+const struct dentry_operations au_dentry_ops = {
+	.d_release	= au_d_release,
+};
+
+/* Add @h_dentry on @br to @di; takes over the reference. */
+static void au_dinfo_push(struct au_dinfo *di, struct au_branch *br,
+			  struct dentry *h_dentry)
+{
+	di->h[di->n].br = br;
+	di->h[di->n].dentry = h_dentry;
+	di->n++;
+}
+
+/*
+ * Look @name up in the branches of @parent and fill @di.
+ * Return 0 or a negative errno; @di holds what was found either way.
+ */
+static int au_lookup_branches(const struct au_dinfo *parent,
+			      const struct qstr *name, struct au_dinfo *di)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < parent->n; i++) {
+		struct au_branch *br = parent->h[i].br;
+		struct dentry *h_parent = parent->h[i].dentry;
+		struct dentry *h;
+
+		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
+					h_parent, name->len);
+		if (IS_ERR(h))
+			return PTR_ERR(h);
+
+		if (d_is_negative(h)) {
+			dput(h);
+		} else if (!di->n || d_is_dir(h)) {
+			/* first hit, or a directory to merge below one */
+			au_dinfo_push(di, br, h);
+			if (!d_is_dir(h)) {
+				di->opaque = true;
+				break;
+			}
+			err = au_wh_test_opaque(br, h);
+			if (err < 0)
+				return err;
+			if (err) {
+				di->opaque = true;
+				break;
+			}
+		} else {
+			/* A non-directory below a directory is hidden. */
+			dput(h);
+			di->opaque = true;
+			break;
+		}
+
+		if (au_br_whable(br)) {
+			err = au_wh_test(br, h_parent, name);
+			if (err < 0)
+				return err;
+			if (err) {
+				di->opaque = true;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * aufs_lookup - &inode_operations.lookup for aufs directories
+ * @dir: the aufs directory, locked by the caller
+ * @dentry: the name to look up
+ * @flags: lookup flags (unused)
+ *
+ * Return: %NULL or the alias @dentry was spliced to, or an ERR_PTR.
+ */
+struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
+			   unsigned int flags)
+{
+	struct super_block *sb = dir->i_sb;
+	const struct au_dinfo *parent = au_di(dentry->d_parent);
+	struct inode *inode = NULL;
+	const struct cred *old_cred;
+	struct au_dinfo *di;
+	int err;
+
+	if (au_wh_name(dentry->d_name.name, dentry->d_name.len))
+		return ERR_PTR(-EPERM);
+
+	di = au_dinfo_alloc(parent->n);
+	if (!di)
+		return ERR_PTR(-ENOMEM);
+
+	old_cred = override_creds(au_sbi(sb)->cred);
+	err = au_lookup_branches(parent, &dentry->d_name, di);
+	revert_creds(old_cred);
+	if (err)
+		goto out_free;
+
+	if (di->n) {
+		inode = au_iget(sb, di->h[0].br, d_inode(di->h[0].dentry));
+		if (IS_ERR(inode)) {
+			err = PTR_ERR(inode);
+			goto out_free;
+		}
+	}
+	dentry->d_fsdata = di;
+	return d_splice_alias(inode, dentry);
+
+out_free:
+	au_dinfo_free(di);
+	return ERR_PTR(err);
+}
+
+/**
+ * au_lookup_root - build the branch dentry stack of the root
+ * @sb: the aufs superblock, branch table set up
+ * @dip: where the new stack goes
+ *
+ * The root merges every branch root down to the first opaque one.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_lookup_root(struct super_block *sb, struct au_dinfo **dip)
+{
+	struct au_sbinfo *sbi = au_sbi(sb);
+	const struct cred *old_cred;
+	struct au_dinfo *di;
+	unsigned int i;
+	int err = 0;
+
+	di = au_dinfo_alloc(sbi->nbranch);
+	if (!di)
+		return -ENOMEM;
+
+	old_cred = override_creds(sbi->cred);
+	for (i = 0; i < sbi->nbranch; i++) {
+		struct au_branch *br = &sbi->branches[i];
+
+		au_dinfo_push(di, br, dget(br->path.dentry));
+		err = au_wh_test_opaque(br, br->path.dentry);
+		if (err) {
+			di->opaque = err > 0;
+			err = err < 0 ? err : 0;
+			break;
+		}
+	}
+	revert_creds(old_cred);
+
+	if (err) {
+		au_dinfo_free(di);
+		return err;
+	}
+	*dip = di;
+	return 0;
+}
