@@ -11,6 +11,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# The test disk (scripts/vm.sh) holds an empty ext4 for ext4 branches.
+if [ -b /dev/vda ]; then
+	mkdir -p /ext4
+	mount -t ext4 /dev/vda /ext4 || echo "cannot mount the ext4 test disk"
+fi
 
 demo_union() {
 	mkdir -p /demo/upper /demo/lower/etc /demo/union
@@ -52,8 +57,12 @@ demo)
 	rc=$?
 	;;
 test)
-	cd /tests && ./aufs_test
-	rc=$?
+	rc=0
+	cd /tests
+	for t in ./*; do
+		echo "# aufs guest: running $t"
+		"$t" || rc=1
+	done
 	;;
 shell)
 	demo_union

@@ -17,8 +17,8 @@ for src in "$tdir"/*.c; do
 	bin=$BUILD/tests/$(basename "$src" .c)
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] ||
 	   [ "$TREE/tools/testing/selftests/kselftest_harness.h" -nt "$bin" ]; then
-		gcc -static -O2 -Wall -Wno-format-truncation -Werror -I"$TREE/tools/testing/selftests" \
-			-o "$bin" "$src"
+		gcc -static -O2 -Wall -Wno-format-truncation -Werror -pthread \
+			-I"$TREE/tools/testing/selftests" -o "$bin" "$src"
 	fi
 done
 

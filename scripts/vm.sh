@@ -15,10 +15,16 @@ kernel=$KBUILD_X86/arch/x86/boot/bzImage
 initrd=$BUILD/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "build the kernel and initramfs first (make kernel initramfs)"
 
+# A fresh, empty ext4 test disk for every boot (sparse).
+disk=$BUILD/ext4.img
+rm -f "$disk"
+mkfs.ext4 -q -F "$disk" 512M
+
 accel="-accel tcg"
 [ "${AUFS_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
 qemu=(qemu-system-x86_64 $accel -smp 2 -m 1536 -nographic -no-reboot
-      -kernel "$kernel" -initrd "$initrd")
+      -kernel "$kernel" -initrd "$initrd"
+      -drive "file=$disk,if=virtio,format=raw")
 append="console=ttyS0 panic=-1 aufsguest=$mode"
 
 if [ "$mode" = shell ]; then
