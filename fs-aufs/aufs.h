@@ -10,7 +10,9 @@
  *                   for, top first.  A non-directory has one; a directory
  *                   has one per branch down to the first opaque one.
  *   inode        -> struct au_inode: the topmost branch inode.
- *   file (reg)   -> the branch file it reads from (file->private_data).
+ *   file (reg)   -> the branch file it reads from (file->private_data);
+ *                   its f_mapping is the branch file's mapping.
+ *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
  * Locking: the branch table is set up in fill_super and does not change
@@ -26,6 +28,7 @@
 
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/mm_types.h>
 #include <linux/path.h>
 
 #define AUFS_NAME		"aufs"
@@ -126,6 +129,25 @@ struct au_inode {
 	struct inode vfs_inode;
 };
 
+/**
+ * struct au_vmfwd - forwarding state of one aufs VMA (see mmap.c)
+ * @ops: the VMA's vm_ops: forwarders for the ops @h_ops has, plus
+ *	open and close
+ * @h_ops: the vm_ops the branch file's ->mmap installed
+ * @file: the aufs file, in vm_file while no call is forwarded
+ * @h_file: the branch file, in vm_file while calls are forwarded
+ * @lock: serializes changes of @nswap and the vm_file swap
+ * @nswap: number of forwarded calls in flight on the VMA
+ */
+struct au_vmfwd {
+	const struct vm_operations_struct ops;
+	const struct vm_operations_struct *h_ops;
+	struct file *file;
+	struct file *h_file;
+	spinlock_t lock;		/* see au_vmfwd_enter() */
+	unsigned int nswap;
+};
+
 static inline struct au_sbinfo *au_sbi(const struct super_block *sb)
 {
 	return sb->s_fs_info;
@@ -191,6 +213,17 @@ u64 au_ino(const struct au_branch *br, u64 h_ino);
 
 /* file.c */
 extern const struct file_operations au_file_fops;
+
+/* mmap.c */
+int aufs_mmap(struct file *file, struct vm_area_struct *vma);
+int au_vmfwd_attach(struct vm_area_struct *vma, struct file *file,
+		    struct file *h_file,
+		    const struct vm_operations_struct *h_ops);
+struct au_vmfwd *au_vmfwd_of(const struct vm_area_struct *vma);
+void au_vmfwd_enter(struct au_vmfwd *fwd, struct vm_area_struct *vma);
+void au_vmfwd_exit(struct au_vmfwd *fwd, struct vm_area_struct *vma);
+int au_vmfwd_cache_init(void);
+void au_vmfwd_cache_destroy(void);
 
 /* readdir.c */
 extern const struct file_operations au_dir_fops;

@@ -5,7 +5,8 @@
  * Opening an aufs file opens the topmost branch file as a backing file
  * (see fs/backing-file.c) with the opener's credentials; reads go to it
  * with the aufs file's position.  The branch file is the aufs file's
- * private data for the whole life of the aufs file.
+ * private data for the whole life of the aufs file, and mmap forwards to
+ * it (mmap.c).
  */
 
 #include <linux/backing-file.h>
@@ -30,6 +31,12 @@ static int aufs_open(struct inode *inode, struct file *file)
 	if (IS_ERR(h_file))
 		return PTR_ERR(h_file);
 	file->private_data = h_file;
+	/*
+	 * Mappings of this file sit on the branch mapping's i_mmap, where
+	 * truncate, writeback and reclaim of the branch folios look.  Set
+	 * once, never changed while the file lives (see mmap.c).
+	 */
+	file->f_mapping = h_file->f_mapping;
 	return 0;
 }
 
@@ -98,4 +105,5 @@ const struct file_operations au_file_fops = {
 	.llseek		= aufs_llseek,
 	.read_iter	= aufs_read_iter,
 	.splice_read	= aufs_splice_read,
+	.mmap		= aufs_mmap,
 };

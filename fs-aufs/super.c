@@ -243,15 +243,25 @@ static int __init aufs_init(void)
 	err = au_inode_cache_init();
 	if (err)
 		return err;
+	err = au_vmfwd_cache_init();
+	if (err)
+		goto out_inode;
 	err = register_filesystem(&aufs_fs_type);
 	if (err)
-		au_inode_cache_destroy();
+		goto out_vmfwd;
+	return 0;
+
+out_vmfwd:
+	au_vmfwd_cache_destroy();
+out_inode:
+	au_inode_cache_destroy();
 	return err;
 }
 
 static void __exit aufs_exit(void)
 {
 	unregister_filesystem(&aufs_fs_type);
+	au_vmfwd_cache_destroy();
 	au_inode_cache_destroy();
 }
 

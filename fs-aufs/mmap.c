@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: mmap by forwarding page faults to the branch file.
+ *
+ * The aufs file stays in the VMA (so /proc/PID/maps, map_files and
+ * /proc/PID/exe need no special case), and every vm_operations call is
+ * forwarded to the branch file's own vm_ops with vma->vm_file pointing at
+ * the branch file for the duration of the call.  The design, each of its
+ * hard problems and why the solution holds are written up in
+ * Documentation/filesystems/aufs/mmap.rst; in short:
+ *
+ * Fault-forwarding lock.  Faults on one VMA run in parallel (per-VMA lock
+ * or mmap_lock held for read).  The swap is counted per VMA: the first
+ * call in sets vm_file to the branch file, the last one out sets it back,
+ * and only these transitions take au_vmfwd.lock, a spinlock, so handlers
+ * themselves run concurrently and no handler ever sees the aufs file.
+ *
+ * The fault lock is never dropped while swapped.  The forwarded call runs
+ * with FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE and
+ * FAULT_FLAG_RETRY_NOWAIT cleared (restored afterwards).  In 6.12 these
+ * are the only ways a ->fault, ->huge_fault, ->page_mkwrite or ->map_pages
+ * handler can release mmap_lock or the per-VMA lock: filemap_fault()
+ * through maybe_unlock_mmap_for_io() (needs ALLOW_RETRY without
+ * RETRY_NOWAIT) and lock_folio_maybe_drop_mmap() (drops on a fatal signal
+ * when KILLABLE is set, even without ALLOW_RETRY), shmem_falloc_wait()
+ * through maybe_unlock_mmap_for_io(), and every handler that returns
+ * VM_FAULT_RETRY, which the mm only permits with ALLOW_RETRY.  Once the
+ * lock is dropped the VMA may be unmapped and freed while its vm_file is
+ * swapped, so the price - a fault that waits for I/O cannot be retried
+ * and a killed task waits for its folio lock - is paid.
+ *
+ * Per-VMA state.  Each aufs VMA has its own struct au_vmfwd, reached
+ * through vma->vm_ops (the branch may use vm_private_data; aufs leaves it
+ * alone).  Split, fork and mremap copy a VMA and call ->open on the copy,
+ * which gets its own state; ->close frees it.  __split_vma() copies the
+ * VMA before it write-locks the original, so a copy may catch vm_file
+ * swapped and hold a reference on the branch file: ->open puts it right
+ * before the copy becomes visible.
+ *
+ * rmap.  The aufs file's f_mapping is the branch file's mapping (see
+ * aufs_open()), so the VMA sits on the branch mapping's i_mmap whichever
+ * file vm_file points at, and truncate, writeback, reclaim and migration
+ * of the branch folios find it.
+ *
+ * Lock ordering: au_vmfwd.lock is innermost; nothing is taken under it.
+ *   mmap_lock or per-VMA lock (mm)
+ *     au_vmfwd.lock
+ */
+
+#include <kunit/visibility.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "aufs.h"
+
+/* What could let a forwarded fault drop mmap_lock or the VMA lock. */
+#define AU_FAULT_DROP_FLAGS \
+	(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_RETRY_NOWAIT)
+
+static struct kmem_cache *au_vmfwd_cachep;
+
+/**
+ * au_vmfwd_of - forwarding state of an aufs VMA
+ * @vma: a VMA whose vm_ops aufs installed
+ *
+ * Return: the state, found through @vma->vm_ops.
+ */
+struct au_vmfwd *au_vmfwd_of(const struct vm_area_struct *vma)
+{
+	return container_of(vma->vm_ops, struct au_vmfwd, ops);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_of);
+
+/**
+ * au_vmfwd_enter - point the VMA at the branch file for a forwarded call
+ * @fwd: forwarding state of @vma
+ * @vma: the VMA
+ *
+ * Pairs with au_vmfwd_exit().  Calls may nest and run in parallel.
+ */
+void au_vmfwd_enter(struct au_vmfwd *fwd, struct vm_area_struct *vma)
+{
+	spin_lock(&fwd->lock);
+	if (!fwd->nswap++)
+		WRITE_ONCE(vma->vm_file, fwd->h_file);
+	spin_unlock(&fwd->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_enter);
+
+/**
+ * au_vmfwd_exit - end a forwarded call
+ * @fwd: forwarding state of @vma
+ * @vma: the VMA
+ *
+ * The last call out points the VMA at the aufs file again.
+ */
+void au_vmfwd_exit(struct au_vmfwd *fwd, struct vm_area_struct *vma)
+{
+	spin_lock(&fwd->lock);
+	if (!--fwd->nswap)
+		WRITE_ONCE(vma->vm_file, fwd->file);
+	spin_unlock(&fwd->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_exit);
+
+/* Run a vm_fault based op of the branch with the fault lock pinned. */
+static vm_fault_t au_vmfwd_fault_call(struct vm_fault *vmf,
+				      vm_fault_t (*op)(struct vm_fault *))
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	enum fault_flag flags = vmf->flags;
+	vm_fault_t ret;
+
+	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
+	au_vmfwd_enter(fwd, vma);
+	ret = op(vmf);
+	au_vmfwd_exit(fwd, vma);
+	vmf->flags = flags;
+	/* Only possible if the handler dropped the lock it must not drop. */
+	WARN_ON_ONCE(ret & VM_FAULT_RETRY);
+	return ret;
+}
+
+static vm_fault_t au_vmfwd_fault(struct vm_fault *vmf)
+{
+	return au_vmfwd_fault_call(vmf, au_vmfwd_of(vmf->vma)->h_ops->fault);
+}
+
+static vm_fault_t au_vmfwd_page_mkwrite(struct vm_fault *vmf)
+{
+	return au_vmfwd_fault_call(vmf,
+				   au_vmfwd_of(vmf->vma)->h_ops->page_mkwrite);
+}
+
+static vm_fault_t au_vmfwd_pfn_mkwrite(struct vm_fault *vmf)
+{
+	return au_vmfwd_fault_call(vmf,
+				   au_vmfwd_of(vmf->vma)->h_ops->pfn_mkwrite);
+}
+
+static vm_fault_t au_vmfwd_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	enum fault_flag flags = vmf->flags;
+	vm_fault_t ret;
+
+	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->huge_fault(vmf, order);
+	au_vmfwd_exit(fwd, vma);
+	vmf->flags = flags;
+	WARN_ON_ONCE(ret & VM_FAULT_RETRY);
+	return ret;
+}
+
+static vm_fault_t au_vmfwd_map_pages(struct vm_fault *vmf, pgoff_t start,
+				     pgoff_t end)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	enum fault_flag flags = vmf->flags;
+	vm_fault_t ret;
+
+	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->map_pages(vmf, start, end);
+	au_vmfwd_exit(fwd, vma);
+	vmf->flags = flags;
+	return ret;
+}
+
+static int au_vmfwd_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	int ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->may_split(vma, addr);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static int au_vmfwd_mremap(struct vm_area_struct *vma)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	int ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->mremap(vma);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static int au_vmfwd_mprotect(struct vm_area_struct *vma, unsigned long start,
+			     unsigned long end, unsigned long newflags)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	int ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->mprotect(vma, start, end, newflags);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static unsigned long au_vmfwd_pagesize(struct vm_area_struct *vma)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	unsigned long ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->pagesize(vma);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static int au_vmfwd_access(struct vm_area_struct *vma, unsigned long addr,
+			   void *buf, int len, int write)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	int ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->access(vma, addr, buf, len, write);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static const char *au_vmfwd_name(struct vm_area_struct *vma)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	const char *ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->name(vma);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static struct page *au_vmfwd_find_special_page(struct vm_area_struct *vma,
+					       unsigned long addr)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	struct page *ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->find_special_page(vma, addr);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+#ifdef CONFIG_NUMA
+static int au_vmfwd_set_policy(struct vm_area_struct *vma,
+			       struct mempolicy *new)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	int ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->set_policy(vma, new);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+
+static struct mempolicy *au_vmfwd_get_policy(struct vm_area_struct *vma,
+					     unsigned long addr, pgoff_t *ilx)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+	struct mempolicy *ret;
+
+	au_vmfwd_enter(fwd, vma);
+	ret = fwd->h_ops->get_policy(vma, addr, ilx);
+	au_vmfwd_exit(fwd, vma);
+	return ret;
+}
+#endif
+
+static void au_vmfwd_open(struct vm_area_struct *vma);
+static void au_vmfwd_close(struct vm_area_struct *vma);
+
+/*
+ * A VMA's forwarding state.  Its vm_ops forward exactly the ops the branch
+ * has, so that the mm sees the same capabilities (map_pages decides
+ * whether faults may stay under the per-VMA lock, page_mkwrite whether
+ * shared writable mappings track dirtying), plus open and close for the
+ * state itself.  The ops never change once the state exists.
+ */
+static struct au_vmfwd *au_vmfwd_alloc(struct file *file, struct file *h_file,
+				       const struct vm_operations_struct *h,
+				       gfp_t gfp)
+{
+	const struct au_vmfwd tmpl = {
+		.ops = {
+			.open = au_vmfwd_open,
+			.close = au_vmfwd_close,
+			.may_split = h->may_split ? au_vmfwd_may_split : NULL,
+			.mremap = h->mremap ? au_vmfwd_mremap : NULL,
+			.mprotect = h->mprotect ? au_vmfwd_mprotect : NULL,
+			.fault = h->fault ? au_vmfwd_fault : NULL,
+			.huge_fault = h->huge_fault ? au_vmfwd_huge_fault : NULL,
+			.map_pages = h->map_pages ? au_vmfwd_map_pages : NULL,
+			.pagesize = h->pagesize ? au_vmfwd_pagesize : NULL,
+			.page_mkwrite = h->page_mkwrite ?
+					au_vmfwd_page_mkwrite : NULL,
+			.pfn_mkwrite = h->pfn_mkwrite ?
+				       au_vmfwd_pfn_mkwrite : NULL,
+			.access = h->access ? au_vmfwd_access : NULL,
+			.name = h->name ? au_vmfwd_name : NULL,
+#ifdef CONFIG_NUMA
+			.set_policy = h->set_policy ?
+				      au_vmfwd_set_policy : NULL,
+			.get_policy = h->get_policy ?
+				      au_vmfwd_get_policy : NULL,
+#endif
+			.find_special_page = h->find_special_page ?
+					     au_vmfwd_find_special_page : NULL,
+		},
+		.h_ops = h,
+		.file = file,
+		.h_file = h_file,
+	};
+	struct au_vmfwd *fwd = kmem_cache_alloc(au_vmfwd_cachep, gfp);
+
+	if (!fwd)
+		return NULL;
+	memcpy(fwd, &tmpl, sizeof(*fwd));
+	spin_lock_init(&fwd->lock);
+	return fwd;
+}
+
+/*
+ * A copy of an aufs VMA (split, fork, mremap): give it state of its own.
+ * ->open cannot fail, and the state is small: __GFP_NOFAIL.
+ */
+static void au_vmfwd_open(struct vm_area_struct *vma)
+{
+	const struct au_vmfwd *src = au_vmfwd_of(vma);
+	struct au_vmfwd *fwd;
+
+	fwd = au_vmfwd_alloc(src->file, src->h_file, src->h_ops,
+			     GFP_KERNEL | __GFP_NOFAIL);
+	/*
+	 * __split_vma() copies the VMA before write-locking it: a fault in
+	 * flight on the original may have left the branch file in the copy,
+	 * with a reference taken on it.  The copy is not visible yet; the
+	 * aufs file (pinned by the original) keeps the branch file alive.
+	 */
+	if (vma->vm_file != fwd->file) {
+		struct file *h_file = vma->vm_file;
+
+		WRITE_ONCE(vma->vm_file, get_file(fwd->file));
+		fput(h_file);
+	}
+	vma->vm_ops = &fwd->ops;
+	if (fwd->h_ops->open) {
+		au_vmfwd_enter(fwd, vma);
+		fwd->h_ops->open(vma);
+		au_vmfwd_exit(fwd, vma);
+	}
+}
+
+/* The VMA goes away; the mm installs dummy vm_ops after this. */
+static void au_vmfwd_close(struct vm_area_struct *vma)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vma);
+
+	if (fwd->h_ops->close) {
+		au_vmfwd_enter(fwd, vma);
+		fwd->h_ops->close(vma);
+		au_vmfwd_exit(fwd, vma);
+	}
+	WARN_ON_ONCE(fwd->nswap);
+	kmem_cache_free(au_vmfwd_cachep, fwd);
+}
+
+/**
+ * au_vmfwd_attach - make a VMA forward to a branch file's vm_ops
+ * @vma: a VMA whose vm_file is @file and whose vm_ops are @h_ops
+ * @file: the aufs file
+ * @h_file: the branch file @file reads from
+ * @h_ops: the vm_ops the branch file's ->mmap installed
+ *
+ * Return: 0, or -ENOMEM with @vma unchanged.
+ */
+int au_vmfwd_attach(struct vm_area_struct *vma, struct file *file,
+		    struct file *h_file, const struct vm_operations_struct *h_ops)
+{
+	struct au_vmfwd *fwd = au_vmfwd_alloc(file, h_file, h_ops, GFP_KERNEL);
+
+	if (!fwd)
+		return -ENOMEM;
+	vma->vm_ops = &fwd->ops;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_attach);
+
+/*
+ * The branch's ->mmap put another file into the VMA (overlayfs and FUSE
+ * passthrough do, through vma_set_file()): it dropped a reference on
+ * @h_file that the VMA never held, and the VMA now holds one on a file
+ * aufs cannot forward to.  Undo that and refuse the mapping.
+ */
+static int au_mmap_undo_file_change(struct vm_area_struct *vma,
+				    struct file *file, struct file *h_file)
+{
+	struct file *other = vma->vm_file;
+
+	get_file(h_file);
+	if (vma->vm_ops && vma->vm_ops->close)
+		vma->vm_ops->close(vma);
+	WRITE_ONCE(vma->vm_file, file);
+	fput(other);
+	return -ENODEV;
+}
+
+/**
+ * aufs_mmap - &file_operations.mmap for aufs regular files
+ * @file: the aufs file
+ * @vma: the new VMA, vm_file is @file
+ *
+ * The branch file's ->mmap sets the VMA up with vm_file pointing at the
+ * branch file, as if it had been mapped directly; then the aufs file goes
+ * back into the VMA and aufs forwards every vm_ops call.
+ *
+ * Return: 0 or a negative errno.
+ */
+int aufs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct file *h_file = file->private_data;
+	int err;
+
+	if (!h_file->f_op->mmap)
+		return -ENODEV;
+
+	WRITE_ONCE(vma->vm_file, h_file);
+	err = call_mmap(h_file, vma);
+	if (!err && vma->vm_file != h_file)
+		return au_mmap_undo_file_change(vma, file, h_file);
+	WRITE_ONCE(vma->vm_file, file);
+	if (err)
+		return err;
+
+	err = au_vmfwd_attach(vma, file, h_file, vma->vm_ops);
+	if (err && vma->vm_ops->close) {
+		WRITE_ONCE(vma->vm_file, h_file);
+		vma->vm_ops->close(vma);
+		WRITE_ONCE(vma->vm_file, file);
+	}
+	return err;
+}
+
+/**
+ * au_vmfwd_cache_init - create the cache of per-VMA forwarding state
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int au_vmfwd_cache_init(void)
+{
+	au_vmfwd_cachep = KMEM_CACHE(au_vmfwd, SLAB_ACCOUNT);
+	return au_vmfwd_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * au_vmfwd_cache_destroy - destroy the cache of per-VMA forwarding state
+ */
+void au_vmfwd_cache_destroy(void)
+{
+	kmem_cache_destroy(au_vmfwd_cachep);
+}
