@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests for the aufs fault-forwarding lock (no mount needed).
+ *
+ * A fake VMA maps a stand-in "aufs file"; its vm_ops forward to fake
+ * branch vm_ops whose handlers record what they see.  Both files are real
+ * shmem files, so references can be counted.
+ */
+
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/file.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+
+#include "aufs.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define AU_TEST_THREADS		4
+#define AU_TEST_FAULTS		20
+#define AU_DROP_FLAGS \
+	(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_RETRY_NOWAIT)
+
+/**
+ * struct au_fake_branch - what the fake branch handlers saw
+ * @file: the stand-in aufs file
+ * @h_file: the stand-in branch file
+ * @ret: what the handlers return
+ * @sleep_ms: how long a handler stays inside
+ * @calls: handler calls
+ * @saw_other_file: calls that found anything but @h_file in vm_file
+ * @inside: handlers running now
+ * @max_inside: most handlers seen running at once
+ * @flags: vmf->flags of the last call
+ * @opens: branch ->open calls
+ * @closes: branch ->close calls
+ */
+struct au_fake_branch {
+	struct file *file;
+	struct file *h_file;
+	vm_fault_t ret;
+	unsigned int sleep_ms;
+	atomic_t calls;
+	atomic_t saw_other_file;
+	atomic_t inside;
+	atomic_t max_inside;
+	enum fault_flag flags;
+	atomic_t opens;
+	atomic_t closes;
+};
+
+static struct au_fake_branch *au_fake(struct vm_area_struct *vma)
+{
+	return vma->vm_private_data;
+}
+
+static vm_fault_t au_fake_handler(struct vm_fault *vmf)
+{
+	struct au_fake_branch *fb = au_fake(vmf->vma);
+	int inside, max;
+
+	atomic_inc(&fb->calls);
+	fb->flags = vmf->flags;
+	if (READ_ONCE(vmf->vma->vm_file) != fb->h_file)
+		atomic_inc(&fb->saw_other_file);
+	inside = atomic_inc_return(&fb->inside);
+	max = atomic_read(&fb->max_inside);
+	while (inside > max && !atomic_try_cmpxchg(&fb->max_inside, &max,
+						   inside))
+		;
+	if (fb->sleep_ms)
+		msleep(fb->sleep_ms);
+	if (READ_ONCE(vmf->vma->vm_file) != fb->h_file)
+		atomic_inc(&fb->saw_other_file);
+	atomic_dec(&fb->inside);
+	return fb->ret;
+}
+
+static vm_fault_t au_fake_map_pages(struct vm_fault *vmf, pgoff_t start,
+				    pgoff_t end)
+{
+	return au_fake_handler(vmf);
+}
+
+static void au_fake_open(struct vm_area_struct *vma)
+{
+	struct au_fake_branch *fb = au_fake(vma);
+
+	if (vma->vm_file != fb->h_file)
+		atomic_inc(&fb->saw_other_file);
+	atomic_inc(&fb->opens);
+}
+
+static void au_fake_close(struct vm_area_struct *vma)
+{
+	struct au_fake_branch *fb = au_fake(vma);
+
+	if (vma->vm_file != fb->h_file)
+		atomic_inc(&fb->saw_other_file);
+	atomic_inc(&fb->closes);
+}
+
+static const struct vm_operations_struct au_fake_ops = {
+	.open		= au_fake_open,
+	.close		= au_fake_close,
+	.fault		= au_fake_handler,
+	.map_pages	= au_fake_map_pages,
+	.page_mkwrite	= au_fake_handler,
+	.pfn_mkwrite	= au_fake_handler,
+};
+
+static const struct vm_operations_struct au_fake_fault_only_ops = {
+	.fault		= au_fake_handler,
+};
+
+KUNIT_DEFINE_ACTION_WRAPPER(au_test_fput, fput, struct file *);
+
+static struct file *au_test_file(struct kunit *test, const char *name)
+{
+	struct file *file = shmem_file_setup(name, PAGE_SIZE, 0);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(file));
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, au_test_fput,
+							file), 0);
+	return file;
+}
+
+/* A fake VMA on @fb->file forwarding to @h_ops; freed by the test. */
+static struct vm_area_struct *au_test_vma(struct kunit *test,
+					  struct au_fake_branch *fb,
+					  const struct vm_operations_struct *h_ops)
+{
+	struct vm_area_struct *vma = kunit_kzalloc(test, sizeof(*vma),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, vma);
+	vma->vm_file = get_file(fb->file);
+	vma->vm_private_data = fb;
+	KUNIT_ASSERT_EQ(test, au_vmfwd_attach(vma, fb->file, fb->h_file,
+					      h_ops), 0);
+	return vma;
+}
+
+/* What the mm does when it removes a VMA. */
+static void au_test_vma_remove(struct vm_area_struct *vma)
+{
+	vma->vm_ops->close(vma);
+	fput(vma->vm_file);
+	vma->vm_file = NULL;
+}
+
+static struct au_fake_branch *au_test_branch(struct kunit *test)
+{
+	struct au_fake_branch *fb = kunit_kzalloc(test, sizeof(*fb),
+						  GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fb);
+	fb->file = au_test_file(test, "aufs-kunit-file");
+	fb->h_file = au_test_file(test, "aufs-kunit-h_file");
+	return fb;
+}
+
+static void au_vmfwd_fault_sees_branch_file(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma };
+
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->calls), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_private_data, (void *)fb);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
+	au_test_vma_remove(vma);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->closes), 1);
+}
+
+static void au_vmfwd_forwards_only_branch_ops(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *full = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_area_struct *bare = au_test_vma(test, fb,
+						  &au_fake_fault_only_ops);
+
+	KUNIT_EXPECT_NOT_NULL(test, full->vm_ops->map_pages);
+	KUNIT_EXPECT_NOT_NULL(test, full->vm_ops->page_mkwrite);
+	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->fault);
+	KUNIT_EXPECT_NULL(test, bare->vm_ops->map_pages);
+	KUNIT_EXPECT_NULL(test, bare->vm_ops->page_mkwrite);
+	KUNIT_EXPECT_NULL(test, bare->vm_ops->pfn_mkwrite);
+	KUNIT_EXPECT_NULL(test, bare->vm_ops->huge_fault);
+	/* open and close are always aufs' own: they carry the VMA state */
+	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->open);
+	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->close);
+	au_test_vma_remove(full);
+	au_test_vma_remove(bare);
+}
+
+static void au_vmfwd_fault_flags_cleared_and_restored(struct kunit *test)
+{
+	static const enum fault_flag kept = FAULT_FLAG_WRITE |
+		FAULT_FLAG_VMA_LOCK | FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE;
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma, .flags = kept | AU_DROP_FLAGS };
+
+	vma->vm_ops->fault(&vmf);
+	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
+	KUNIT_EXPECT_EQ(test, fb->flags, kept);
+	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
+
+	vmf.flags = kept | AU_DROP_FLAGS;
+	vma->vm_ops->page_mkwrite(&vmf);
+	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
+	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
+
+	vmf.flags = kept | AU_DROP_FLAGS;
+	vma->vm_ops->map_pages(&vmf, 0, 1);
+	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
+	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
+	au_test_vma_remove(vma);
+}
+
+static const vm_fault_t au_ret_cases[] = {
+	0, VM_FAULT_NOPAGE, VM_FAULT_LOCKED, VM_FAULT_MAJOR | VM_FAULT_LOCKED,
+	VM_FAULT_SIGBUS, VM_FAULT_OOM, VM_FAULT_HWPOISON, VM_FAULT_SIGSEGV,
+};
+
+static void au_ret_case_desc(const vm_fault_t *ret, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ret_%#x", (unsigned int)*ret);
+}
+
+KUNIT_ARRAY_PARAM(au_ret, au_ret_cases, au_ret_case_desc);
+
+static void au_vmfwd_return_codes_pass_through(struct kunit *test)
+{
+	const vm_fault_t *ret = test->param_value;
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma };
+
+	fb->ret = *ret;
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), *ret);
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->page_mkwrite(&vmf), *ret);
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->pfn_mkwrite(&vmf), *ret);
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->map_pages(&vmf, 0, 1), *ret);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	au_test_vma_remove(vma);
+}
+
+struct au_fault_worker {
+	struct vm_area_struct *vma;
+	struct completion done;
+};
+
+static int au_fault_worker_fn(void *data)
+{
+	struct au_fault_worker *w = data;
+	int i;
+
+	for (i = 0; i < AU_TEST_FAULTS; i++) {
+		struct vm_fault vmf = {
+			.vma = w->vma,
+			.flags = FAULT_FLAG_VMA_LOCK | AU_DROP_FLAGS,
+		};
+
+		w->vma->vm_ops->fault(&vmf);
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static void au_vmfwd_parallel_faults(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct au_fault_worker w[AU_TEST_THREADS];
+	int i;
+
+	fb->sleep_ms = 2;
+	for (i = 0; i < AU_TEST_THREADS; i++) {
+		struct task_struct *t;
+
+		w[i].vma = vma;
+		init_completion(&w[i].done);
+		t = kthread_run(au_fault_worker_fn, &w[i], "aufs-kunit-%d", i);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < AU_TEST_THREADS; i++)
+		KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&w[i].done,
+								  60 * HZ), 0);
+
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->calls),
+			AU_TEST_THREADS * AU_TEST_FAULTS);
+	/* no handler ever found the aufs file in the VMA */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
+	/* handlers overlapped: the lock does not serialize them */
+	KUNIT_EXPECT_GE(test, atomic_read(&fb->max_inside), 2);
+	/* the last one out put the aufs file back, exactly once */
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
+	au_test_vma_remove(vma);
+}
+
+/* What __split_vma(), dup_mmap() and copy_vma() do to make a copy. */
+static struct vm_area_struct *au_test_vma_copy(struct kunit *test,
+					       struct vm_area_struct *vma)
+{
+	struct vm_area_struct *new = kunit_kzalloc(test, sizeof(*new),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	memcpy(new, vma, sizeof(*new));
+	get_file(new->vm_file);
+	new->vm_ops->open(new);
+	return new;
+}
+
+static void au_vmfwd_copy_gets_own_state(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	long file_refs = file_count(fb->file);
+	long h_file_refs = file_count(fb->h_file);
+	struct vm_area_struct *copy = au_test_vma_copy(test, vma);
+	struct vm_fault vmf = { .vma = copy };
+
+	KUNIT_EXPECT_PTR_NE(test, au_vmfwd_of(copy), au_vmfwd_of(vma));
+	KUNIT_EXPECT_PTR_EQ(test, copy->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs + 1);
+	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->opens), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
+
+	/* the copy forwards on its own; the original is untouched */
+	au_vmfwd_enter(au_vmfwd_of(vma), vma);
+	KUNIT_EXPECT_EQ(test, copy->vm_ops->fault(&vmf), 0);
+	KUNIT_EXPECT_PTR_EQ(test, copy->vm_file, fb->file);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->h_file);
+	au_vmfwd_exit(au_vmfwd_of(vma), vma);
+
+	au_test_vma_remove(copy);
+	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs);
+	au_test_vma_remove(vma);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->closes), 2);
+	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
+}
+
+/* __split_vma() copies the VMA while a fault on it may be in flight. */
+static void au_vmfwd_copy_during_fault_restores_file(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	long file_refs = file_count(fb->file);
+	long h_file_refs = file_count(fb->h_file);
+	struct vm_area_struct *copy;
+
+	au_vmfwd_enter(au_vmfwd_of(vma), vma);
+	copy = au_test_vma_copy(test, vma);
+	au_vmfwd_exit(au_vmfwd_of(vma), vma);
+
+	KUNIT_EXPECT_PTR_EQ(test, copy->vm_file, fb->file);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs + 1);
+	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(copy)->nswap, 0);
+	/* the branch ->open ran with its own file in the copy */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
+
+	au_test_vma_remove(copy);
+	au_test_vma_remove(vma);
+	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs - 1);
+	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
+}
+
+static struct kunit_case au_vmfwd_cases[] = {
+	KUNIT_CASE(au_vmfwd_fault_sees_branch_file),
+	KUNIT_CASE(au_vmfwd_forwards_only_branch_ops),
+	KUNIT_CASE(au_vmfwd_fault_flags_cleared_and_restored),
+	KUNIT_CASE_PARAM(au_vmfwd_return_codes_pass_through, au_ret_gen_params),
+	KUNIT_CASE_SLOW(au_vmfwd_parallel_faults),
+	KUNIT_CASE(au_vmfwd_copy_gets_own_state),
+	KUNIT_CASE(au_vmfwd_copy_during_fault_restores_file),
+	{}
+};
+
+static struct kunit_suite au_vmfwd_suite = {
+	.name = "aufs_vmfwd",
+	.test_cases = au_vmfwd_cases,
+};
+
+kunit_test_suite(au_vmfwd_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the aufs fault-forwarding lock");
+MODULE_LICENSE("GPL");
