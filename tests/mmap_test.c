@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: mmap of union files, on tmpfs and on ext4 branches.
+ *
+ * The aufs file stays in the VMA and faults are forwarded to the branch
+ * file.  These tests check what a user of such a mapping relies on: the
+ * data, isolation of private mappings, parallel faults, fork, mremap,
+ * mprotect and munmap of parts, exec, and /proc/PID/maps naming the aufs
+ * path even while other threads fault.  The ext4 variant needs an ext4
+ * filesystem mounted on /ext4 and is skipped without one.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#define EXT4_SUPER_MAGIC	0xEF53
+#define DATA_SIZE		(4UL << 20)
+#define STORM_THREADS		3
+
+static long page_size;
+
+/* The value of 64-bit word @i of the lower file. */
+static uint64_t word(uint64_t i)
+{
+	return (i * 0x9E3779B97F4A7C15ULL) ^ 0x5a5a5a5a5a5a5a5aULL;
+}
+
+/* First word index in [@from, @to) whose value is wrong, or -1. */
+static long bad_word(const uint64_t *map, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (map[i] != word(i))
+			return i;
+	return -1;
+}
+
+static int write_pattern(const char *path)
+{
+	static uint64_t buf[8192];
+	size_t i, done = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		return -1;
+	while (done < DATA_SIZE / 8) {
+		for (i = 0; i < 8192; i++)
+			buf[i] = word(done + i);
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			return -1;
+		done += 8192;
+	}
+	return close(fd);
+}
+
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY);
+	int out = open(to, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ssize_t n;
+
+	if (in < 0 || out < 0)
+		return -1;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -1;
+	close(in);
+	return close(out);
+}
+
+static void drop_page_cache(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3", 1) != 1)
+			perror("drop page cache");
+		close(fd);
+	}
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/*
+ * Look up the /proc/self/maps lines of [@start, @end): how many there are,
+ * and how many name @path.  Returns -1 if maps could not be read.
+ */
+static int maps_lines(void *start, void *end, const char *path, int *named)
+{
+	char line[PATH_MAX + 256];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int n = 0;
+
+	*named = 0;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char *name;
+
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (hi <= (unsigned long)start || lo >= (unsigned long)end)
+			continue;
+		n++;
+		line[strcspn(line, "\n")] = '\0';
+		name = strchr(line, '/');
+		if (name && !strcmp(name, path))
+			(*named)++;
+	}
+	fclose(f);
+	return n;
+}
+
+FIXTURE(mmap) {
+	char base[PATH_MAX];
+	char br[2][PATH_MAX];
+	char mnt[PATH_MAX];
+	char data[PATH_MAX];
+	bool mounted;
+	bool own_tmpfs;
+};
+
+FIXTURE_VARIANT(mmap) {
+	bool ext4;
+};
+
+FIXTURE_VARIANT_ADD(mmap, tmpfs) {
+	.ext4 = false,
+};
+
+FIXTURE_VARIANT_ADD(mmap, ext4) {
+	.ext4 = true,
+};
+
+FIXTURE_SETUP(mmap)
+{
+	char opts[3 * PATH_MAX];
+	struct statfs sf;
+	int i;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	if (variant->ext4) {
+		if (statfs("/ext4", &sf) || sf.f_type != EXT4_SUPER_MAGIC)
+			SKIP(return, "no ext4 filesystem on /ext4");
+		snprintf(self->base, sizeof(self->base),
+			 "/ext4/aufs_mmap.XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(self->base));
+	} else {
+		snprintf(self->base, sizeof(self->base),
+			 "/tmp/aufs_mmap.XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(self->base));
+		ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
+		self->own_tmpfs = true;
+	}
+	for (i = 0; i < 2; i++) {
+		snprintf(self->br[i], PATH_MAX, "%s/b%d", self->base, i);
+		ASSERT_EQ(0, mkdir(self->br[i], 0755));
+	}
+	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	snprintf(opts, sizeof(opts), "%s/data", self->br[1]);
+	ASSERT_EQ(0, write_pattern(opts));
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->br[0],
+		 self->br[1]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+	snprintf(self->data, sizeof(self->data), "%s/data", self->mnt);
+	/* Read faults must go to the branch fs, not to warm page cache. */
+	drop_page_cache();
+}
+
+FIXTURE_TEARDOWN(mmap)
+{
+	/* Fails with EBUSY if a mapping leaked a file reference. */
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	if (self->own_tmpfs) {
+		EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+		rmdir(self->base);
+	} else if (self->base[0]) {
+		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
+static uint64_t *map_path(const char *path, size_t len, int prot, int flags)
+{
+	int fd = open(path, O_RDONLY);
+	void *map;
+
+	if (fd < 0)
+		return NULL;
+	map = mmap(NULL, len, prot, flags, fd, 0);
+	close(fd);
+	return map == MAP_FAILED ? NULL : map;
+}
+
+TEST_F(mmap, read_faults_see_lower_file_data)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+
+	ASSERT_NE(NULL, map);
+	EXPECT_EQ(-1, bad_word(map, 0, DATA_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+TEST_F(mmap, private_write_changes_no_branch)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE);
+	uint64_t got;
+	char path[PATH_MAX];
+	int fd;
+
+	ASSERT_NE(NULL, map);
+	map[0] = 1;
+	map[DATA_SIZE / 8 - 1] = 2;
+	EXPECT_EQ(1, map[0]);
+	EXPECT_EQ(-1, bad_word(map, 1, DATA_SIZE / 8 - 1));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pread(fd, &got, 8, 0));
+	EXPECT_EQ(word(0), got);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/data", self->br[1]);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pread(fd, &got, 8, DATA_SIZE - 8));
+	EXPECT_EQ(word(DATA_SIZE / 8 - 1), got);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/data", self->br[0]);
+	EXPECT_EQ(-1, access(path, F_OK));
+}
+
+struct toucher {
+	uint64_t *map;
+	size_t words;
+	int start;
+	int rounds;
+	bool *stop;
+	long bad;
+};
+
+static bool stopped(const struct toucher *t)
+{
+	return t->stop && __atomic_load_n(t->stop, __ATOMIC_RELAXED);
+}
+
+/* Fault every page of the range, verify, drop the pages, again. */
+static void *touch_pages(void *arg)
+{
+	struct toucher *t = arg;
+	size_t step = page_size / 8, pages = t->words / step, i;
+	int r;
+
+	t->bad = -1;
+	for (r = 0; r < t->rounds || (t->stop && !stopped(t)); r++) {
+		for (i = 0; i < pages; i++) {
+			size_t p = (i + t->start * pages / STORM_THREADS) % pages;
+
+			if (t->map[p * step] != word(p * step) && t->bad < 0)
+				t->bad = p * step;
+		}
+		madvise(t->map, t->words * 8, MADV_DONTNEED);
+		if (stopped(t))
+			break;
+	}
+	return NULL;
+}
+
+TEST_F(mmap, threads_fault_one_mapping)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	struct toucher t[STORM_THREADS + 1];
+	pthread_t tid[STORM_THREADS + 1];
+	int i;
+
+	ASSERT_NE(NULL, map);
+	for (i = 0; i <= STORM_THREADS; i++) {
+		t[i] = (struct toucher){ .map = map, .words = DATA_SIZE / 8,
+					 .start = i, .rounds = 4 };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
+	}
+	for (i = 0; i <= STORM_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(-1, t[i].bad);
+	}
+	EXPECT_EQ(-1, bad_word(map, 0, DATA_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+TEST_F(mmap, fork_child_reads_shared_mapping)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, map);
+	EXPECT_EQ(word(7), map[7]);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(bad_word(map, 0, DATA_SIZE / 8) == -1 ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(-1, bad_word(map, 0, DATA_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+TEST_F(mmap, mremap_grows_and_moves_mapping)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE / 4, PROT_READ, MAP_SHARED);
+	uint64_t *moved;
+	int named;
+
+	ASSERT_NE(NULL, map);
+	EXPECT_EQ(-1, bad_word(map, 0, DATA_SIZE / 32));
+	moved = mremap(map, DATA_SIZE / 4, DATA_SIZE, MREMAP_MAYMOVE);
+	ASSERT_NE(MAP_FAILED, moved);
+	EXPECT_EQ(-1, bad_word(moved, 0, DATA_SIZE / 8));
+	EXPECT_LE(1, maps_lines(moved, (char *)moved + DATA_SIZE, self->data,
+				&named));
+	EXPECT_LE(1, named);
+	EXPECT_EQ(0, munmap(moved, DATA_SIZE));
+}
+
+TEST_F(mmap, mprotect_splits_mapping)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	char *mid;
+	int named;
+
+	ASSERT_NE(NULL, map);
+	mid = (char *)map + DATA_SIZE / 2;
+	ASSERT_EQ(0, mprotect(mid, page_size, PROT_NONE));
+	/* three VMAs, all of the aufs file, the middle one inaccessible */
+	EXPECT_EQ(3, maps_lines(map, (char *)map + DATA_SIZE, self->data,
+				&named));
+	EXPECT_EQ(3, named);
+	ASSERT_EQ(0, mprotect(mid, page_size, PROT_READ));
+	EXPECT_EQ(-1, bad_word(map, 0, DATA_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+TEST_F(mmap, partial_munmap_keeps_the_rest)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	size_t quarter = DATA_SIZE / 4;
+	int named;
+
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, munmap((char *)map + quarter, quarter));
+	EXPECT_EQ(2, maps_lines(map, (char *)map + DATA_SIZE, self->data,
+				&named));
+	EXPECT_EQ(2, named);
+	EXPECT_EQ(-1, bad_word(map, 0, quarter / 8));
+	EXPECT_EQ(-1, bad_word(map, 2 * quarter / 8, DATA_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, quarter));
+	EXPECT_EQ(0, munmap((char *)map + 2 * quarter, 2 * quarter));
+}
+
+TEST_F(mmap, exec_static_binary_from_lower_branch)
+{
+	char lower[PATH_MAX], prog[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	snprintf(lower, sizeof(lower), "%s/busybox", self->br[1]);
+	ASSERT_EQ(0, copy_file("/bin/busybox", lower, 0755));
+	snprintf(prog, sizeof(prog), "%s/busybox", self->mnt);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(prog, "busybox", "sh", "-c", "exit 42", NULL);
+		_exit(1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(42, WEXITSTATUS(status));
+}
+
+TEST_F(mmap, maps_and_map_files_name_aufs_path)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	char line[PATH_MAX + 256], link[PATH_MAX], want[64];
+	unsigned long lo, hi, ino;
+	unsigned int maj, min;
+	struct stat st;
+	bool found = false;
+	FILE *f;
+	ssize_t n;
+
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, stat(self->data, &st));
+	f = fopen("/proc/self/maps", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &lo, &hi, &maj,
+			   &min, &ino) != 5 || lo != (unsigned long)map)
+			continue;
+		found = true;
+		line[strcspn(line, "\n")] = '\0';
+		EXPECT_STREQ(self->data, strchr(line, '/'));
+		EXPECT_EQ(st.st_ino, ino);
+		EXPECT_EQ(major(st.st_dev), maj);
+		EXPECT_EQ(minor(st.st_dev), min);
+	}
+	fclose(f);
+	EXPECT_TRUE(found);
+
+	snprintf(want, sizeof(want), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)map, (unsigned long)map + DATA_SIZE);
+	n = readlink(want, link, sizeof(link) - 1);
+	ASSERT_LT(0, n);
+	link[n] = '\0';
+	EXPECT_STREQ(self->data, link);
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+TEST_F(mmap, maps_name_aufs_path_while_threads_fault)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	struct toucher t[STORM_THREADS];
+	pthread_t tid[STORM_THREADS];
+	bool stop = false;
+	int i, round, lines, named, wrong = 0;
+
+	ASSERT_NE(NULL, map);
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct toucher){ .map = map, .words = DATA_SIZE / 8,
+					 .start = i, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
+	}
+	for (round = 0; round < 300; round++) {
+		lines = maps_lines(map, (char *)map + DATA_SIZE, self->data,
+				   &named);
+		if (lines != 1 || named != 1)
+			wrong++;
+	}
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(-1, t[i].bad);
+	}
+	EXPECT_EQ(0, wrong);
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+/*
+ * mprotect splits a VMA while other threads fault in it: the copy made by
+ * the split may catch the branch file in vm_file.  Every round maps the
+ * region afresh over the old one and splits it off at the last page.
+ */
+TEST_F(mmap, split_while_threads_fault)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	struct toucher t[STORM_THREADS];
+	pthread_t tid[STORM_THREADS];
+	bool stop = false;
+	int fd, i, round, named, wrong = 0;
+	char *last;
+
+	ASSERT_NE(NULL, map);
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	last = (char *)map + DATA_SIZE - page_size;
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct toucher){ .map = map,
+					 .words = (DATA_SIZE / 2) / 8,
+					 .start = i, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
+	}
+	for (round = 0; round < 200; round++) {
+		ASSERT_EQ(map, mmap(map, DATA_SIZE, PROT_READ,
+				    MAP_SHARED | MAP_FIXED, fd, 0));
+		ASSERT_EQ(0, mprotect(last, page_size, PROT_NONE));
+		if (maps_lines(map, (char *)map + DATA_SIZE, self->data,
+			       &named) != 2 || named != 2)
+			wrong++;
+	}
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(-1, t[i].bad);
+	}
+	EXPECT_EQ(0, wrong);
+	close(fd);
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+/*
+ * A MAP_SHARED write to a file of the writable branch reaches the branch
+ * file: read(2) sees it at once, and it survives msync, umount and mount.
+ */
+TEST_F(mmap, shared_write_reaches_upper_file)
+{
+	char path[PATH_MAX], opts[3 * PATH_MAX];
+	uint64_t *map, got;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/data", self->br[0]);
+	ASSERT_EQ(0, write_pattern(path));
+	fd = open(self->data, O_RDWR);
+	if (fd < 0 && errno == EROFS)
+		SKIP(return, "aufs has no write path yet (EROFS)");
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	map[1] = 0x1234;
+	ASSERT_EQ(8, pread(fd, &got, 8, 8));
+	EXPECT_EQ(0x1234, got);
+	EXPECT_EQ(0, msync(map, DATA_SIZE, MS_SYNC));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+	close(fd);
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	drop_page_cache();
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pread(fd, &got, 8, 8));
+	EXPECT_EQ(0x1234, got);
+	close(fd);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->br[0],
+		 self->br[1]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pread(fd, &got, 8, 8));
+	EXPECT_EQ(0x1234, got);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
