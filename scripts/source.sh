@@ -23,11 +23,29 @@ if [ ! -d "$TREE" ]; then
 	rm -f "$stamp"
 fi
 
+# When series no longer names what was applied (a patch renamed or
+# dropped), quilt refuses to pop: restore the backups quilt kept in .pc
+# (an empty backup means the patch created the file), keeping their
+# timestamps so that kbuild rebuilds only what the patches touch.
+unapply_by_hand() {
+	local p f
+	for p in $(tac .pc/applied-patches); do
+		(cd ".pc/$p" && find . -type f) | while read -r f; do
+			if [ -s ".pc/$p/$f" ]; then
+				cp -p ".pc/$p/$f" "$f"
+			else
+				rm -f "$f"
+			fi
+		done
+	done
+	rm -rf .pc
+}
+
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	cd "$TREE"
-	if [ -d .pc ] && quilt applied >/dev/null 2>&1; then
+	if [ -d .pc ]; then
 		step "popping the old series"
-		quilt pop -a -f -q >/dev/null
+		quilt pop -a -f -q >/dev/null 2>&1 || unapply_by_hand
 	fi
 	step "applying the series ($(grep -cv '^\s*\(#\|$\)' "$TOP/series") patches)"
 	rm -f "$stamp"
