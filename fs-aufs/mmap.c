@@ -50,6 +50,7 @@
 #include <kunit/visibility.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -405,16 +406,17 @@ EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_attach);
  * aufs cannot forward to.  Undo that and refuse the mapping.
  */
 static int au_mmap_undo_file_change(struct vm_area_struct *vma,
-				    struct file *file, struct file *h_file)
+				    struct file *file, struct file *h_file,
+				    int err)
 {
 	struct file *other = vma->vm_file;
 
 	get_file(h_file);
-	if (vma->vm_ops && vma->vm_ops->close)
+	if (vma->vm_ops && vma->vm_ops->close && !err)
 		vma->vm_ops->close(vma);
 	WRITE_ONCE(vma->vm_file, file);
 	fput(other);
-	return -ENODEV;
+	return err ?: -ENODEV;
 }
 
 /**
@@ -433,13 +435,15 @@ int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 	struct file *h_file = file->private_data;
 	int err;
 
-	if (!h_file->f_op->mmap)
+	/* hugetlb faults do not go through vm_ops: nothing to forward. */
+	if (!h_file->f_op->mmap || is_file_hugepages(h_file))
 		return -ENODEV;
 
 	WRITE_ONCE(vma->vm_file, h_file);
 	err = call_mmap(h_file, vma);
-	if (!err && vma->vm_file != h_file)
-		return au_mmap_undo_file_change(vma, file, h_file);
+	/* Also on failure: the branch may have swapped files, then failed. */
+	if (vma->vm_file != h_file)
+		return au_mmap_undo_file_change(vma, file, h_file, err);
 	WRITE_ONCE(vma->vm_file, file);
 	if (err)
 		return err;
