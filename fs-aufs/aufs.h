@@ -16,12 +16,20 @@
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
  * Locking: the branch table is set up in fill_super and does not change
- * while the filesystem is mounted, so it is read without a lock.  Lookup
- * runs with the aufs parent's i_rwsem held by the VFS and takes each
- * branch parent's i_rwsem (through lookup_one_unlocked()) after it:
+ * while the filesystem is mounted, so it is read without a lock.  The VFS
+ * holds aufs inode locks around lookup and namespace operations; aufs
+ * takes branch locks inside them.  Copy-up of a name takes its parent's
+ * copy-up first and releases it before taking its own cu_mutex, so no
+ * two cu_mutexes are ever held together:
  *
- *   aufs dir i_rwsem
- *     branch dir i_rwsem
+ *   aufs dir i_rwsem (VFS)
+ *     au_inode.cu_mutex (copy_up.c)
+ *       top branch dir i_rwsem, or lock_rename(workdir, dir)
+ *         branch inode i_rwsem (notify_change, vfs_* of the branch fs)
+ *
+ * The topmost branch entry of a dentry and inode changes at most once,
+ * from a lower branch to the top branch (copy-up, create): readers use
+ * au_di_first()/au_h_inode(), which pair with the publishing stores.
  */
 #ifndef _FS_AUFS_AUFS_H
 #define _FS_AUFS_AUFS_H
@@ -42,6 +50,7 @@
 #define AUFS_WH_PFX		".wh."
 #define AUFS_WH_PFX_LEN		(sizeof(AUFS_WH_PFX) - 1)
 #define AUFS_WH_OPQ		".wh..wh..opq"
+#define AUFS_WH_ORPH		".wh..wh.orph"
 
 /**
  * enum au_br_perm - what aufs may do to a branch
@@ -86,12 +95,18 @@ struct au_branch {
  * @branches: @nbranch branches, index 0 is the top
  * @nbranch: number of branches
  * @cred: the mounter's credentials, used to look up and list branch
- *	directories below the top one (see Documentation/filesystems/aufs)
+ *	directories, and for copy-up and whiteouts
+ * @workdir: ".wh..wh.orph" at the root of the top branch, where copy-up
+ *	builds files; %NULL unless the union is writable
+ *
+ * The union is writable when its top branch is "rw": every change is
+ * made there.
  */
 struct au_sbinfo {
 	struct au_branch *branches;
 	unsigned int nbranch;
 	const struct cred *cred;
+	struct dentry *workdir;
 };
 
 /**
@@ -106,26 +121,34 @@ struct au_hdentry {
 
 /**
  * struct au_dinfo - the branch dentries behind one aufs dentry
- * @n: number of entries in @h; 0 for a negative dentry
- * @opaque: the lowest entry is an opaque directory or a non-directory:
- *	nothing below it belongs to this name
+ * @first: index in @h of the topmost entry.  Slot 0 is kept for the top
+ *	branch: lookup fills @h from index 1, and @first is 1 until copy-up
+ *	or a create fills slot 0 and publishes 0 (once, with release
+ *	semantics; read it with au_di_first()).
+ * @n: end of the entries in @h; @first == @n for a negative dentry
  * @h: branch dentries, topmost first
  */
 struct au_dinfo {
+	unsigned int first;
 	unsigned int n;
-	bool opaque;
 	struct au_hdentry h[];
 };
 
 /**
  * struct au_inode - aufs inode
- * @h_inode: the topmost branch inode (a reference is held)
+ * @h_inode: the topmost branch inode when the inode was set up (a
+ *	reference is held); the inode is hashed by it
+ * @h_upper: the inode on the top branch after a copy-up, or %NULL; set
+ *	once, with release semantics (a reference is held)
  * @br: the branch @h_inode lives on
+ * @cu_mutex: serializes copy-up of this inode
  * @vfs_inode: the VFS inode
  */
 struct au_inode {
 	struct inode *h_inode;
+	struct inode *h_upper;
 	struct au_branch *br;
+	struct mutex cu_mutex;		/* see au_copy_up() */
 	struct inode vfs_inode;
 };
 
@@ -163,18 +186,55 @@ static inline struct au_dinfo *au_di(const struct dentry *dentry)
 	return dentry->d_fsdata;
 }
 
-/* The topmost branch dentry and its path; @dentry must be positive. */
+/* Index of the topmost entry of @di; pairs with au_di_publish_top(). */
+static inline unsigned int au_di_first(const struct au_dinfo *di)
+{
+	/* pairs with smp_store_release() in au_di_publish_top() */
+	return smp_load_acquire(&di->first);
+}
+
+/* The topmost branch entry of a positive dentry. */
+static inline const struct au_hdentry *au_h_top(const struct dentry *dentry)
+{
+	const struct au_dinfo *di = au_di(dentry);
+
+	return &di->h[au_di_first(di)];
+}
+
 static inline struct dentry *au_h_dentry(const struct dentry *dentry)
 {
-	return au_di(dentry)->h[0].dentry;
+	return au_h_top(dentry)->dentry;
 }
 
 static inline void au_h_path(const struct dentry *dentry, struct path *path)
 {
-	const struct au_hdentry *h = &au_di(dentry)->h[0];
+	const struct au_hdentry *h = au_h_top(dentry);
 
 	path->mnt = h->br->path.mnt;
 	path->dentry = h->dentry;
+}
+
+/* The topmost branch inode; pairs with the copy-up that sets h_upper. */
+static inline struct inode *au_h_inode(const struct inode *inode)
+{
+	const struct au_inode *ai = au_i(inode);
+
+	/* pairs with smp_store_release() in au_i_publish_upper() */
+	return smp_load_acquire(&ai->h_upper) ?: ai->h_inode;
+}
+
+/* The top branch, which receives every change, or %NULL if read-only. */
+static inline struct au_branch *au_wbr(const struct super_block *sb)
+{
+	return au_sbi(sb)->workdir ? &au_sbi(sb)->branches[0] : NULL;
+}
+
+/* Whether @dentry (positive) already lives on the top branch. */
+static inline bool au_d_is_upper(const struct dentry *dentry)
+{
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+
+	return wbr && au_h_top(dentry)->br == wbr;
 }
 
 /* branch.c */
@@ -189,6 +249,9 @@ bool au_br_whable(const struct au_branch *br);
 
 /* whiteout.c */
 bool au_wh_name(const char *name, unsigned int len);
+int au_wh_create(struct dentry *h_parent, const struct qstr *name);
+int au_wh_clear_dir(const struct path *h_path);
+int au_workdir_init(struct au_sbinfo *sbi);
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 	       const struct qstr *name);
 int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir);
@@ -197,6 +260,9 @@ int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir);
 extern const struct dentry_operations au_dentry_ops;
 struct au_dinfo *au_dinfo_alloc(unsigned int n);
 void au_dinfo_free(struct au_dinfo *di);
+void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
+		       struct dentry *h_dentry);
+bool au_d_has_lower(const struct dentry *dentry);
 int au_lookup_root(struct super_block *sb, struct au_dinfo **dip);
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
@@ -209,6 +275,19 @@ void au_free_inode(struct inode *inode);
 void au_evict_inode(struct inode *inode);
 struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		      struct inode *h_inode);
+void au_i_publish_upper(struct inode *inode, struct inode *h_upper);
+void au_copy_attr(struct inode *inode);
+int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
+int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
+		 struct kstat *stat, u32 request_mask, unsigned int flags);
+int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		 struct iattr *attr);
+
+/* copy_up.c */
+int au_copy_up(struct dentry *dentry, bool data);
+
+/* dir.c */
+extern const struct inode_operations au_dir_iops;
 u64 au_ino(const struct au_branch *br, u64 h_ino);
 
 /* file.c */
@@ -227,5 +306,6 @@ void au_vmfwd_cache_destroy(void);
 
 /* readdir.c */
 extern const struct file_operations au_dir_fops;
+int au_dir_empty(struct dentry *dentry);
 
 #endif /* _FS_AUFS_AUFS_H */

@@ -10,6 +10,7 @@
 
 #include <kunit/visibility.h>
 #include <linux/cred.h>
+#include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -173,6 +174,11 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 			break;
 		}
 		sbi->nbranch = i + 1;
+		if (is_idmapped_mnt(br->path.mnt)) {
+			err = inval_plog(log, "branch '%s': idmapped mounts are not supported",
+					 specs[i].path);
+			break;
+		}
 		br->perm = specs[i].perm;
 		br->id = i;
 		err = au_br_check(sbi, i, specs, log);

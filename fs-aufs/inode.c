@@ -62,7 +62,9 @@ struct inode *au_alloc_inode(struct super_block *sb)
 	if (!ai)
 		return NULL;
 	ai->h_inode = NULL;
+	ai->h_upper = NULL;
 	ai->br = NULL;
+	mutex_init(&ai->cu_mutex);
 	return &ai->vfs_inode;
 }
 
@@ -84,7 +86,44 @@ void au_evict_inode(struct inode *inode)
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	iput(au_i(inode)->h_inode);
+	iput(au_i(inode)->h_upper);
 	au_i(inode)->h_inode = NULL;
+	au_i(inode)->h_upper = NULL;
+}
+
+/**
+ * au_i_publish_upper - record the copy of an inode on the top branch
+ * @inode: the aufs inode, its cu_mutex held
+ * @h_upper: the copy
+ *
+ * The first copy wins; a hard link of a lower file copied up through
+ * another name keeps its own copy on the top branch.
+ */
+void au_i_publish_upper(struct inode *inode, struct inode *h_upper)
+{
+	struct au_inode *ai = au_i(inode);
+
+	if (ai->h_upper)
+		return;
+	ihold(h_upper);
+	/* pairs with smp_load_acquire() in au_h_inode() and au_h_inode_br() */
+	smp_store_release(&ai->h_upper, h_upper);
+	au_copy_attr(inode);
+}
+
+/**
+ * au_copy_attr - refresh the attributes of an aufs inode
+ * @inode: the aufs inode
+ *
+ * Copies mode, owner, times, link count and size from the topmost
+ * branch inode.
+ */
+void au_copy_attr(struct inode *inode)
+{
+	struct inode *h_inode = au_h_inode(inode);
+
+	fsstack_copy_attr_all(inode, h_inode);
+	fsstack_copy_inode_size(inode, h_inode);
 }
 
 /**
@@ -105,21 +144,66 @@ u64 au_ino(const struct au_branch *br, u64 h_ino)
 	return ((h_ino ^ hi) << AUFS_BRANCH_ID_BITS) | br->id;
 }
 
-static int aufs_permission(struct mnt_idmap *idmap, struct inode *inode,
-			   int mask)
+/* The topmost branch inode and the branch it is on. */
+static struct inode *au_h_inode_br(const struct inode *inode,
+				   struct au_branch **br)
 {
-	struct au_inode *ai = au_i(inode);
+	const struct au_inode *ai = au_i(inode);
+	/* pairs with smp_store_release() in au_i_publish_upper() */
+	struct inode *h_upper = smp_load_acquire(&ai->h_upper);
 
-	/* No write path yet: the union is read-only whatever its branches. */
-	if ((mask & MAY_WRITE) && !special_file(inode->i_mode))
-		return -EROFS;
-	return inode_permission(mnt_idmap(ai->br->path.mnt), ai->h_inode,
-				mask);
+	*br = h_upper ? au_wbr(inode->i_sb) : ai->br;
+	return h_upper ?: ai->h_inode;
 }
 
-static int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
-			struct kstat *stat, u32 request_mask,
-			unsigned int flags)
+/**
+ * aufs_permission - &inode_operations.permission for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @inode: the aufs inode
+ * @mask: MAY_* bits
+ *
+ * Checks the caller against the topmost branch inode.  A write to a name
+ * that is only on a lower branch will go to a copy with the same owner
+ * and mode, so it is checked against this inode's attributes.
+ *
+ * Return: 0 or a negative errno (-EROFS in a read-only union).
+ */
+int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
+{
+	struct au_branch *br, *wbr = au_wbr(inode->i_sb);
+	struct inode *h_inode = au_h_inode_br(inode, &br);
+	int err;
+
+	if ((mask & MAY_WRITE) && !special_file(inode->i_mode) && br != wbr) {
+		if (!wbr)
+			return -EROFS;
+		/*
+		 * The change will be made to a copy on the top branch, with
+		 * the attributes this inode shows: judge it as a native
+		 * filesystem would, then check the rest on the branch.
+		 */
+		err = generic_permission(&nop_mnt_idmap, inode, mask);
+		if (err)
+			return err;
+		mask &= ~(MAY_WRITE | MAY_APPEND);
+	}
+	return inode_permission(mnt_idmap(br->path.mnt), h_inode, mask);
+}
+
+/**
+ * aufs_getattr - &inode_operations.getattr for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @path: the aufs path
+ * @stat: where the attributes go
+ * @request_mask: STATX_* wanted
+ * @flags: AT_* flags
+ *
+ * The topmost branch's attributes, with the aufs device and inode number.
+ *
+ * Return: 0 or a negative errno.
+ */
+int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
+		 struct kstat *stat, u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
@@ -140,15 +224,56 @@ static int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 	stat->dev = inode->i_sb->s_dev;
 	stat->ino = inode->i_ino;
 	/* A merged directory's link count says nothing: "unknown", as find(1) expects. */
-	if (S_ISDIR(inode->i_mode) && au_di(dentry)->n > 1)
+	if (S_ISDIR(inode->i_mode) &&
+	    au_di(dentry)->n - au_di_first(au_di(dentry)) > 1)
 		stat->nlink = 1;
 	return 0;
 }
 
-static int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
-			struct iattr *attr)
+/**
+ * aufs_setattr - &inode_operations.setattr for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @dentry: the aufs dentry
+ * @attr: the change
+ *
+ * Copies the name up (without data when truncating to 0) and changes
+ * the copy.
+ *
+ * Return: 0 or a negative errno.
+ */
+int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		 struct iattr *attr)
 {
-	return -EROFS;
+	struct inode *inode = d_inode(dentry);
+	struct path h_path;
+	bool data = true;
+	int err;
+
+	err = setattr_prepare(&nop_mnt_idmap, dentry, attr);
+	if (err)
+		return err;
+	if ((attr->ia_valid & ATTR_SIZE) && !attr->ia_size)
+		data = false;
+	err = au_copy_up(dentry, data);
+	if (err)
+		return err;
+
+	/* The branch recomputes set-id clearing from its own mode. */
+	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		attr->ia_valid &= ~ATTR_MODE;
+	/* ia_file is the aufs file; the branch must not see it. */
+	attr->ia_valid &= ~ATTR_FILE;
+
+	au_h_path(dentry, &h_path);
+	err = mnt_want_write(h_path.mnt);
+	if (err)
+		return err;
+	inode_lock(d_inode(h_path.dentry));
+	err = notify_change(mnt_idmap(h_path.mnt), h_path.dentry, attr, NULL);
+	inode_unlock(d_inode(h_path.dentry));
+	mnt_drop_write(h_path.mnt);
+	au_copy_attr(inode);
+	return err;
 }
 
 static const char *aufs_get_link(struct dentry *dentry, struct inode *inode,
@@ -158,13 +283,6 @@ static const char *aufs_get_link(struct dentry *dentry, struct inode *inode,
 		return ERR_PTR(-ECHILD);
 	return vfs_get_link(au_h_dentry(dentry), done);
 }
-
-static const struct inode_operations au_dir_iops = {
-	.lookup		= aufs_lookup,
-	.permission	= aufs_permission,
-	.getattr	= aufs_getattr,
-	.setattr	= aufs_setattr,
-};
 
 static const struct inode_operations au_file_iops = {
 	.permission	= aufs_permission,

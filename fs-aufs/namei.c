@@ -21,14 +21,21 @@
 #include "aufs.h"
 
 /**
- * au_dinfo_alloc - allocate branch dentry stack
- * @n: room for this many branch dentries
+ * au_dinfo_alloc - allocate a branch dentry stack
+ * @n: room for this many lookup results; slot 0 comes on top of them
  *
- * Return: a zeroed &struct au_dinfo, or %NULL.
+ * Return: an empty stack (@first == @n == 1), or %NULL.
  */
 struct au_dinfo *au_dinfo_alloc(unsigned int n)
 {
-	return kzalloc(struct_size_t(struct au_dinfo, h, n), GFP_KERNEL);
+	struct au_dinfo *di;
+
+	di = kzalloc(struct_size_t(struct au_dinfo, h, n + 1), GFP_KERNEL);
+	if (di) {
+		di->first = 1;
+		di->n = 1;
+	}
+	return di;
 }
 
 /**
@@ -55,13 +62,57 @@ const struct dentry_operations au_dentry_ops = {
 	.d_release	= au_d_release,
 };
 
-/* Add @h_dentry on @br to @di; takes over the reference. */
+/* Add @h_dentry on @br below the entries of @di; takes the reference. */
 static void au_dinfo_push(struct au_dinfo *di, struct au_branch *br,
 			  struct dentry *h_dentry)
 {
 	di->h[di->n].br = br;
 	di->h[di->n].dentry = h_dentry;
 	di->n++;
+}
+
+/**
+ * au_di_publish_top - put the top branch's dentry on top of a stack
+ * @di: a stack whose slot 0 is free (@first is 1)
+ * @br: the top branch
+ * @h_dentry: the name on @br; the stack takes the reference
+ *
+ * Called once per stack, after copy-up or a create made the name on the
+ * top branch, under the aufs parent's lock or the inode's copy-up mutex.
+ */
+void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
+		       struct dentry *h_dentry)
+{
+	di->h[0].br = br;
+	di->h[0].dentry = h_dentry;
+	/* h[0] is complete before readers see it; pairs with au_di_first() */
+	smp_store_release(&di->first, 0);
+}
+
+/**
+ * au_d_has_lower - whether a name has anything on a branch below the top
+ * @dentry: an aufs dentry
+ *
+ * Removing or renaming such a name needs a whiteout.  Conservative: a
+ * name in a directory that merges lower branches counts too, since the
+ * lookup that made @dentry stopped at its first non-directory.
+ *
+ * Return: true if a whiteout is needed to hide the name.
+ */
+bool au_d_has_lower(const struct dentry *dentry)
+{
+	const struct au_dinfo *di = au_di(dentry);
+	const struct au_dinfo *pdi = au_di(dentry->d_parent);
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	unsigned int i;
+
+	for (i = au_di_first(di); i < di->n; i++)
+		if (di->h[i].br != wbr)
+			return true;
+	for (i = au_di_first(pdi); i < pdi->n; i++)
+		if (pdi->h[i].br != wbr)
+			return true;
+	return false;
 }
 
 /*
@@ -74,9 +125,10 @@ static int au_lookup_branches(const struct au_dinfo *parent,
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < parent->n; i++) {
+	for (i = au_di_first(parent); i < parent->n; i++) {
 		struct au_branch *br = parent->h[i].br;
 		struct dentry *h_parent = parent->h[i].dentry;
+		bool found = di->n > 1;
 		struct dentry *h;
 
 		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
@@ -86,35 +138,24 @@ static int au_lookup_branches(const struct au_dinfo *parent,
 
 		if (d_is_negative(h)) {
 			dput(h);
-		} else if (!di->n || d_is_dir(h)) {
+		} else if (!found || d_is_dir(h)) {
 			/* first hit, or a directory to merge below one */
 			au_dinfo_push(di, br, h);
-			if (!d_is_dir(h)) {
-				di->opaque = true;
+			if (!d_is_dir(h))
 				break;
-			}
 			err = au_wh_test_opaque(br, h);
-			if (err < 0)
-				return err;
-			if (err) {
-				di->opaque = true;
-				break;
-			}
+			if (err)
+				return err < 0 ? err : 0;
 		} else {
 			/* A non-directory below a directory is hidden. */
 			dput(h);
-			di->opaque = true;
 			break;
 		}
 
 		if (au_br_whable(br)) {
 			err = au_wh_test(br, h_parent, name);
-			if (err < 0)
-				return err;
-			if (err) {
-				di->opaque = true;
-				break;
-			}
+			if (err)
+				return err < 0 ? err : 0;
 		}
 	}
 	return 0;
@@ -151,8 +192,8 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 	if (err)
 		goto out_free;
 
-	if (di->n) {
-		inode = au_iget(sb, di->h[0].br, d_inode(di->h[0].dentry));
+	if (di->n > 1) {
+		inode = au_iget(sb, di->h[1].br, d_inode(di->h[1].dentry));
 		if (IS_ERR(inode)) {
 			err = PTR_ERR(inode);
 			goto out_free;
@@ -194,7 +235,6 @@ int au_lookup_root(struct super_block *sb, struct au_dinfo **dip)
 		au_dinfo_push(di, br, dget(br->path.dentry));
 		err = au_wh_test_opaque(br, br->path.dentry);
 		if (err) {
-			di->opaque = err > 0;
 			err = err < 0 ? err : 0;
 			break;
 		}

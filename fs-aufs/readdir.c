@@ -207,7 +207,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	INIT_LIST_HEAD(&rdc->all);
 
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-	for (i = 0; i < di->n && !err; i++) {
+	for (i = au_di_first(di); i < di->n && !err; i++) {
 		struct path h_path = {
 			.mnt = di->h[i].br->path.mnt,
 			.dentry = di->h[i].dentry,
@@ -236,6 +236,24 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		return ERR_PTR(err);
 	}
 	return rdc;
+}
+
+/**
+ * au_dir_empty - whether a directory of the union shows no entry
+ * @dentry: the aufs directory
+ *
+ * Return: 0 if empty, -ENOTEMPTY if not, or another negative errno.
+ */
+int au_dir_empty(struct dentry *dentry)
+{
+	struct au_rdcache *rdc = au_rdcache_build(dentry);
+	int err;
+
+	if (IS_ERR(rdc))
+		return PTR_ERR(rdc);
+	err = rdc->n ? -ENOTEMPTY : 0;
+	au_rdcache_free(rdc);
+	return err;
 }
 
 static int aufs_iterate_shared(struct file *file, struct dir_context *ctx)

@@ -90,6 +90,7 @@ static void au_sbinfo_free(struct au_sbinfo *sbi)
 {
 	if (!sbi)
 		return;
+	dput(sbi->workdir);
 	au_br_table_free(sbi);
 	if (sbi->cred)
 		put_cred(sbi->cred);
@@ -168,6 +169,17 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &au_sops;
 	sb->s_d_op = &au_dentry_ops;
 	sb->s_time_gran = 1;
+
+	if (sbi->branches[0].perm == AU_BR_RW) {
+		const struct cred *old_cred = override_creds(sbi->cred);
+
+		err = au_workdir_init(sbi);
+		revert_creds(old_cred);
+		if (err)
+			return invalfc(fc, "branch '%pd': cannot set up %s: %d",
+				       sbi->branches[0].path.dentry,
+				       AUFS_WH_ORPH, err);
+	}
 
 	err = au_lookup_root(sb, &di);
 	if (err)

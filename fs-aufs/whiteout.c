@@ -89,3 +89,201 @@ int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir)
 	return au_h_name_exists(br, h_dir, AUFS_WH_OPQ,
 				sizeof(AUFS_WH_OPQ) - 1);
 }
+
+/* Create an empty regular file @name in @h_dir; fine if it exists. */
+static int au_h_create_marker(struct dentry *h_dir, const char *name,
+			      unsigned int len)
+{
+	struct mnt_idmap *idmap = &nop_mnt_idmap;
+	struct inode *dir = d_inode(h_dir);
+	struct dentry *h;
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(idmap, name, h_dir, len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_negative(h))
+		err = vfs_create(idmap, dir, h, S_IFREG | 0444, true);
+	if (!IS_ERR(h))
+		dput(h);
+	inode_unlock(dir);
+	return err;
+}
+
+/**
+ * au_wh_create - hide a name of the lower branches
+ * @h_parent: directory on the top branch, unlocked
+ * @name: the name to hide
+ *
+ * Creates ".wh.@name" in @h_parent.  Runs with the mounter's credentials;
+ * the caller holds write access to the top branch mount.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_wh_create(struct dentry *h_parent, const struct qstr *name)
+{
+	unsigned int len = AUFS_WH_PFX_LEN + name->len;
+	char *whname;
+	int err;
+
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	whname = kmalloc(len + 1, GFP_KERNEL);
+	if (!whname)
+		return -ENOMEM;
+	memcpy(whname, AUFS_WH_PFX, AUFS_WH_PFX_LEN);
+	memcpy(whname + AUFS_WH_PFX_LEN, name->name, name->len);
+	whname[len] = '\0';
+	err = au_h_create_marker(h_parent, whname, len);
+	kfree(whname);
+	return err;
+}
+
+/* Names read from a branch directory. */
+struct au_names {
+	struct dir_context ctx;
+	struct list_head list;
+	bool only_wh;
+	int err;
+};
+
+struct au_name {
+	struct list_head list;
+	unsigned int len;
+	char name[];
+};
+
+static bool au_names_fill(struct dir_context *ctx, const char *name, int len,
+			  loff_t offset, u64 ino, unsigned int type)
+{
+	struct au_names *names = container_of(ctx, struct au_names, ctx);
+	struct au_name *n;
+
+	if (is_dot_dotdot(name, len))
+		return true;
+	if (names->only_wh && !au_wh_name(name, len))
+		return true;
+	n = kmalloc(struct_size(n, name, len + 1), GFP_KERNEL);
+	if (!n) {
+		names->err = -ENOMEM;
+		return false;
+	}
+	memcpy(n->name, name, len);
+	n->name[len] = '\0';
+	n->len = len;
+	list_add_tail(&n->list, &names->list);
+	return true;
+}
+
+/* Unlink the entries of @h_dir that @names lists. */
+static int au_unlink_names(struct dentry *h_dir, struct au_names *names)
+{
+	struct inode *dir = d_inode(h_dir);
+	struct au_name *n, *next;
+	int err = names->err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	list_for_each_entry_safe(n, next, &names->list, list) {
+		struct dentry *h;
+
+		if (!err) {
+			h = lookup_one(&nop_mnt_idmap, n->name, h_dir, n->len);
+			err = PTR_ERR_OR_ZERO(h);
+			if (!err && d_is_reg(h))
+				err = vfs_unlink(&nop_mnt_idmap, dir, h, NULL);
+			if (!IS_ERR(h))
+				dput(h);
+		}
+		kfree(n);
+	}
+	inode_unlock(dir);
+	return err;
+}
+
+static int au_read_names(const struct path *h_path, struct au_names *names)
+{
+	struct file *file;
+	int err;
+
+	names->ctx.actor = au_names_fill;
+	INIT_LIST_HEAD(&names->list);
+	file = dentry_open(h_path, O_RDONLY | O_DIRECTORY, current_cred());
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	err = iterate_dir(file, &names->ctx);
+	fput(file);
+	return err;
+}
+
+/**
+ * au_wh_clear_dir - remove the whiteouts in a top branch directory
+ * @h_path: the directory on the top branch, unlocked
+ *
+ * Before an empty aufs directory is removed, its top branch copy may
+ * still hold whiteouts and the opaque marker.  Runs with the mounter's
+ * credentials.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_wh_clear_dir(const struct path *h_path)
+{
+	struct au_names names = { .only_wh = true };
+	int err;
+
+	err = au_read_names(h_path, &names);
+	if (err)
+		names.err = err;
+	return au_unlink_names(h_path->dentry, &names);
+}
+
+/**
+ * au_workdir_init - set up the work directory on the top branch
+ * @sbi: a mount whose top branch is writable
+ *
+ * Copy-up builds files in ".wh..wh.orph" at the top branch root and
+ * renames them into place, so a half-copied file is never visible.  Files
+ * left there by a crash are removed here.  Runs with the mounter's
+ * credentials.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_workdir_init(struct au_sbinfo *sbi)
+{
+	const struct path *root = &sbi->branches[0].path;
+	struct inode *dir = d_inode(root->dentry);
+	struct au_names names = {};
+	struct path work;
+	struct dentry *h;
+	int err;
+
+	err = mnt_want_write(root->mnt);
+	if (err)
+		return err;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(&nop_mnt_idmap, AUFS_WH_ORPH, root->dentry,
+		       sizeof(AUFS_WH_ORPH) - 1);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_negative(h))
+		err = vfs_mkdir(&nop_mnt_idmap, dir, h, 0700);
+	if (!err && !d_is_dir(h))
+		err = -ENOTDIR;
+	inode_unlock(dir);
+	if (err)
+		goto out;
+
+	work.mnt = root->mnt;
+	work.dentry = h;
+	err = au_read_names(&work, &names);
+	if (err)
+		names.err = err;
+	err = au_unlink_names(h, &names);
+	if (!err) {
+		sbi->workdir = h;
+		h = NULL;
+	}
+out:
+	if (!IS_ERR_OR_NULL(h))
+		dput(h);
+	mnt_drop_write(root->mnt);
+	return err;
+}

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: copy-up to the top branch.
+ *
+ * Before a name from a lower branch is changed, it is copied to the top
+ * branch, its parent directories first.  A regular file is built in the
+ * work directory (".wh..wh.orph" at the top branch root): data (holes stay
+ * holes), xattrs and POSIX ACLs, owner, mode and times, then fsync, and
+ * only then renamed into place, so a half-copied file is never visible,
+ * and an error leaves the union as it was.  Directories, symlinks and
+ * special files are created in place: they appear whole or not at all.
+ *
+ * Copy-up runs with the mounter's credentials: it must be able to read
+ * the lower object and give the copy its owner.  The caller has already
+ * been allowed to make the change that needs the copy (aufs_permission(),
+ * setattr_prepare()).
+ */
+
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs_stack.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
+#include <linux/splice.h>
+#include <linux/xattr.h>
+
+#include "aufs.h"
+
+/* How much one splice call copies: bounds the time between signal checks. */
+#define AU_CU_CHUNK	SZ_1M
+
+static atomic_t au_cu_seq = ATOMIC_INIT(0);
+
+static int au_cu_acl(const struct path *lower, struct dentry *upper,
+		     const char *name)
+{
+	struct posix_acl *acl;
+	int err;
+
+	acl = vfs_get_acl(mnt_idmap(lower->mnt), lower->dentry, name);
+	if (IS_ERR_OR_NULL(acl)) {
+		err = PTR_ERR_OR_ZERO(acl);
+		/* none, or none possible */
+		if (err == -ENODATA || err == -EOPNOTSUPP)
+			err = 0;
+		return err;
+	}
+	err = vfs_set_acl(&nop_mnt_idmap, upper, name, acl);
+	posix_acl_release(acl);
+	return err;
+}
+
+static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
+{
+	struct dentry *h = lower->dentry;
+	ssize_t size, vsize;
+	char *names, *name, *value = NULL;
+	int err = 0;
+
+	size = vfs_listxattr(h, NULL, 0);
+	if (size <= 0)
+		return size == -EOPNOTSUPP ? 0 : size;
+	names = kvmalloc(size, GFP_KERNEL);
+	if (!names)
+		return -ENOMEM;
+	size = vfs_listxattr(h, names, size);
+	for (name = names; size > 0 && name < names + size && !err;
+	     name += strlen(name) + 1) {
+		/* POSIX ACLs go through the ACL API below. */
+		if (is_posix_acl_xattr(name))
+			continue;
+		vsize = vfs_getxattr(mnt_idmap(lower->mnt), h, name, NULL, 0);
+		if (vsize < 0) {
+			err = vsize;
+			break;
+		}
+		kvfree(value);
+		value = kvmalloc(vsize ?: 1, GFP_KERNEL);
+		if (!value) {
+			err = -ENOMEM;
+			break;
+		}
+		vsize = vfs_getxattr(mnt_idmap(lower->mnt), h, name, value,
+				     vsize);
+		if (vsize < 0) {
+			err = vsize;
+			break;
+		}
+		err = vfs_setxattr(&nop_mnt_idmap, upper, name, value, vsize,
+				   0);
+	}
+	kvfree(value);
+	kvfree(names);
+	if (!err && size < 0)
+		err = size;
+	if (!err)
+		err = au_cu_acl(lower, upper, XATTR_NAME_POSIX_ACL_ACCESS);
+	if (!err && d_is_dir(upper))
+		err = au_cu_acl(lower, upper, XATTR_NAME_POSIX_ACL_DEFAULT);
+	return err;
+}
+
+/* Give @upper the xattrs, owner, mode and times of @lower. */
+static int au_cu_attrs(const struct path *lower, struct dentry *upper)
+{
+	struct inode *h_inode = d_inode(lower->dentry);
+	struct inode *inode = d_inode(upper);
+	struct iattr attr = {
+		.ia_valid = ATTR_UID | ATTR_GID,
+		.ia_vfsuid = VFSUIDT_INIT(h_inode->i_uid),
+		.ia_vfsgid = VFSGIDT_INIT(h_inode->i_gid),
+	};
+	int err;
+
+	err = au_cu_xattrs(lower, upper);
+	if (err)
+		return err;
+
+	inode_lock(inode);
+	err = notify_change(&nop_mnt_idmap, upper, &attr, NULL);
+	if (!err && !S_ISLNK(h_inode->i_mode)) {
+		/* After chown, which may clear set-id bits. */
+		attr.ia_valid = ATTR_MODE;
+		attr.ia_mode = h_inode->i_mode;
+		err = notify_change(&nop_mnt_idmap, upper, &attr, NULL);
+	}
+	if (!err) {
+		attr.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+				ATTR_MTIME_SET;
+		attr.ia_atime = inode_get_atime(h_inode);
+		attr.ia_mtime = inode_get_mtime(h_inode);
+		err = notify_change(&nop_mnt_idmap, upper, &attr, NULL);
+	}
+	inode_unlock(inode);
+	return err;
+}
+
+/* Copy the data of @in to @out, of the same size, skipping holes. */
+static int au_cu_data(struct file *in, struct file *out, loff_t size)
+{
+	loff_t pos = 0;
+
+	while (pos < size) {
+		loff_t data, hole, ipos, opos;
+
+		data = vfs_llseek(in, pos, SEEK_DATA);
+		if (data == -ENXIO)
+			break;
+		if (data < 0) {
+			data = pos;
+			hole = size;
+		} else {
+			hole = vfs_llseek(in, data, SEEK_HOLE);
+			if (hole < 0 || hole > size)
+				hole = size;
+		}
+		ipos = data;
+		opos = data;
+		while (ipos < hole) {
+			ssize_t n;
+
+			if (fatal_signal_pending(current))
+				return -EINTR;
+			n = do_splice_direct(in, &ipos, out, &opos,
+					     min_t(loff_t, hole - ipos,
+						   AU_CU_CHUNK), 0);
+			if (n < 0)
+				return n;
+			if (!n)
+				return -EIO;
+		}
+		pos = hole;
+	}
+	return vfs_fsync(out, 0);
+}
+
+/*
+ * Remove an unfinished copy from the work directory.  If the branch cannot
+ * be written any more, the next mount removes it.
+ */
+static void au_cu_discard(struct au_sbinfo *sbi, struct dentry *tmp)
+{
+	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	struct inode *dir = d_inode(sbi->workdir);
+
+	if (!mnt_want_write(mnt)) {
+		inode_lock_nested(dir, I_MUTEX_PARENT);
+		if (tmp->d_parent == sbi->workdir && !d_unhashed(tmp))
+			vfs_unlink(&nop_mnt_idmap, dir, tmp, NULL);
+		inode_unlock(dir);
+		mnt_drop_write(mnt);
+	}
+	dput(tmp);
+}
+
+/* Create an empty file of @size in the work directory. */
+static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi, loff_t size)
+{
+	struct dentry *work = sbi->workdir;
+	struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = size };
+	struct dentry *tmp;
+	char name[32];
+	int err, len;
+
+	len = snprintf(name, sizeof(name), "cu.%x",
+		       (unsigned int)atomic_inc_return(&au_cu_seq));
+	inode_lock_nested(d_inode(work), I_MUTEX_PARENT);
+	tmp = lookup_one(&nop_mnt_idmap, name, work, len);
+	if (!IS_ERR(tmp)) {
+		err = vfs_create(&nop_mnt_idmap, d_inode(work), tmp,
+				 S_IFREG | 0600, true);
+		if (err) {
+			dput(tmp);
+			tmp = ERR_PTR(err);
+		}
+	}
+	inode_unlock(d_inode(work));
+	if (IS_ERR(tmp) || !size)
+		return tmp;
+
+	/* Size first: ranges never written stay holes. */
+	inode_lock(d_inode(tmp));
+	err = notify_change(&nop_mnt_idmap, tmp, &attr, NULL);
+	inode_unlock(d_inode(tmp));
+	if (err) {
+		au_cu_discard(sbi, tmp);
+		return ERR_PTR(err);
+	}
+	return tmp;
+}
+
+/*
+ * Build a copy of regular file @lower in the work directory.  Write
+ * access to the top branch is taken around the metadata changes only:
+ * do_splice_direct() takes sb_writers itself.
+ */
+static struct dentry *au_cu_build_reg(struct au_sbinfo *sbi,
+				      const struct path *lower, bool data)
+{
+	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	loff_t size = data ? i_size_read(d_inode(lower->dentry)) : 0;
+	struct path tmp_path = { .mnt = mnt };
+	struct file *in, *out;
+	struct dentry *tmp;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return ERR_PTR(err);
+	tmp = au_cu_create_tmp(sbi, size);
+	mnt_drop_write(mnt);
+	if (IS_ERR(tmp))
+		return tmp;
+
+	tmp_path.dentry = tmp;
+	if (size) {
+		in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+		err = PTR_ERR_OR_ZERO(in);
+		if (!err) {
+			out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE,
+					  current_cred());
+			err = PTR_ERR_OR_ZERO(out);
+			if (!err) {
+				err = au_cu_data(in, out, size);
+				fput(out);
+			}
+			fput(in);
+		}
+	}
+	if (!err) {
+		err = mnt_want_write(mnt);
+		if (!err) {
+			err = au_cu_attrs(lower, tmp);
+			mnt_drop_write(mnt);
+		}
+	}
+	if (err) {
+		au_cu_discard(sbi, tmp);
+		return ERR_PTR(err);
+	}
+	return tmp;
+}
+
+/* Rename the finished copy @tmp to @name in @h_parent. */
+static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
+		      struct dentry *h_parent, const struct qstr *name)
+{
+	struct dentry *work = sbi->workdir;
+	struct renamedata rd = {
+		.old_mnt_idmap = &nop_mnt_idmap,
+		.old_dir = d_inode(work),
+		.old_dentry = tmp,
+		.new_mnt_idmap = &nop_mnt_idmap,
+		.new_dir = d_inode(h_parent),
+	};
+	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	struct dentry *trap, *target;
+	int err;
+
+	err = mnt_want_write(mnt);
+	if (err)
+		return err;
+	trap = lock_rename(work, h_parent);
+	if (IS_ERR(trap)) {
+		mnt_drop_write(mnt);
+		return PTR_ERR(trap);
+	}
+	target = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	err = PTR_ERR_OR_ZERO(target);
+	if (!err) {
+		if (trap == tmp || trap == target)
+			err = -EIO;
+		else if (d_is_positive(target))
+			err = -EEXIST;	/* changed on the branch behind us */
+		else if (tmp->d_parent != work)
+			err = -EIO;
+		if (!err) {
+			rd.new_dentry = target;
+			err = vfs_rename(&rd);
+		}
+		dput(target);
+	}
+	unlock_rename(work, h_parent);
+	mnt_drop_write(mnt);
+	return err;
+}
+
+/* Create a copy of a non-regular @lower as @name in @h_parent. */
+static struct dentry *au_cu_make(const struct path *lower,
+				 struct dentry *h_parent,
+				 const struct qstr *name)
+{
+	struct inode *h_inode = d_inode(lower->dentry);
+	struct inode *dir = d_inode(h_parent);
+	umode_t mode = h_inode->i_mode;
+	DEFINE_DELAYED_CALL(done);
+	const char *link = NULL;
+	struct dentry *h;
+	int err;
+
+	if (S_ISLNK(mode)) {
+		link = vfs_get_link(lower->dentry, &done);
+		if (IS_ERR(link))
+			return ERR_CAST(link);
+	}
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_positive(h))
+		err = -EEXIST;	/* changed on the branch behind us */
+	if (!err) {
+		if (S_ISDIR(mode))
+			err = vfs_mkdir(&nop_mnt_idmap, dir, h, 0700);
+		else if (S_ISLNK(mode))
+			err = vfs_symlink(&nop_mnt_idmap, dir, h, link);
+		else
+			err = vfs_mknod(&nop_mnt_idmap, dir, h, mode,
+					h_inode->i_rdev);
+	}
+	inode_unlock(dir);
+	do_delayed_call(&done);
+	if (!err)
+		err = au_cu_attrs(lower, h);
+	if (err) {
+		if (!IS_ERR(h))
+			dput(h);
+		return ERR_PTR(err);
+	}
+	return h;
+}
+
+static int au_cu_one(struct dentry *dentry, struct dentry *parent, bool data)
+{
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	struct dentry *h_parent = au_h_dentry(parent);
+	struct path lower;
+	struct dentry *upper;
+	int err;
+
+	au_h_path(dentry, &lower);
+	if (d_is_reg(lower.dentry)) {
+		upper = au_cu_build_reg(sbi, &lower, data);
+		if (IS_ERR(upper))
+			return PTR_ERR(upper);
+		err = au_cu_move(sbi, upper, h_parent, &dentry->d_name);
+		if (err) {
+			au_cu_discard(sbi, upper);
+			return err;
+		}
+	} else {
+		err = mnt_want_write(wbr->path.mnt);
+		if (err)
+			return err;
+		upper = au_cu_make(&lower, h_parent, &dentry->d_name);
+		mnt_drop_write(wbr->path.mnt);
+		if (IS_ERR(upper))
+			return PTR_ERR(upper);
+	}
+
+	au_di_publish_top(au_di(dentry), wbr, upper);
+	au_i_publish_upper(d_inode(dentry), d_inode(upper));
+	return 0;
+}
+
+/**
+ * au_copy_up - make sure a name exists on the top branch
+ * @dentry: a positive aufs dentry
+ * @data: copy a regular file's data (false when it is about to be
+ *	truncated to 0)
+ *
+ * Parents are copied up first.  Concurrent copy-ups of one inode are
+ * serialized by its cu_mutex; a name already on the top branch returns
+ * at once.
+ *
+ * Return: 0, -EROFS if the union has no writable top branch, or another
+ * negative errno with the union unchanged.
+ */
+int au_copy_up(struct dentry *dentry, bool data)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct au_inode *ai = au_i(d_inode(dentry));
+	const struct cred *old_cred;
+	struct dentry *parent;
+	int err;
+
+	if (!au_wbr(sb))
+		return -EROFS;
+	if (au_d_is_upper(dentry))
+		return 0;
+
+	parent = dget_parent(dentry);
+	err = au_copy_up(parent, true);
+	if (err)
+		goto out;
+
+	mutex_lock(&ai->cu_mutex);
+	if (!au_d_is_upper(dentry)) {
+		old_cred = override_creds(au_sbi(sb)->cred);
+		err = au_cu_one(dentry, parent, data);
+		revert_creds(old_cred);
+	}
+	mutex_unlock(&ai->cu_mutex);
+out:
+	dput(parent);
+	return err;
+}

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: namespace operations on the top branch.
+ *
+ * Every change is made on the top branch, after copying up the parent
+ * (and, for link and rename, the source).  Objects are created with the
+ * caller's credentials, so they get the caller's owner as on a native
+ * filesystem; whiteouts are made with the mounter's.
+ *
+ * Removing a name that exists below the top branch leaves a whiteout.
+ * The whiteout is made before the name is removed from the top branch
+ * and is never removed when the name is created again: a name and its
+ * whiteout on one branch show the name and hide everything below it, so
+ * every intermediate state after a crash is a state the union had.
+ *
+ * A removed or renamed-over dentry is dropped, so the next lookup of the
+ * name builds a fresh branch stack.
+ */
+
+#include <linux/cred.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+
+#include "aufs.h"
+
+/* Copy up @dentry's parent; give its top branch path. */
+static int au_upper_parent(struct dentry *dentry, struct path *h_parent)
+{
+	int err = au_copy_up(dentry->d_parent, true);
+
+	if (!err)
+		au_h_path(dentry->d_parent, h_parent);
+	return err;
+}
+
+static int au_make_whiteout(struct dentry *dentry, struct dentry *h_parent)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	err = au_wh_create(h_parent, &dentry->d_name);
+	revert_creds(old_cred);
+	return err;
+}
+
+/* Give @dentry (negative) the new top branch object @h. */
+static int au_instantiate(struct dentry *dentry, struct dentry *h)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct inode *inode;
+
+	inode = au_iget(sb, au_wbr(sb), d_inode(h));
+	if (IS_ERR(inode)) {
+		dput(h);
+		return PTR_ERR(inode);
+	}
+	au_di_publish_top(au_di(dentry), au_wbr(sb), h);
+	d_instantiate(dentry, inode);
+	return 0;
+}
+
+/*
+ * Create a regular file, directory, special file or symlink (@link) as
+ * @dentry on the top branch.
+ */
+static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
+			    const char *link)
+{
+	struct path hp;
+	struct inode *hdir;
+	struct dentry *h;
+	int err;
+
+	err = au_upper_parent(dentry, &hp);
+	if (err)
+		return err;
+	hdir = d_inode(hp.dentry);
+	err = mnt_want_write(hp.mnt);
+	if (err)
+		return err;
+	inode_lock_nested(hdir, I_MUTEX_PARENT);
+	h = lookup_one(mnt_idmap(hp.mnt), dentry->d_name.name, hp.dentry,
+		       dentry->d_name.len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_positive(h))
+		err = -EEXIST;	/* changed on the branch behind us */
+	if (!err) {
+		switch (mode & S_IFMT) {
+		case S_IFREG:
+			err = vfs_create(mnt_idmap(hp.mnt), hdir, h, mode, true);
+			break;
+		case S_IFDIR:
+			err = vfs_mkdir(mnt_idmap(hp.mnt), hdir, h, mode);
+			break;
+		case S_IFLNK:
+			err = vfs_symlink(mnt_idmap(hp.mnt), hdir, h, link);
+			break;
+		default:
+			err = vfs_mknod(mnt_idmap(hp.mnt), hdir, h, mode, rdev);
+			break;
+		}
+	}
+	inode_unlock(hdir);
+	mnt_drop_write(hp.mnt);
+	if (!err && d_is_negative(h))
+		err = -EIO;	/* the branch did not instantiate it */
+	if (err) {
+		if (!IS_ERR(h))
+			dput(h);
+		return err;
+	}
+	au_copy_attr(d_inode(dentry->d_parent));
+	return au_instantiate(dentry, h);
+}
+
+static int aufs_create(struct mnt_idmap *idmap, struct inode *dir,
+		       struct dentry *dentry, umode_t mode, bool excl)
+{
+	return au_create_object(dentry, mode | S_IFREG, 0, NULL);
+}
+
+static int aufs_mkdir(struct mnt_idmap *idmap, struct inode *dir,
+		      struct dentry *dentry, umode_t mode)
+{
+	return au_create_object(dentry, mode | S_IFDIR, 0, NULL);
+}
+
+static int aufs_mknod(struct mnt_idmap *idmap, struct inode *dir,
+		      struct dentry *dentry, umode_t mode, dev_t rdev)
+{
+	return au_create_object(dentry, mode, rdev, NULL);
+}
+
+static int aufs_symlink(struct mnt_idmap *idmap, struct inode *dir,
+			struct dentry *dentry, const char *link)
+{
+	return au_create_object(dentry, S_IFLNK | 0777, 0, link);
+}
+
+static int aufs_link(struct dentry *old, struct inode *dir,
+		     struct dentry *dentry)
+{
+	struct path hp, h_old;
+	struct inode *hdir;
+	struct dentry *h;
+	int err;
+
+	err = au_copy_up(old, true);
+	if (!err)
+		err = au_upper_parent(dentry, &hp);
+	if (err)
+		return err;
+	au_h_path(old, &h_old);
+	hdir = d_inode(hp.dentry);
+	err = mnt_want_write(hp.mnt);
+	if (err)
+		return err;
+	inode_lock_nested(hdir, I_MUTEX_PARENT);
+	h = lookup_one(mnt_idmap(hp.mnt), dentry->d_name.name, hp.dentry,
+		       dentry->d_name.len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_positive(h))
+		err = -EEXIST;
+	if (!err)
+		err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
+	inode_unlock(hdir);
+	mnt_drop_write(hp.mnt);
+	if (err) {
+		if (!IS_ERR(h))
+			dput(h);
+		return err;
+	}
+	au_di_publish_top(au_di(dentry), au_wbr(dentry->d_sb), h);
+	ihold(d_inode(old));
+	d_instantiate(dentry, d_inode(old));
+	au_copy_attr(d_inode(old));
+	au_copy_attr(dir);
+	return 0;
+}
+
+/* Remove @dentry: whiteout first if needed, then the top branch copy. */
+static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
+{
+	struct path hp;
+	int err;
+
+	if (isdir) {
+		err = au_dir_empty(dentry);
+		if (err)
+			return err;
+	}
+	err = au_upper_parent(dentry, &hp);
+	if (err)
+		return err;
+	err = mnt_want_write(hp.mnt);
+	if (err)
+		return err;
+	if (au_d_has_lower(dentry))
+		err = au_make_whiteout(dentry, hp.dentry);
+	if (!err && au_d_is_upper(dentry)) {
+		struct dentry *h = dget(au_h_dentry(dentry));
+		struct inode *hdir = d_inode(hp.dentry);
+
+		if (isdir) {
+			const struct cred *old_cred;
+			struct path h_path = { .mnt = hp.mnt, .dentry = h };
+
+			old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+			err = au_wh_clear_dir(&h_path);
+			revert_creds(old_cred);
+		}
+		inode_lock_nested(hdir, I_MUTEX_PARENT);
+		if (!err && (h->d_parent != hp.dentry || d_unhashed(h)))
+			err = -ESTALE;	/* changed on the branch behind us */
+		if (!err && isdir)
+			err = vfs_rmdir(mnt_idmap(hp.mnt), hdir, h);
+		else if (!err)
+			err = vfs_unlink(mnt_idmap(hp.mnt), hdir, h, NULL);
+		inode_unlock(hdir);
+		dput(h);
+	}
+	mnt_drop_write(hp.mnt);
+	if (err)
+		return err;
+
+	if (isdir)
+		clear_nlink(d_inode(dentry));
+	else
+		au_copy_attr(d_inode(dentry));
+	au_copy_attr(dir);
+	d_drop(dentry);
+	return 0;
+}
+
+static int aufs_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return au_remove(dir, dentry, false);
+}
+
+static int aufs_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return au_remove(dir, dentry, true);
+}
+
+/* Whether any entry of @dentry's own stack is below the top branch. */
+static bool au_d_merges_lower(const struct dentry *dentry)
+{
+	const struct au_dinfo *di = au_di(dentry);
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	unsigned int i;
+
+	for (i = au_di_first(di); i < di->n; i++)
+		if (di->h[i].br != wbr)
+			return true;
+	return false;
+}
+
+static int au_rename_upper(struct dentry *old, struct path *old_hp,
+			   struct dentry *new, struct path *new_hp,
+			   unsigned int flags)
+{
+	struct renamedata rd = {
+		.old_mnt_idmap = mnt_idmap(old_hp->mnt),
+		.old_dir = d_inode(old_hp->dentry),
+		.new_mnt_idmap = mnt_idmap(new_hp->mnt),
+		.new_dir = d_inode(new_hp->dentry),
+		.flags = flags,
+	};
+	struct dentry *trap, *h_old, *h_new;
+	int err;
+
+	trap = lock_rename(old_hp->dentry, new_hp->dentry);
+	if (IS_ERR(trap))
+		return PTR_ERR(trap);
+	h_old = au_h_dentry(old);
+	h_new = lookup_one(mnt_idmap(new_hp->mnt), new->d_name.name,
+			   new_hp->dentry, new->d_name.len);
+	err = PTR_ERR_OR_ZERO(h_new);
+	if (err)
+		goto out;
+	if (h_old->d_parent != old_hp->dentry || d_unhashed(h_old))
+		err = -ESTALE;
+	else if (trap == h_old)
+		err = -EINVAL;
+	else if (trap == h_new)
+		err = -ENOTEMPTY;
+	if (!err) {
+		rd.old_dentry = h_old;
+		rd.new_dentry = h_new;
+		err = vfs_rename(&rd);
+	}
+	dput(h_new);
+out:
+	unlock_rename(old_hp->dentry, new_hp->dentry);
+	return err;
+}
+
+static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
+		       struct dentry *old, struct inode *new_dir,
+		       struct dentry *new, unsigned int flags)
+{
+	struct path old_hp, new_hp;
+	bool old_wh, new_wh = false;
+	int err;
+
+	if (flags & ~RENAME_NOREPLACE)
+		return -EINVAL;
+	/* Moving the lower parts of a directory is not done: mv copies. */
+	if (d_is_dir(old) && au_d_merges_lower(old))
+		return -EXDEV;
+	if (d_is_positive(new) && d_is_dir(new)) {
+		err = au_dir_empty(new);
+		if (err)
+			return err;
+		new_wh = au_d_merges_lower(new);
+	}
+
+	err = au_copy_up(old, true);
+	if (!err)
+		err = au_upper_parent(old, &old_hp);
+	if (!err)
+		err = au_upper_parent(new, &new_hp);
+	if (err)
+		return err;
+	old_wh = au_d_has_lower(old);
+
+	err = mnt_want_write(old_hp.mnt);
+	if (err)
+		return err;
+	if (old_wh)
+		err = au_make_whiteout(old, old_hp.dentry);
+	/* A directory moved over one with lower parts must hide them. */
+	if (!err && new_wh)
+		err = au_make_whiteout(new, new_hp.dentry);
+	if (!err && d_is_positive(new) && d_is_dir(new) && au_d_is_upper(new)) {
+		const struct cred *old_cred;
+		struct path h_path;
+
+		au_h_path(new, &h_path);
+		old_cred = override_creds(au_sbi(new->d_sb)->cred);
+		err = au_wh_clear_dir(&h_path);
+		revert_creds(old_cred);
+	}
+	if (!err)
+		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
+	mnt_drop_write(old_hp.mnt);
+	if (err)
+		return err;
+
+	au_copy_attr(old_dir);
+	au_copy_attr(new_dir);
+	return 0;
+}
+
+const struct inode_operations au_dir_iops = {
+	.lookup		= aufs_lookup,
+	.create		= aufs_create,
+	.link		= aufs_link,
+	.unlink		= aufs_unlink,
+	.symlink	= aufs_symlink,
+	.mkdir		= aufs_mkdir,
+	.rmdir		= aufs_rmdir,
+	.mknod		= aufs_mknod,
+	.rename		= aufs_rename,
+	.permission	= aufs_permission,
+	.getattr	= aufs_getattr,
+	.setattr	= aufs_setattr,
+};
