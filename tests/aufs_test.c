@@ -475,10 +475,16 @@ TEST_F(union, statfs_reports_aufs)
 	EXPECT_EQ(AUFS_SUPER_MAGIC, sf.f_type);
 }
 
-TEST_F(union, writes_fail_with_erofs)
+/* A union whose top branch is not "rw" refuses every change. */
+TEST_F(union, writes_fail_with_erofs_when_top_is_ro)
 {
 	struct timespec now[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
-	char target[PATH_MAX];
+	char target[PATH_MAX], opts[4 * PATH_MAX];
+
+	ASSERT_EQ(0, umount(self->mnt));
+	snprintf(opts, sizeof(opts), "br=%s=ro:%s=ro:%s=ro",
+		 self->br[0], self->br[1], self->br[2]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
 
 	snprintf(target, sizeof(target), "%s/renamed", self->mnt);
 	EXPECT_EQ(-1, open(under(self->mnt, "top_only"), O_WRONLY));
@@ -511,6 +517,7 @@ TEST_F(union, writes_fail_with_erofs)
 	EXPECT_EQ(EROFS, errno);
 	EXPECT_EQ(0, access(under(self->mnt, "mid_only"), R_OK));
 	EXPECT_EQ(-1, access(under(self->mnt, "new"), F_OK));
+	EXPECT_EQ(-1, access(under(self->br[0], "new"), F_OK));
 }
 
 /* Branches for the option tests: b0, b1, b0/sub, a file; nothing mounted. */

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: the write path, on tmpfs and on ext4 branches.
+ *
+ * The top branch (b0) is writable, the lower one (b1) read-only.  Every
+ * test checks the union as a user sees it, that the change landed on b0,
+ * and that b1 is unchanged.  The ext4 variant needs an ext4 filesystem
+ * mounted on /ext4 and is skipped without one.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#define EXT4_SUPER_MAGIC	0xEF53
+#define SPARSE_SIZE		(64L << 20)
+#define LOWER_TIME		1000000000L
+
+static void put(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
+		perror(path);
+		exit(1);
+	}
+	fchmod(fd, mode);
+	close(fd);
+}
+
+/* Contents of a small file, or "" if it cannot be read. */
+static const char *get(const char *path)
+{
+	static char buf[4][256];
+	static int next;
+	char *b = buf[next++ % 4];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
+
+	if (fd >= 0)
+		close(fd);
+	b[n < 0 ? 0 : n] = '\0';
+	return b;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Whether @dir lists @name; with @name NULL, how many entries it has. */
+static int dir_has(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!name || !strcmp(e->d_name, name))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static bool dir_lists(const char *dir, const char *name)
+{
+	return dir_has(dir, name) > 0;
+}
+
+FIXTURE(rw) {
+	char base[PATH_MAX];
+	char b0[PATH_MAX];
+	char b1[PATH_MAX];
+	char mnt[PATH_MAX];
+	char opts[3 * PATH_MAX];
+	bool mounted;
+	bool own_tmpfs;
+};
+
+FIXTURE_VARIANT(rw) {
+	bool ext4;
+};
+
+FIXTURE_VARIANT_ADD(rw, tmpfs) {
+	.ext4 = false,
+};
+
+FIXTURE_VARIANT_ADD(rw, ext4) {
+	.ext4 = true,
+};
+
+/* @name under @dir; four results may be in use at once. */
+static const char *in(const char *dir, const char *name)
+{
+	static char paths[4][PATH_MAX];
+	static int next;
+	char *p = paths[next++ % 4];
+
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+FIXTURE_SETUP(rw)
+{
+	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
+	struct statfs sf;
+	int fd;
+
+	if (variant->ext4) {
+		if (statfs("/ext4", &sf) || sf.f_type != EXT4_SUPER_MAGIC)
+			SKIP(return, "no ext4 filesystem on /ext4");
+		snprintf(self->base, sizeof(self->base), "/ext4/aufs_rw.XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(self->base));
+		ASSERT_EQ(0, chmod(self->base, 0755));
+	} else {
+		snprintf(self->base, sizeof(self->base), "/tmp/aufs_rw.XXXXXX");
+		ASSERT_NE(NULL, mkdtemp(self->base));
+		ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
+		self->own_tmpfs = true;
+	}
+	snprintf(self->b0, PATH_MAX, "%s/b0", self->base);
+	snprintf(self->b1, PATH_MAX, "%s/b1", self->base);
+	snprintf(self->mnt, PATH_MAX, "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+
+	put(in(self->b1, "file"), "lower\n", 0640);
+	ASSERT_EQ(0, chown(in(self->b1, "file"), 1000, 1000));
+	ASSERT_EQ(0, setxattr(in(self->b1, "file"), "user.aufs", "kept", 4, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, "file"), times, 0));
+	ASSERT_EQ(0, mkdir(in(self->b1, "dir"), 0750));
+	ASSERT_EQ(0, mkdir(in(self->b1, "dir/sub"), 0755));
+	put(in(self->b1, "dir/sub/deep"), "deep\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->b1, "ldir"), 0755));
+	put(in(self->b1, "ldir/a"), "a", 0644);
+	put(in(self->b1, "ldir/b"), "b", 0644);
+	put(in(self->b1, "owned"), "owned", 04777);
+	ASSERT_EQ(0, chown(in(self->b1, "owned"), 1000, 1000));
+	ASSERT_EQ(0, chmod(in(self->b1, "owned"), 04777));
+	put(in(self->b1, "rootonly"), "root", 0644);
+	fd = open(in(self->b1, "sparse"), O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, pwrite(fd, "head", 4, 0));
+	ASSERT_EQ(4, pwrite(fd, "half", 4, SPARSE_SIZE / 2));
+	ASSERT_EQ(0, ftruncate(fd, SPARSE_SIZE));
+	close(fd);
+
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro", self->b0,
+		 self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(rw)
+{
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	if (self->own_tmpfs) {
+		EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+		rmdir(self->base);
+	} else if (self->base[0]) {
+		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+}
+
+TEST_F(rw, append_copies_up_and_leaves_lower_alone)
+{
+	int fd = open(in(self->mnt, "file"), O_WRONLY | O_APPEND);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(5, write(fd, "more\n", 5));
+	close(fd);
+	EXPECT_STREQ("lower\nmore\n", get(in(self->mnt, "file")));
+	EXPECT_STREQ("lower\nmore\n", get(in(self->b0, "file")));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+	/* the work directory is left empty */
+	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
+}
+
+TEST_F(rw, copy_up_keeps_owner_mode_times_xattrs)
+{
+	struct stat lo, up, un;
+	char val[16] = "";
+	int fd = open(in(self->mnt, "file"), O_RDWR);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	ASSERT_EQ(0, stat(in(self->b1, "file"), &lo));
+	ASSERT_EQ(0, stat(in(self->b0, "file"), &up));
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &un));
+	EXPECT_EQ(lo.st_mode, up.st_mode);
+	EXPECT_EQ(lo.st_uid, up.st_uid);
+	EXPECT_EQ(lo.st_gid, up.st_gid);
+	EXPECT_EQ(LOWER_TIME, up.st_mtim.tv_sec);
+	EXPECT_EQ(lo.st_size, up.st_size);
+	EXPECT_EQ(up.st_mode, un.st_mode);
+	EXPECT_EQ(up.st_size, un.st_size);
+	EXPECT_EQ(4, getxattr(in(self->b0, "file"), "user.aufs", val,
+			      sizeof(val)));
+	EXPECT_STREQ("kept", val);
+}
+
+TEST_F(rw, truncate_copies_up_without_data)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, truncate(in(self->mnt, "file"), 0));
+	ASSERT_EQ(0, stat(in(self->b0, "file"), &st));
+	EXPECT_EQ(0, st.st_size);
+	EXPECT_STREQ("", get(in(self->mnt, "file")));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+}
+
+TEST_F(rw, copy_up_creates_parents_with_their_attributes)
+{
+	struct stat lo, up;
+	int fd = open(in(self->mnt, "dir/sub/deep"), O_WRONLY | O_TRUNC);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(3, write(fd, "new", 3));
+	close(fd);
+	EXPECT_STREQ("new", get(in(self->b0, "dir/sub/deep")));
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &lo));
+	ASSERT_EQ(0, stat(in(self->b0, "dir"), &up));
+	EXPECT_EQ(lo.st_mode, up.st_mode);
+	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+}
+
+TEST_F(rw, sparse_file_stays_sparse_after_copy_up)
+{
+	struct stat st;
+	char buf[4];
+	int fd = open(in(self->mnt, "sparse"), O_RDWR);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(4, pread(fd, buf, 4, SPARSE_SIZE / 2));
+	EXPECT_EQ(0, memcmp(buf, "half", 4));
+	close(fd);
+	ASSERT_EQ(0, stat(in(self->b0, "sparse"), &st));
+	EXPECT_EQ(SPARSE_SIZE, st.st_size);
+	EXPECT_GT(1L << 20, st.st_blocks * 512L) {
+		TH_LOG("copy takes %ld bytes", st.st_blocks * 512L);
+	}
+}
+
+TEST_F(rw, create_mkdir_symlink_mknod_land_on_top_branch)
+{
+	char link[32];
+	ssize_t n;
+
+	put(in(self->mnt, "new"), "new\n", 0600);
+	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
+	ASSERT_EQ(0, mkdir(in(self->mnt, "newdir"), 0700));
+	EXPECT_TRUE(exists(in(self->b0, "newdir")));
+	put(in(self->mnt, "newdir/inner"), "inner", 0644);
+	EXPECT_STREQ("inner", get(in(self->b0, "newdir/inner")));
+	ASSERT_EQ(0, symlink("new", in(self->mnt, "newlink")));
+	n = readlink(in(self->mnt, "newlink"), link, sizeof(link) - 1);
+	ASSERT_EQ(3, n);
+	link[n] = '\0';
+	EXPECT_STREQ("new", link);
+	ASSERT_EQ(0, mkfifo(in(self->mnt, "fifo"), 0600));
+	EXPECT_TRUE(exists(in(self->b0, "fifo")));
+	EXPECT_TRUE(dir_lists(self->mnt, "newdir"));
+	EXPECT_FALSE(exists(in(self->b1, "new")));
+}
+
+TEST_F(rw, whiteout_names_cannot_be_created)
+{
+	EXPECT_EQ(-1, open(in(self->mnt, ".wh.x"), O_WRONLY | O_CREAT, 0644));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mkdir(in(self->mnt, ".wh..wh.orph"), 0755));
+	EXPECT_EQ(EPERM, errno);
+}
+
+TEST_F(rw, unlink_of_lower_file_leaves_whiteout)
+{
+	ASSERT_EQ(0, unlink(in(self->mnt, "file")));
+	EXPECT_FALSE(exists(in(self->mnt, "file")));
+	EXPECT_TRUE(exists(in(self->b0, ".wh.file")));
+	EXPECT_FALSE(dir_lists(self->mnt, "file"));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+	/* the name can be made again, with new contents */
+	put(in(self->mnt, "file"), "again\n", 0644);
+	EXPECT_STREQ("again\n", get(in(self->mnt, "file")));
+	EXPECT_TRUE(dir_lists(self->mnt, "file"));
+}
+
+TEST_F(rw, rmdir_of_merged_dir_after_unlinking_its_entries)
+{
+	EXPECT_EQ(-1, rmdir(in(self->mnt, "ldir")));
+	EXPECT_EQ(ENOTEMPTY, errno);
+	ASSERT_EQ(0, unlink(in(self->mnt, "ldir/a")));
+	ASSERT_EQ(0, unlink(in(self->mnt, "ldir/b")));
+	ASSERT_EQ(0, rmdir(in(self->mnt, "ldir")));
+	EXPECT_FALSE(exists(in(self->mnt, "ldir")));
+	EXPECT_TRUE(exists(in(self->b1, "ldir/a")));
+	/* a new directory of that name is empty */
+	ASSERT_EQ(0, mkdir(in(self->mnt, "ldir"), 0755));
+	EXPECT_FALSE(exists(in(self->mnt, "ldir/a")));
+	EXPECT_FALSE(dir_lists(in(self->mnt, "ldir"), "a"));
+}
+
+TEST_F(rw, rename_over_lower_file)
+{
+	put(in(self->mnt, "src"), "src\n", 0644);
+	ASSERT_EQ(0, rename(in(self->mnt, "src"), in(self->mnt, "file")));
+	EXPECT_STREQ("src\n", get(in(self->mnt, "file")));
+	EXPECT_FALSE(exists(in(self->mnt, "src")));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+}
+
+TEST_F(rw, rename_of_lower_file)
+{
+	ASSERT_EQ(0, rename(in(self->mnt, "file"), in(self->mnt, "moved")));
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "file")));
+	EXPECT_FALSE(dir_lists(self->mnt, "file"));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+}
+
+TEST_F(rw, rename_of_dir_with_lower_parts_is_exdev)
+{
+	EXPECT_EQ(-1, rename(in(self->mnt, "dir"), in(self->mnt, "dir2")));
+	EXPECT_EQ(EXDEV, errno);
+	ASSERT_EQ(0, mkdir(in(self->mnt, "updir"), 0755));
+	put(in(self->mnt, "updir/x"), "x", 0644);
+	ASSERT_EQ(0, rename(in(self->mnt, "updir"), in(self->mnt, "updir2")));
+	EXPECT_STREQ("x", get(in(self->mnt, "updir2/x")));
+}
+
+TEST_F(rw, hard_link_to_lower_file)
+{
+	struct stat a, b;
+
+	ASSERT_EQ(0, link(in(self->mnt, "file"), in(self->mnt, "hl")));
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &a));
+	ASSERT_EQ(0, stat(in(self->mnt, "hl"), &b));
+	EXPECT_EQ(2, b.st_nlink);
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "hl")));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+}
+
+TEST_F(rw, fsync_fdatasync_fallocate)
+{
+	struct stat st;
+	int fd = open(in(self->mnt, "file"), O_RDWR);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, fsync(fd));
+	EXPECT_EQ(0, fdatasync(fd));
+	EXPECT_EQ(0, fallocate(fd, 0, 0, 1 << 20));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(1 << 20, st.st_size);
+	close(fd);
+}
+
+TEST_F(rw, o_direct_as_on_the_branch)
+{
+	int native = open(in(self->b1, "file"), O_RDONLY | O_DIRECT);
+	int fd = open(in(self->mnt, "file"), O_RDONLY | O_DIRECT);
+
+	EXPECT_EQ(native < 0, fd < 0);
+	if (native >= 0)
+		close(native);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Run @fn as uid/gid 1000; returns its exit status. */
+static int as_user(int (*fn)(const char *), const char *path)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(99);
+		_exit(fn(path));
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 98;
+}
+
+static int try_write(const char *path)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, "x", 1) != 1)
+		return 97;
+	close(fd);
+	return 0;
+}
+
+TEST_F(rw, unprivileged_write_to_others_file_is_denied)
+{
+	EXPECT_EQ(EACCES, as_user(try_write, in(self->mnt, "rootonly")));
+	EXPECT_FALSE(exists(in(self->b0, "rootonly")));
+	/* the owner of a lower file may write it, as on the branch */
+	EXPECT_EQ(0, as_user(try_write, in(self->mnt, "file")));
+	EXPECT_STREQ("xower\n", get(in(self->mnt, "file")));
+}
+
+TEST_F(rw, write_clears_setuid_like_a_native_fs)
+{
+	struct stat st;
+
+	EXPECT_EQ(0, as_user(try_write, in(self->mnt, "owned")));
+	ASSERT_EQ(0, stat(in(self->mnt, "owned"), &st));
+	EXPECT_EQ(0, st.st_mode & S_ISUID);
+	ASSERT_EQ(0, stat(in(self->b1, "owned"), &st));
+	EXPECT_EQ(S_ISUID, st.st_mode & S_ISUID);
+}
+
+/* Copy-up that runs out of space leaves no partial file behind. */
+TEST_F(rw, enospc_during_copy_up_leaves_nothing)
+{
+	char small[PATH_MAX], opts[3 * PATH_MAX], big[PATH_MAX];
+	static char chunk[1 << 16];
+	int fd, i;
+
+	if (variant->ext4)
+		SKIP(return, "the small branch is a tmpfs: once is enough");
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(small, sizeof(small), "%s/small", self->base);
+	ASSERT_EQ(0, mkdir(small, 0755));
+	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=1m"));
+	snprintf(big, sizeof(big), "%s/big", self->b1);
+	memset(chunk, 'z', sizeof(chunk));
+	fd = open(big, O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(sizeof(chunk), write(fd, chunk, sizeof(chunk)));
+	close(fd);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", small, self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+
+	EXPECT_EQ(-1, open(in(self->mnt, "big"), O_RDWR));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_FALSE(exists(in(small, "big")));
+	EXPECT_EQ(0, dir_has(in(small, ".wh..wh.orph"), NULL));
+	/* the lower file is still what the union shows */
+	EXPECT_EQ('z', get(in(self->mnt, "big"))[0]);
+	EXPECT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	EXPECT_EQ(0, umount(small));
+}
+
+TEST_HARNESS_MAIN
