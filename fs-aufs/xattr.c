@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: extended attributes, passed through to the topmost branch.
+ *
+ * Reading goes to the topmost branch object; a change copies the name up
+ * first and changes the copy.  The VFS has already checked the caller
+ * against the aufs inode (xattr_permission()), and the branch checks the
+ * caller again.  POSIX ACLs are not passed through yet: the VFS handles
+ * them through ->get_acl/->set_acl, which aufs does not have.
+ */
+
+#include <linux/mount.h>
+#include <linux/xattr.h>
+
+#include "aufs.h"
+
+static int au_xattr_get(const struct xattr_handler *handler,
+			struct dentry *dentry, struct inode *inode,
+			const char *name, void *buffer, size_t size)
+{
+	struct path h_path;
+
+	au_h_path(dentry, &h_path);
+	return vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
+			    size);
+}
+
+static int au_xattr_set(const struct xattr_handler *handler,
+			struct mnt_idmap *idmap, struct dentry *dentry,
+			struct inode *inode, const char *name,
+			const void *value, size_t size, int flags)
+{
+	struct path h_path;
+	int err;
+
+	err = au_copy_up(dentry, true);
+	if (err)
+		return err;
+	au_h_path(dentry, &h_path);
+	err = mnt_want_write(h_path.mnt);
+	if (err)
+		return err;
+	if (value)
+		err = vfs_setxattr(mnt_idmap(h_path.mnt), h_path.dentry, name,
+				   value, size, flags);
+	else
+		err = vfs_removexattr(mnt_idmap(h_path.mnt), h_path.dentry,
+				      name);
+	mnt_drop_write(h_path.mnt);
+	au_copy_attr(inode);
+	return err;
+}
+
+/**
+ * aufs_listxattr - &inode_operations.listxattr for every aufs inode
+ * @dentry: the aufs dentry
+ * @list: where the names go
+ * @size: room in @list, or 0 to ask for the size
+ *
+ * Return: the size of the list, or a negative errno.
+ */
+ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
+{
+	return vfs_listxattr(au_h_dentry(dentry), list, size);
+}
+
+static const struct xattr_handler au_xattr_handler = {
+	.prefix	= "",	/* every name */
+	.get	= au_xattr_get,
+	.set	= au_xattr_set,
+};
+
+const struct xattr_handler * const au_xattr_handlers[] = {
+	&au_xattr_handler,
+	NULL
+};
