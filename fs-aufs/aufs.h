@@ -10,8 +10,8 @@
  *                   for, top first.  A non-directory has one; a directory
  *                   has one per branch down to the first opaque one.
  *   inode        -> struct au_inode: the topmost branch inode.
- *   file (reg)   -> the branch file it reads from (file->private_data);
- *                   its f_mapping is the branch file's mapping.
+ *   file (reg)   -> struct au_finfo: the branch file it reads from; its
+ *                   f_mapping is the branch file's mapping.
  *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
@@ -150,6 +150,18 @@ struct au_inode {
 	struct au_branch *br;
 	struct mutex cu_mutex;		/* see au_copy_up() */
 	struct inode vfs_inode;
+};
+
+/**
+ * struct au_finfo - an open aufs regular file
+ * @h_file: the branch file I/O goes to (a reference is held)
+ * @lock: protects @h_file and @mapped
+ * @mapped: the file has been mapped: @h_file never changes again
+ */
+struct au_finfo {
+	struct file *h_file;
+	spinlock_t lock;	/* see file.c */
+	bool mapped;
 };
 
 /**
@@ -292,6 +304,7 @@ u64 au_ino(const struct au_branch *br, u64 h_ino);
 
 /* file.c */
 extern const struct file_operations au_file_fops;
+struct file *au_h_file_map(struct file *file);
 
 /* mmap.c */
 int aufs_mmap(struct file *file, struct vm_area_struct *vma);
@@ -303,6 +316,10 @@ void au_vmfwd_enter(struct au_vmfwd *fwd, struct vm_area_struct *vma);
 void au_vmfwd_exit(struct au_vmfwd *fwd, struct vm_area_struct *vma);
 int au_vmfwd_cache_init(void);
 void au_vmfwd_cache_destroy(void);
+
+/* xattr.c */
+extern const struct xattr_handler * const au_xattr_handlers[];
+ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size);
 
 /* readdir.c */
 extern const struct file_operations au_dir_fops;

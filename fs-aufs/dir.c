@@ -304,11 +304,34 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	bool old_wh, new_wh = false;
 	int err;
 
-	if (flags & ~RENAME_NOREPLACE)
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
 	/* Moving the lower parts of a directory is not done: mv copies. */
 	if (d_is_dir(old) && au_d_merges_lower(old))
 		return -EXDEV;
+	if (flags & RENAME_EXCHANGE) {
+		/* Both names stay: no whiteout, but both must be on top. */
+		if (d_is_dir(new) && au_d_merges_lower(new))
+			return -EXDEV;
+		err = au_copy_up(old, true);
+		if (!err)
+			err = au_copy_up(new, true);
+		if (!err)
+			err = au_upper_parent(old, &old_hp);
+		if (!err)
+			err = au_upper_parent(new, &new_hp);
+		if (!err)
+			err = mnt_want_write(old_hp.mnt);
+		if (err)
+			return err;
+		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
+		mnt_drop_write(old_hp.mnt);
+		if (!err) {
+			au_copy_attr(old_dir);
+			au_copy_attr(new_dir);
+		}
+		return err;
+	}
 	if (d_is_positive(new) && d_is_dir(new)) {
 		err = au_dir_empty(new);
 		if (err)
@@ -366,4 +389,5 @@ const struct inode_operations au_dir_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
+	.listxattr	= aufs_listxattr,
 };

@@ -5,9 +5,14 @@
  * Opening an aufs file opens the topmost branch file as a backing file
  * (see fs/backing-file.c) with the opener's credentials, after copying a
  * lower file up if it is opened for writing; reads and writes go to it
- * with the aufs file's position.  The branch file is the aufs file's
- * private data for the whole life of the aufs file, and mmap forwards to
- * it (mmap.c).
+ * with the aufs file's position.  A file opened on a lower branch moves
+ * to the copy when the name is copied up later (by another opener), as
+ * long as it has not been mapped; mmap forwards to the branch file the
+ * file has when it is first mapped, for good (mmap.c).
+ *
+ * Locking: au_finfo.lock protects the branch file pointer and the mapped
+ * flag; it is taken alone.  Every I/O holds a reference on the branch
+ * file it uses, so a move never frees a file in use.
  */
 
 #include <linux/backing-file.h>
@@ -16,17 +21,114 @@
 
 #include "aufs.h"
 
-static struct file *au_h_file(const struct file *file)
+/* Open flags that fcntl(F_SETFL) may change on the aufs file. */
+#define AU_SETFL_MASK	(O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | \
+			 O_NOATIME)
+
+static struct au_finfo *au_fi(const struct file *file)
 {
 	return file->private_data;
+}
+
+/* Open the topmost branch file of @file's name for @file. */
+static struct file *au_h_open(struct file *file, const struct cred *cred)
+{
+	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	struct path h_path;
+
+	au_h_path(file->f_path.dentry, &h_path);
+	return backing_file_open(file, flags, &h_path, cred);
+}
+
+/*
+ * The name was copied up after @file was opened on a lower branch: move
+ * @file to the copy, unless it has been mapped (a mapping never changes
+ * branch file, and neither does the f_mapping its VMAs hang off).  On
+ * failure @file stays on the lower file.
+ */
+static void au_file_refresh(struct file *file)
+{
+	struct au_finfo *fi = au_fi(file);
+	struct file *h_file, *old = NULL;
+
+	h_file = au_h_open(file, file->f_cred);
+	if (IS_ERR(h_file))
+		return;
+	spin_lock(&fi->lock);
+	if (!fi->mapped &&
+	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
+		old = fi->h_file;
+		fi->h_file = h_file;
+		WRITE_ONCE(file->f_mapping, h_file->f_mapping);
+		h_file = NULL;
+	}
+	spin_unlock(&fi->lock);
+	if (h_file)
+		fput(h_file);
+	if (old)
+		fput(old);
+}
+
+/*
+ * A reference on the branch file to do I/O on, moved to the copy-up if
+ * there was one, and with the F_SETFL flags of the aufs file: setfl()
+ * changes only the file it is called on, so they are handed on here, as
+ * overlayfs does.  FMODE_CAN_ODIRECT of the aufs file is the branch
+ * file's, so setfl() already refused what the branch would.
+ */
+static struct file *au_h_file_get(struct file *file)
+{
+	struct au_finfo *fi = au_fi(file);
+	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
+	struct file *h_file;
+
+	bool stale;
+
+	spin_lock(&fi->lock);
+	stale = !fi->mapped && fi->h_file->f_path.dentry !=
+			       au_h_dentry(file->f_path.dentry);
+	spin_unlock(&fi->lock);
+	if (stale)
+		au_file_refresh(file);
+
+	spin_lock(&fi->lock);
+	h_file = get_file(fi->h_file);
+	spin_unlock(&fi->lock);
+
+	if ((READ_ONCE(h_file->f_flags) & AU_SETFL_MASK) != flags) {
+		spin_lock(&h_file->f_lock);
+		h_file->f_flags = (h_file->f_flags & ~AU_SETFL_MASK) | flags;
+		h_file->f_iocb_flags = iocb_flags(h_file);
+		spin_unlock(&h_file->f_lock);
+	}
+	return h_file;
+}
+
+/**
+ * au_h_file_map - the branch file to map, pinned to the aufs file
+ * @file: the aufs file
+ *
+ * From now on the aufs file keeps this branch file until it is released.
+ *
+ * Return: the branch file; the aufs file holds the reference.
+ */
+struct file *au_h_file_map(struct file *file)
+{
+	struct au_finfo *fi = au_fi(file);
+	struct file *h_file;
+
+	spin_lock(&fi->lock);
+	fi->mapped = true;
+	h_file = fi->h_file;
+	spin_unlock(&fi->lock);
+	return h_file;
 }
 
 static int aufs_open(struct inode *inode, struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
-	struct path h_path;
+	struct au_finfo *fi;
 	struct file *h_file;
-	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	int err;
 
 	/* Writers get the copy on the top branch; O_TRUNC needs no data. */
@@ -35,15 +137,22 @@ static int aufs_open(struct inode *inode, struct file *file)
 		if (err)
 			return err;
 	}
-	au_h_path(dentry, &h_path);
-	h_file = backing_file_open(file, flags, &h_path, current_cred());
-	if (IS_ERR(h_file))
+	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+	if (!fi)
+		return -ENOMEM;
+	h_file = au_h_open(file, current_cred());
+	if (IS_ERR(h_file)) {
+		kfree(fi);
 		return PTR_ERR(h_file);
-	file->private_data = h_file;
+	}
+	spin_lock_init(&fi->lock);
+	fi->h_file = h_file;
+	file->private_data = fi;
 	/*
 	 * Mappings of this file sit on the branch mapping's i_mmap, where
-	 * truncate, writeback and reclaim of the branch folios look.  Set
-	 * once, never changed while the file lives (see mmap.c).
+	 * truncate, writeback and reclaim of the branch folios look.  It
+	 * changes only with the branch file, which never changes once the
+	 * file has been mapped (see mmap.c).
 	 */
 	file->f_mapping = h_file->f_mapping;
 	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
@@ -52,7 +161,10 @@ static int aufs_open(struct inode *inode, struct file *file)
 
 static int aufs_release(struct inode *inode, struct file *file)
 {
-	fput(au_h_file(file));
+	struct au_finfo *fi = au_fi(file);
+
+	fput(fi->h_file);
+	kfree(fi);
 	return 0;
 }
 
@@ -60,7 +172,7 @@ static void aufs_file_accessed(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
-	fsstack_copy_attr_times(inode, file_inode(au_h_file(file)));
+	fsstack_copy_attr_times(inode, au_h_inode(inode));
 }
 
 static ssize_t aufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
@@ -72,10 +184,15 @@ static ssize_t aufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 		.accessed = aufs_file_accessed,
 	};
 
+	struct file *h_file;
+	ssize_t ret;
+
 	if (!iov_iter_count(iter))
 		return 0;
-	return backing_file_read_iter(au_h_file(file), iter, iocb,
-				      iocb->ki_flags, &ctx);
+	h_file = au_h_file_get(file);
+	ret = backing_file_read_iter(h_file, iter, iocb, iocb->ki_flags, &ctx);
+	fput(h_file);
+	return ret;
 }
 
 /* After a write to the branch file: size and times follow it. */
@@ -93,15 +210,18 @@ static ssize_t aufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 		.end_write = aufs_file_end_write,
 	};
 	struct inode *inode = file_inode(file);
+	struct file *h_file;
 	ssize_t ret;
 
 	if (!iov_iter_count(iter))
 		return 0;
+	h_file = au_h_file_get(file);
 	/* As for a native write: file_remove_privs() needs it. */
 	inode_lock(inode);
-	ret = backing_file_write_iter(au_h_file(file), iter, iocb,
-				      iocb->ki_flags, &ctx);
+	ret = backing_file_write_iter(h_file, iter, iocb, iocb->ki_flags,
+				      &ctx);
 	inode_unlock(inode);
+	fput(h_file);
 	return ret;
 }
 
@@ -115,31 +235,38 @@ static ssize_t aufs_splice_write(struct pipe_inode_info *pipe,
 		.end_write = aufs_file_end_write,
 	};
 	struct inode *inode = file_inode(out);
+	struct file *h_file = au_h_file_get(out);
 	ssize_t ret;
 
 	inode_lock(inode);
-	ret = backing_file_splice_write(pipe, au_h_file(out), ppos, len,
-					flags, &ctx);
+	ret = backing_file_splice_write(pipe, h_file, ppos, len, flags, &ctx);
 	inode_unlock(inode);
+	fput(h_file);
 	return ret;
 }
 
 static int aufs_fsync(struct file *file, loff_t start, loff_t end,
 		      int datasync)
 {
-	return vfs_fsync_range(au_h_file(file), start, end, datasync);
+	struct file *h_file = au_h_file_get(file);
+	int err = vfs_fsync_range(h_file, start, end, datasync);
+
+	fput(h_file);
+	return err;
 }
 
 static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
 	struct inode *inode = file_inode(file);
+	struct file *h_file = au_h_file_get(file);
 	long ret;
 
 	inode_lock(inode);
-	ret = vfs_fallocate(au_h_file(file), mode, offset, len);
+	ret = vfs_fallocate(h_file, mode, offset, len);
 	au_copy_attr(inode);
 	inode_unlock(inode);
+	fput(h_file);
 	return ret;
 }
 
@@ -153,8 +280,12 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 		.accessed = aufs_file_accessed,
 	};
 
-	return backing_file_splice_read(au_h_file(in), ppos, pipe, len, flags,
-					&ctx);
+	struct file *h_file = au_h_file_get(in);
+	ssize_t ret;
+
+	ret = backing_file_splice_read(h_file, ppos, pipe, len, flags, &ctx);
+	fput(h_file);
+	return ret;
 }
 
 /*
@@ -165,12 +296,13 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
  */
 static loff_t aufs_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct file *h_file = au_h_file(file);
+	struct file *h_file = au_h_file_get(file);
 	loff_t ret;
 
 	h_file->f_pos = file->f_pos;
 	ret = vfs_llseek(h_file, offset, whence);
 	file->f_pos = h_file->f_pos;
+	fput(h_file);
 	return ret;
 }
 

@@ -288,6 +288,7 @@ static const struct inode_operations au_file_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
+	.listxattr	= aufs_listxattr,
 };
 
 static const struct inode_operations au_symlink_iops = {
@@ -295,12 +296,14 @@ static const struct inode_operations au_symlink_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
+	.listxattr	= aufs_listxattr,
 };
 
 static const struct inode_operations au_special_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
+	.listxattr	= aufs_listxattr,
 };
 
 struct au_iget_key {

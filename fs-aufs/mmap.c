@@ -432,7 +432,7 @@ static int au_mmap_undo_file_change(struct vm_area_struct *vma,
  */
 int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct file *h_file = file->private_data;
+	struct file *h_file = au_h_file_map(file);
 	int err;
 
 	/* hugetlb faults do not go through vm_ops: nothing to forward. */

@@ -168,6 +168,7 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_magic = AUFS_SUPER_MAGIC;
 	sb->s_op = &au_sops;
 	sb->s_d_op = &au_dentry_ops;
+	sb->s_xattr = au_xattr_handlers;
 	sb->s_time_gran = 1;
 
 	if (sbi->branches[0].perm == AU_BR_RW) {
