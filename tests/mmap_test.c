@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/statfs.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -558,6 +559,121 @@ TEST_F(mmap, shared_write_reaches_upper_file)
 	ASSERT_EQ(8, pread(fd, &got, 8, 8));
 	EXPECT_EQ(0x1234, got);
 	close(fd);
+}
+
+/* A load the compiler cannot drop: the fault is the point. */
+#define READ_ONCE_U64(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+/* The upper copy of the pattern file, opened read-write through aufs. */
+static int open_upper_data(const char *top, const char *data, char *path)
+{
+	snprintf(path, PATH_MAX, "%s/data", top);
+	if (write_pattern(path))
+		return -1;
+	return open(data, O_RDWR);
+}
+
+/* Read word @i of @path with O_DIRECT where possible: what is on disk. */
+static uint64_t word_on_disk(const char *path, size_t i)
+{
+	uint64_t *buf = NULL;
+	uint64_t val = 0;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	if (fd < 0)
+		fd = open(path, O_RDONLY);
+	if (fd < 0 || posix_memalign((void **)&buf, 4096, 4096))
+		return 0;
+	if (pread(fd, buf, 4096, (i * 8) & ~4095UL) == 4096)
+		val = buf[i % 512];
+	free(buf);
+	close(fd);
+	return val;
+}
+
+/*
+ * write, msync, write again, msync: writeback must write-protect the
+ * aufs mapping (folio_mkclean() finds it on the branch mapping), or the
+ * second write is never written back.
+ */
+TEST_F(mmap, second_write_after_writeback_reaches_disk)
+{
+	char path[PATH_MAX];
+	uint64_t *map;
+	int fd = open_upper_data(self->br[0], self->data, path);
+
+	if (fd < 0 && errno == EROFS)
+		SKIP(return, "read-only union");
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, DATA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	map[10] = 0xaaaa;
+	ASSERT_EQ(0, msync(map, DATA_SIZE, MS_SYNC));
+	drop_page_cache();
+	EXPECT_EQ(0xaaaa, word_on_disk(path, 10));
+	map[10] = 0xbbbb;
+	ASSERT_EQ(0, msync(map, DATA_SIZE, MS_SYNC));
+	EXPECT_EQ(0xbbbb, word_on_disk(path, 10));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+	close(fd);
+	drop_page_cache();
+	EXPECT_EQ(0xbbbb, word_on_disk(path, 10));
+}
+
+/* Truncation through aufs unmaps the pages: touching them is SIGBUS. */
+TEST_F(mmap, touch_beyond_eof_after_truncate_is_sigbus)
+{
+	char path[PATH_MAX];
+	uint64_t *map;
+	int fd = open_upper_data(self->br[0], self->data, path), status;
+	pid_t pid;
+
+	if (fd < 0 && errno == EROFS)
+		SKIP(return, "read-only union");
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, 4 * page_size, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(word(3 * page_size / 8), map[3 * page_size / 8]);
+	ASSERT_EQ(0, ftruncate(fd, page_size));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(READ_ONCE_U64(map[3 * page_size / 8]) == 12345);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	EXPECT_EQ(word(0), map[0]);
+	EXPECT_EQ(0, munmap(map, 4 * page_size));
+	close(fd);
+}
+
+/* A mapping is never switched to another branch file. */
+TEST_F(mmap, mapping_keeps_lower_contents_after_copy_up)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	uint64_t val = 0x77, got = 0;
+	char path[PATH_MAX];
+	int fd;
+
+	ASSERT_NE(NULL, map);
+	EXPECT_EQ(word(5), map[5]);
+	fd = open(self->data, O_RDWR);
+	if (fd < 0 && errno == EROFS)
+		SKIP(return, "read-only union");
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pwrite(fd, &val, 8, 5 * 8));
+	close(fd);
+	snprintf(path, sizeof(path), "%s/data", self->br[0]);
+	EXPECT_EQ(0, access(path, F_OK));
+	/* the old mapping still shows the lower file */
+	EXPECT_EQ(word(5), map[5]);
+	/* a new open sees the copy */
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, pread(fd, &got, 8, 5 * 8));
+	EXPECT_EQ(0x77, got);
+	close(fd);
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
 }
 
 TEST_HARNESS_MAIN

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -478,6 +479,266 @@ TEST_F(rw, enospc_during_copy_up_leaves_nothing)
 	EXPECT_EQ(0, umount(self->mnt));
 	self->mounted = false;
 	EXPECT_EQ(0, umount(small));
+}
+
+TEST_F(rw, xattrs_read_through_and_set_with_copy_up)
+{
+	char val[16] = "", list[256];
+	ssize_t n;
+
+	EXPECT_EQ(4, getxattr(in(self->mnt, "file"), "user.aufs", val,
+			      sizeof(val)));
+	EXPECT_STREQ("kept", val);
+	n = listxattr(in(self->mnt, "file"), list, sizeof(list));
+	ASSERT_LT(0, n);
+	EXPECT_NE(NULL, memmem(list, n, "user.aufs", 10));
+	EXPECT_FALSE(exists(in(self->b0, "file")));
+
+	ASSERT_EQ(0, setxattr(in(self->mnt, "file"), "user.new", "v", 1, 0));
+	EXPECT_EQ(1, getxattr(in(self->b0, "file"), "user.new", val,
+			      sizeof(val)));
+	EXPECT_EQ(-1, getxattr(in(self->b1, "file"), "user.new", val,
+			       sizeof(val)));
+	ASSERT_EQ(0, removexattr(in(self->mnt, "file"), "user.aufs"));
+	EXPECT_EQ(-1, getxattr(in(self->mnt, "file"), "user.aufs", val,
+			       sizeof(val)));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_EQ(4, getxattr(in(self->b1, "file"), "user.aufs", val,
+			      sizeof(val)));
+}
+
+/* fcntl(F_SETFL) changes reach the branch file. */
+TEST_F(rw, setfl_append_and_direct_reach_the_branch)
+{
+	int native, fd, nret, ret, nerr, err;
+
+	fd = open(in(self->mnt, "file"), O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_APPEND));
+	EXPECT_EQ(2, write(fd, "+\n", 2));
+	EXPECT_STREQ("lower\n+\n", get(in(self->mnt, "file")));
+
+	/* O_DIRECT set later behaves as on the branch itself */
+	native = open(in(self->b0, "file"), O_WRONLY);
+	ASSERT_LE(0, native);
+	nret = fcntl(native, F_SETFL, O_DIRECT);
+	ret = fcntl(fd, F_SETFL, O_DIRECT);
+	EXPECT_EQ(nret, ret);
+	if (!ret) {
+		nret = pwrite(native, "x", 1, 1);
+		nerr = errno;
+		ret = pwrite(fd, "x", 1, 1);
+		err = errno;
+		EXPECT_EQ(nret, ret);
+		if (ret < 0)
+			EXPECT_EQ(nerr, err);
+	}
+	close(native);
+	close(fd);
+}
+
+/* Snapshot of a tree: one sorted line per entry (path, type, mode, data). */
+struct snap {
+	char **lines;
+	int n;
+	size_t root_len;
+};
+
+static struct snap *snap_cur;
+
+static unsigned long file_hash(const char *path)
+{
+	unsigned long h = 5381;
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		while (n--)
+			h = h * 33 + (unsigned char)buf[n];
+	close(fd);
+	return h;
+}
+
+static int snap_one(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	char line[PATH_MAX + 128], link[PATH_MAX] = "";
+	ssize_t n;
+
+	if (S_ISLNK(st->st_mode)) {
+		n = readlink(path, link, sizeof(link) - 1);
+		link[n < 0 ? 0 : n] = '\0';
+	}
+	/* a merged directory's link count is "unknown" (1): not compared */
+	snprintf(line, sizeof(line), "%s %o %ld %lu %s",
+		 path + snap_cur->root_len, st->st_mode,
+		 S_ISDIR(st->st_mode) ? 0L : (long)st->st_nlink,
+		 S_ISREG(st->st_mode) ? file_hash(path) : 0UL, link);
+	snap_cur->lines = realloc(snap_cur->lines,
+				  (snap_cur->n + 1) * sizeof(char *));
+	snap_cur->lines[snap_cur->n++] = strdup(line);
+	return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char * const *)a, *(char * const *)b);
+}
+
+/* Snapshot of @root/tree and @root/new, paths relative to @root. */
+static void snapshot(const char *root, struct snap *snap)
+{
+	memset(snap, 0, sizeof(*snap));
+	snap->root_len = strlen(root);
+	snap_cur = snap;
+	nftw(in(root, "tree"), snap_one, 16, FTW_PHYS);
+	nftw(in(root, "new"), snap_one, 16, FTW_PHYS);
+	qsort(snap->lines, snap->n, sizeof(char *), cmp_lines);
+}
+
+static void make_tree(const char *root)
+{
+	char path[PATH_MAX], data[64];
+	int d, f;
+
+	mkdir(root, 0755);
+	for (d = 0; d < 8; d++) {
+		snprintf(path, sizeof(path), "%s/d%d", root, d);
+		mkdir(path, 0755);
+		for (f = 0; f < 8; f++) {
+			snprintf(path, sizeof(path), "%s/d%d/f%d", root, d, f);
+			snprintf(data, sizeof(data), "file %d of dir %d\n", f, d);
+			put(path, data, 0644);
+		}
+		snprintf(path, sizeof(path), "%s/d%d/index", root, d);
+		put(path, "old index\n", 0644);
+	}
+}
+
+/* What a user does to a checkout: edit, lock-file renames, rm -rf... */
+static void workload(const char *root)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	int d, i;
+
+	for (d = 0; d < 8; d++) {
+		snprintf(a, sizeof(a), "%s/tree/d%d/index.lock", root, d);
+		snprintf(b, sizeof(b), "%s/tree/d%d/index", root, d);
+		put(a, "new index\n", 0644);
+		rename(a, b);
+	}
+	snprintf(a, sizeof(a), "%s/tree/d0/f0", root);
+	snprintf(b, sizeof(b), "%s/tree/d0/moved", root);
+	rename(a, b);
+	snprintf(a, sizeof(a), "%s/tree/d1/f1", root);
+	unlink(a);
+	snprintf(a, sizeof(a), "%s/tree/d2", root);
+	nftw(a, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	snprintf(a, sizeof(a), "%s/tree/d3/f3", root);
+	chmod(a, 0600);
+	snprintf(a, sizeof(a), "%s/tree/d4/f4", root);
+	truncate(a, 3);
+	snprintf(a, sizeof(a), "%s/tree/d5/f5", root);
+	snprintf(b, sizeof(b), "%s/tree/d5/hard", root);
+	link(a, b);
+	snprintf(b, sizeof(b), "%s/tree/d5/soft", root);
+	symlink("f5", b);
+	snprintf(a, sizeof(a), "%s/new", root);
+	make_tree(a);
+	for (i = 0; i < 4; i++) {
+		snprintf(a, sizeof(a), "%s/new/d%d", root, i);
+		nftw(a, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	snprintf(a, sizeof(a), "%s/tree/d6/empty", root);
+	mkdir(a, 0755);
+	rmdir(a);
+	snprintf(b, sizeof(b), "%s/tree/d2", root);
+	mkdir(b, 0700);
+}
+
+/* The same workload on the union and on a plain copy: same result. */
+TEST_F(rw, workload_matches_a_plain_directory)
+{
+	char plain[PATH_MAX];
+	struct snap u, p;
+	int i, diffs = 0;
+
+	snprintf(plain, sizeof(plain), "%s/plain", self->base);
+	ASSERT_EQ(0, mkdir(plain, 0755));
+	make_tree(in(self->b1, "tree"));
+	make_tree(in(plain, "tree"));
+	workload(self->mnt);
+	workload(plain);
+
+	snapshot(self->mnt, &u);
+	snapshot(plain, &p);
+	EXPECT_EQ(p.n, u.n);
+	for (i = 0; i < u.n && i < p.n; i++) {
+		if (strcmp(u.lines[i], p.lines[i]) && diffs++ < 5)
+			TH_LOG("union '%s' vs plain '%s'", u.lines[i],
+			       p.lines[i]);
+	}
+	EXPECT_EQ(0, diffs);
+	EXPECT_STREQ("file 0 of dir 2\n", get(in(self->b1, "tree/d2/f0")));
+}
+
+/* A file opened before another process copied the name up follows it. */
+TEST_F(rw, open_file_follows_copy_up)
+{
+	char buf[16] = "";
+	int rd = open(in(self->mnt, "file"), O_RDONLY), wr;
+
+	ASSERT_LE(0, rd);
+	ASSERT_EQ(2, read(rd, buf, 2));
+	wr = open(in(self->mnt, "file"), O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(4, write(wr, "NEW\n", 4));
+	close(wr);
+	ASSERT_EQ(0, lseek(rd, 0, SEEK_SET));
+	ASSERT_EQ(4, read(rd, buf, sizeof(buf) - 1));
+	EXPECT_STREQ("NEW\n", buf);
+	close(rd);
+}
+
+/* ...unless it has been mapped: then it keeps its branch file. */
+TEST_F(rw, mapped_file_does_not_follow_copy_up)
+{
+	char buf[16] = "";
+	int rd = open(in(self->mnt, "file"), O_RDONLY), wr;
+	void *map;
+
+	ASSERT_LE(0, rd);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, rd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	wr = open(in(self->mnt, "file"), O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, wr);
+	ASSERT_EQ(4, write(wr, "NEW\n", 4));
+	close(wr);
+	ASSERT_EQ(6, pread(rd, buf, sizeof(buf) - 1, 0));
+	EXPECT_STREQ("lower\n", buf);
+	EXPECT_EQ(0, memcmp(map, "lower\n", 6));
+	munmap(map, 4096);
+	close(rd);
+	EXPECT_STREQ("NEW\n", get(in(self->mnt, "file")));
+}
+
+TEST_F(rw, rename_exchange_swaps_two_names)
+{
+	put(in(self->mnt, "other"), "other\n", 0644);
+	ASSERT_EQ(0, renameat2(AT_FDCWD, in(self->mnt, "file"), AT_FDCWD,
+			       in(self->mnt, "other"), RENAME_EXCHANGE));
+	EXPECT_STREQ("other\n", get(in(self->mnt, "file")));
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "other")));
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+	EXPECT_EQ(-1, renameat2(AT_FDCWD, in(self->mnt, "file"), AT_FDCWD,
+				in(self->mnt, "dir"), RENAME_EXCHANGE));
+	EXPECT_EQ(EXDEV, errno);
+	EXPECT_EQ(-1, renameat2(AT_FDCWD, in(self->mnt, "file"), AT_FDCWD,
+				in(self->mnt, "x"), RENAME_WHITEOUT));
+	EXPECT_EQ(EINVAL, errno);
 }
 
 TEST_HARNESS_MAIN
