@@ -93,7 +93,7 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	[ "$missing" -gt 0 ] && fail "selftests: $missing tests never reported" "$missing"
 	[ "${plan:-0}" = 0 ] && fail "selftests: no KTAP plan in the guest log"
 	[ -s "$LOGS/guest-test.splats" ] || [ -s "$LOGS/guest-demo.splats" ]
-	result "guest kernel log free of WARN/BUG/lockdep splats" "$([ $? = 0 ] && echo 1 || echo 0)"
+	result "guest kernel log free of WARN/BUG/lockdep splats and aufs leaks" "$([ $? = 0 ] && echo 1 || echo 0)"
 	[ "$vm_rc" != 0 ] && [ "$g_bad" = 0 ] && [ "$missing" -le 0 ] &&
 		fail "guest test run ended badly (see build/logs/guest-test.log)"
 else

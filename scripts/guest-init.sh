@@ -49,6 +49,24 @@ run_demo() {
 	echo "demo: the union works"
 }
 
+# kmemleak needs two scans to report an object.  Leaks whose allocation
+# trace goes through aufs fail the run (lines "AUFS-LEAK"); others, from
+# boot, are only counted.
+check_leaks() {
+	k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+	[ -e $k ] || { echo "# kmemleak: not available"; return 0; }
+	# objects younger than 5 s are not reported yet
+	sleep 6; echo scan > $k; sleep 1; echo scan > $k
+	cat $k > /tmp/leaks
+	echo "# kmemleak: $(grep -c '^unreferenced object' /tmp/leaks) unreferenced objects in all"
+	awk '/^unreferenced object/ { if (rep ~ /[] ](au_|aufs_)/) printf "%s", rep; rep = "" }
+	     { rep = rep "AUFS-LEAK " $0 "\n" }
+	     END { if (rep ~ /[] ](au_|aufs_)/) printf "%s", rep }' /tmp/leaks > /tmp/aufs-leaks
+	cat /tmp/aufs-leaks
+	[ ! -s /tmp/aufs-leaks ]
+}
+
 mode=${aufsguest:-demo}
 echo "aufs guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, mode $mode"
 case "$mode" in
@@ -63,6 +81,8 @@ test)
 		echo "# aufs guest: running $t"
 		"$t" || rc=1
 	done
+	cd /
+	check_leaks || rc=1
 	;;
 shell)
 	demo_union

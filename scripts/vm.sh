@@ -43,10 +43,17 @@ step "guest finished ($(( $(date +%s) - start ))s, qemu exit $qemu_rc)"
 
 fail=0
 # Every lockdep, KASAN, UBSAN and DEBUG_* report has one of these.
-splat='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: |kmemleak: .*suspected memory leak|UBSAN:|refcount_t:|list_add corruption|list_del corruption|cut here|Call Trace:'
+splat='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: |UBSAN:|refcount_t:|list_add corruption|list_del corruption|cut here|Call Trace:'
 if grep -E "^\[ *[0-9]+\.[0-9]+\] .*($splat)" "$log" > "$LOGS/guest-$mode.splats"; then
 	echo "kernel splat in the guest log:" >&2
 	grep -E -A30 "^\[ *[0-9]+\.[0-9]+\] .*($splat)" "$log" | head -80 >&2
+	fail=1
+fi
+# Leaks traced to aufs, reported by the guest after a kmemleak scan.
+if grep -q '^AUFS-LEAK' "$log"; then
+	echo "kmemleak found leaks through aufs:" >&2
+	grep '^AUFS-LEAK' "$log" | head -60 >&2
+	grep '^AUFS-LEAK' "$log" >> "$LOGS/guest-$mode.splats"
 	fail=1
 fi
 status=$(sed -n 's/^AUFS-GUEST-EXIT \([0-9]*\)$/\1/p' "$log" | tail -1)
