@@ -773,4 +773,20 @@ TEST_F(opts, mount_point_inside_branch_shows_underlying_dir)
 	EXPECT_EQ(0, umount(self->mnt));
 }
 
+/* ro+wh: whiteouts on a read-only branch hide the branches below it. */
+TEST_F(union, whiteout_on_ro_wh_branch_is_honoured)
+{
+	char opts[4 * PATH_MAX];
+
+	ASSERT_EQ(0, umount(self->mnt));
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro+wh:%s=rr",
+		 self->br[0], self->br[1], self->br[2]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	/* b1 holds .wh.low_only: now it hides b2's low_only */
+	EXPECT_EQ(-1, access(under(self->mnt, "low_only"), F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_FALSE(dir_has(self->mnt, "low_only"));
+	EXPECT_EQ(0, access(under(self->mnt, "mid_only"), R_OK));
+}
+
 TEST_HARNESS_MAIN

@@ -741,4 +741,35 @@ TEST_F(rw, rename_exchange_swaps_two_names)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/* A copy-up left half done by a crash is removed at the next mount. */
+TEST_F(rw, stale_work_files_are_removed_at_mount)
+{
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	put(in(self->b0, ".wh..wh.orph/cu.dead"), "half", 0600);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
+	EXPECT_FALSE(dir_lists(self->mnt, ".wh..wh.orph"));
+}
+
+TEST_F(rw, copy_file_range_and_socket_node)
+{
+	int in_fd = open(in(self->mnt, "file"), O_RDONLY);
+	int out_fd = open(in(self->mnt, "copy"), O_WRONLY | O_CREAT, 0644);
+	struct stat st;
+
+	ASSERT_LE(0, in_fd);
+	ASSERT_LE(0, out_fd);
+	EXPECT_EQ(6, copy_file_range(in_fd, NULL, out_fd, NULL, 64, 0));
+	close(in_fd);
+	close(out_fd);
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "copy")));
+	EXPECT_STREQ("lower\n", get(in(self->b0, "copy")));
+
+	ASSERT_EQ(0, mknod(in(self->mnt, "sock"), S_IFSOCK | 0600, 0));
+	ASSERT_EQ(0, lstat(in(self->b0, "sock"), &st));
+	EXPECT_TRUE(S_ISSOCK(st.st_mode));
+}
+
 TEST_HARNESS_MAIN
