@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help run shell check patches check-patches checkpatch kunit \
+.PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	source kernel initramfs demo guest-test deps clean distclean
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make kernel         build the guest bzImage (incremental)"
 	@echo "make initramfs      build the guest initramfs with the selftests"
 	@echo "make guest-test     boot the guest and run the selftests"
+	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
 	@echo "make clean          remove build outputs, keep the kernel tree"
 	@echo "make distclean      remove build/"
 
@@ -45,6 +46,9 @@ guest-test: kernel initramfs
 
 check:
 	@$(S)/check.sh
+
+bench: source
+	@$(S)/bench.sh
 
 patches:
 	@$(S)/genpatch.sh patches

@@ -4,14 +4,17 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-frag=$TOP/configs/guest.config
+# AUFS_KCONFIG/AUFS_KBUILD pick another fragment and build directory
+# (make bench builds a kernel without the debug options).
+frag=${AUFS_KCONFIG:-$TOP/configs/guest.config}
+KBUILD_X86=${AUFS_KBUILD:-$KBUILD_X86}
 cfg=$KBUILD_X86/.config
 mkdir -p "$KBUILD_X86"
-log=$LOGS/kernel-build.log
+log=$LOGS/kernel-build-$(basename "$KBUILD_X86").log
 
 # Always regenerate the config: it takes seconds, and kconfig only
 # touches the symbols that changed, so kbuild stays incremental.
-step "configuring the guest kernel (tinyconfig + configs/guest.config)"
+step "configuring the guest kernel (tinyconfig + ${frag#$TOP/})"
 make -s -C "$TREE" O="$KBUILD_X86" tinyconfig >"$log" 2>&1
 "$TREE/scripts/kconfig/merge_config.sh" -m -O "$KBUILD_X86" "$cfg" "$frag" >>"$log" 2>&1
 make -s -C "$TREE" O="$KBUILD_X86" olddefconfig >>"$log" 2>&1
@@ -19,7 +22,7 @@ bad=0
 for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$frag"); do
 	grep -qx "$opt" "$cfg" || { echo "config: $opt did not stick" >&2; bad=1; }
 done
-[ $bad = 0 ] || die "configs/guest.config asks for options the tree refuses"
+[ $bad = 0 ] || die "${frag#$TOP/} asks for options the tree refuses"
 
 step "building bzImage for Linux $(kernel_version) with aufs (-j$JOBS, log: ${log#$TOP/})"
 start=$(date +%s)

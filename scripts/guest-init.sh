@@ -2,6 +2,7 @@
 # /init of the test guest.  The kernel command line picks what it does:
 #   aufsguest=demo   mount aufs over two branches and show the union
 #   aufsguest=test   run the aufs selftests (KTAP on the console)
+#   aufsguest=bench  run the benchmarks (bench/aufs_bench.c)
 #   aufsguest=shell  mount the demo union and start a shell
 # Always ends with a line "AUFS-GUEST-EXIT <status>" and powers off.
 /bin/busybox --install -s /bin
@@ -77,12 +78,17 @@ demo)
 test)
 	rc=0
 	cd /tests
-	for t in ./*; do
+	for t in ./*_test; do
 		echo "# aufs guest: running $t"
 		"$t" || rc=1
 	done
 	cd /
 	check_leaks || rc=1
+	;;
+bench)
+	echo "# machine: $(grep -c ^processor /proc/cpuinfo) CPUs, $(grep MemTotal /proc/meminfo)"
+	/tests/aufs_bench
+	rc=$?
 	;;
 shell)
 	demo_union

@@ -22,6 +22,11 @@ for src in "$tdir"/*.c; do
 	fi
 done
 
+bin=$BUILD/tests/aufs_bench
+if [ ! -x "$bin" ] || [ "$TOP/bench/aufs_bench.c" -nt "$bin" ]; then
+	gcc -static -O2 -Wall -Werror -pthread -o "$bin" "$TOP/bench/aufs_bench.c"
+fi
+
 step "assembling the initramfs"
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,demo}

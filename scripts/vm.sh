@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boot the guest kernel with the initramfs under QEMU.
 #
-# usage: scripts/vm.sh demo|test|shell
+# usage: scripts/vm.sh demo|test|bench|shell
 #
 # TCG by default (nested KVM hangs on many hosts); AUFS_KVM=1 uses KVM.
 # demo and test write the whole console to build/logs/guest-MODE.log,
@@ -10,19 +10,20 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-mode=${1:?usage: vm.sh demo|test|shell}
-kernel=$KBUILD_X86/arch/x86/boot/bzImage
+mode=${1:?usage: vm.sh demo|test|bench|shell}
+# AUFS_KBUILD boots another kernel build (make bench), AUFS_VM_MEM sizes it.
+kernel=${AUFS_KBUILD:-$KBUILD_X86}/arch/x86/boot/bzImage
 initrd=$BUILD/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "build the kernel and initramfs first (make kernel initramfs)"
 
 # A fresh, empty ext4 test disk for every boot (sparse).
 disk=$BUILD/ext4.img
 rm -f "$disk"
-mkfs.ext4 -q -F "$disk" 512M
+mkfs.ext4 -q -F "$disk" "${AUFS_DISK_MB:-512}M"
 
 accel="-accel tcg"
 [ "${AUFS_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
-qemu=(qemu-system-x86_64 $accel -smp 2 -m 1536 -nographic -no-reboot
+qemu=(qemu-system-x86_64 $accel -smp 2 -m "${AUFS_VM_MEM:-1536}" -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -drive "file=$disk,if=virtio,format=raw")
 append="console=ttyS0 panic=-1 aufsguest=$mode"
