@@ -23,9 +23,10 @@
  * two cu_mutexes are ever held together:
  *
  *   aufs dir i_rwsem (VFS)
- *     au_inode.cu_mutex (copy_up.c)
- *       top branch dir i_rwsem, or lock_rename(workdir, dir)
- *         branch inode i_rwsem (notify_change, vfs_* of the branch fs)
+ *     au_inode.cu_mutex (copy_up.c, and au_remove() for the victim)
+ *       top branch sb_writers (mnt_want_write())
+ *         top branch dir i_rwsem, or lock_rename(workdir, dir)
+ *           branch inode i_rwsem (notify_change, vfs_* of the branch)
  *
  * The topmost branch entry of a dentry and inode changes at most once,
  * from a lower branch to the top branch (copy-up, create): readers use
@@ -274,7 +275,7 @@ struct au_dinfo *au_dinfo_alloc(unsigned int n);
 void au_dinfo_free(struct au_dinfo *di);
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry);
-bool au_d_has_lower(const struct dentry *dentry);
+int au_d_has_lower(const struct dentry *dentry);
 int au_lookup_root(struct super_block *sb, struct au_dinfo **dip);
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
@@ -296,7 +297,7 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
 
 /* copy_up.c */
-int au_copy_up(struct dentry *dentry, bool data);
+int au_copy_up(struct dentry *dentry);
 
 /* dir.c */
 extern const struct inode_operations au_dir_iops;

@@ -174,6 +174,12 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 			break;
 		}
 		sbi->nbranch = i + 1;
+		if (br->path.mnt->mnt_sb->s_magic == AUFS_SUPER_MAGIC) {
+			/* one lock class for both levels: lockdep cannot tell them apart */
+			err = inval_plog(log, "branch '%s': aufs cannot be a branch of aufs",
+					 specs[i].path);
+			break;
+		}
 		if (is_idmapped_mnt(br->path.mnt)) {
 			err = inval_plog(log, "branch '%s': idmapped mounts are not supported",
 					 specs[i].path);

@@ -91,6 +91,9 @@ static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 		}
 		err = vfs_setxattr(&nop_mnt_idmap, upper, name, value, vsize,
 				   0);
+		/* a name the top branch cannot hold is left behind */
+		if (err == -EOPNOTSUPP)
+			err = 0;
 	}
 	kvfree(value);
 	kvfree(names);
@@ -226,7 +229,10 @@ static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi, loff_t size)
 	err = notify_change(&nop_mnt_idmap, tmp, &attr, NULL);
 	inode_unlock(d_inode(tmp));
 	if (err) {
-		au_cu_discard(sbi, tmp);
+		inode_lock_nested(d_inode(work), I_MUTEX_PARENT);
+		vfs_unlink(&nop_mnt_idmap, d_inode(work), tmp, NULL);
+		inode_unlock(d_inode(work));
+		dput(tmp);
 		return ERR_PTR(err);
 	}
 	return tmp;
@@ -238,10 +244,10 @@ static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi, loff_t size)
  * do_splice_direct() takes sb_writers itself.
  */
 static struct dentry *au_cu_build_reg(struct au_sbinfo *sbi,
-				      const struct path *lower, bool data)
+				      const struct path *lower)
 {
 	struct vfsmount *mnt = sbi->branches[0].path.mnt;
-	loff_t size = data ? i_size_read(d_inode(lower->dentry)) : 0;
+	loff_t size = i_size_read(d_inode(lower->dentry));
 	struct path tmp_path = { .mnt = mnt };
 	struct file *in, *out;
 	struct dentry *tmp;
@@ -362,8 +368,59 @@ static struct dentry *au_cu_make(const struct path *lower,
 	}
 	inode_unlock(dir);
 	do_delayed_call(&done);
-	if (!err)
+	if (IS_ERR(h))
+		return h;
+	if (!err) {
 		err = au_cu_attrs(lower, h);
+		if (err) {
+			/* leave nothing half made in the union */
+			inode_lock_nested(dir, I_MUTEX_PARENT);
+			if (d_is_dir(h))
+				vfs_rmdir(&nop_mnt_idmap, dir, h);
+			else
+				vfs_unlink(&nop_mnt_idmap, dir, h, NULL);
+			inode_unlock(dir);
+		}
+	}
+	if (err) {
+		dput(h);
+		return ERR_PTR(err);
+	}
+	return h;
+}
+
+/*
+ * Hard links on a lower branch share one aufs inode.  When one name was
+ * copied up already, the others become links to that copy, so the inode
+ * keeps standing for one file.
+ */
+static struct dentry *au_cu_link_alias(struct au_branch *wbr,
+				       struct inode *inode,
+				       struct dentry *h_parent,
+				       const struct qstr *name)
+{
+	struct inode *dir = d_inode(h_parent);
+	struct dentry *alias, *h;
+	int err;
+
+	alias = d_find_any_alias(au_i(inode)->h_upper);
+	if (!alias)
+		return ERR_PTR(-ESTALE);
+	err = mnt_want_write(wbr->path.mnt);
+	if (err) {
+		dput(alias);
+		return ERR_PTR(err);
+	}
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_positive(h))
+		err = -EEXIST;	/* changed on the branch behind us */
+	if (!err)
+		err = vfs_link(alias, &nop_mnt_idmap, dir, h, NULL);
+	inode_unlock(dir);
+	mnt_drop_write(wbr->path.mnt);
+	dput(alias);
 	if (err) {
 		if (!IS_ERR(h))
 			dput(h);
@@ -372,7 +429,7 @@ static struct dentry *au_cu_make(const struct path *lower,
 	return h;
 }
 
-static int au_cu_one(struct dentry *dentry, struct dentry *parent, bool data)
+static int au_cu_one(struct dentry *dentry, struct dentry *parent)
 {
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
@@ -382,8 +439,14 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent, bool data)
 	int err;
 
 	au_h_path(dentry, &lower);
-	if (d_is_reg(lower.dentry)) {
-		upper = au_cu_build_reg(sbi, &lower, data);
+	if (au_i(d_inode(dentry))->h_upper) {
+		/* another name of this inode was copied up: link to it */
+		upper = au_cu_link_alias(wbr, d_inode(dentry), h_parent,
+					 &dentry->d_name);
+		if (IS_ERR(upper))
+			return PTR_ERR(upper);
+	} else if (d_is_reg(lower.dentry)) {
+		upper = au_cu_build_reg(sbi, &lower);
 		if (IS_ERR(upper))
 			return PTR_ERR(upper);
 		err = au_cu_move(sbi, upper, h_parent, &dentry->d_name);
@@ -406,45 +469,63 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent, bool data)
 	return 0;
 }
 
-/**
- * au_copy_up - make sure a name exists on the top branch
- * @dentry: a positive aufs dentry
- * @data: copy a regular file's data (false when it is about to be
- *	truncated to 0)
- *
- * Parents are copied up first.  Concurrent copy-ups of one inode are
- * serialized by its cu_mutex; a name already on the top branch returns
- * at once.
- *
- * Return: 0, -EROFS if the union has no writable top branch, or another
- * negative errno with the union unchanged.
- */
-int au_copy_up(struct dentry *dentry, bool data)
+/* Copy up @dentry, whose parent is already on the top branch. */
+static int au_copy_up_one(struct dentry *dentry)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct au_inode *ai = au_i(d_inode(dentry));
 	const struct cred *old_cred;
 	struct dentry *parent;
-	int err;
-
-	if (!au_wbr(sb))
-		return -EROFS;
-	if (au_d_is_upper(dentry))
-		return 0;
+	int err = 0;
 
 	parent = dget_parent(dentry);
-	err = au_copy_up(parent, true);
-	if (err)
-		goto out;
-
 	mutex_lock(&ai->cu_mutex);
-	if (!au_d_is_upper(dentry)) {
+	/* A removed name must not come back (see au_remove()). */
+	if (d_unhashed(dentry)) {
+		err = -ENOENT;
+	} else if (!au_d_is_upper(dentry)) {
 		old_cred = override_creds(au_sbi(sb)->cred);
-		err = au_cu_one(dentry, parent, data);
+		err = au_cu_one(dentry, parent);
 		revert_creds(old_cred);
 	}
 	mutex_unlock(&ai->cu_mutex);
-out:
 	dput(parent);
+	return err;
+}
+
+/**
+ * au_copy_up - make sure a name exists on the top branch
+ * @dentry: a positive aufs dentry
+ *
+ * Ancestors are copied up first, topmost first, one at a time (no
+ * recursion: the depth of the tree is the user's).  Concurrent copy-ups
+ * of one inode are serialized by its cu_mutex; a name already on the top
+ * branch returns at once.
+ *
+ * Return: 0, -EROFS if the union has no writable top branch, -ENOENT if
+ * the name was removed meanwhile, or another negative errno with the
+ * union unchanged.
+ */
+int au_copy_up(struct dentry *dentry)
+{
+	int err = 0;
+
+	if (!au_wbr(dentry->d_sb))
+		return -EROFS;
+	while (!err && !au_d_is_upper(dentry)) {
+		struct dentry *d = dget(dentry), *parent;
+
+		/* the topmost ancestor that is not on the top branch yet */
+		for (;;) {
+			parent = dget_parent(d);
+			if (au_d_is_upper(parent))
+				break;
+			dput(d);
+			d = parent;
+		}
+		dput(parent);
+		err = au_copy_up_one(d);
+		dput(d);
+	}
 	return err;
 }

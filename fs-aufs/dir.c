@@ -26,7 +26,7 @@
 /* Copy up @dentry's parent; give its top branch path. */
 static int au_upper_parent(struct dentry *dentry, struct path *h_parent)
 {
-	int err = au_copy_up(dentry->d_parent, true);
+	int err = au_copy_up(dentry->d_parent);
 
 	if (!err)
 		au_h_path(dentry->d_parent, h_parent);
@@ -146,7 +146,7 @@ static int aufs_link(struct dentry *old, struct inode *dir,
 	struct dentry *h;
 	int err;
 
-	err = au_copy_up(old, true);
+	err = au_copy_up(old);
 	if (!err)
 		err = au_upper_parent(dentry, &hp);
 	if (err)
@@ -193,10 +193,19 @@ static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 	err = au_upper_parent(dentry, &hp);
 	if (err)
 		return err;
+	/*
+	 * No copy-up of this name may finish after it is gone: copy-up
+	 * takes the same mutex and gives up on an unhashed dentry.  Like
+	 * copy-up, take it before write access to the top branch.
+	 */
+	mutex_lock(&au_i(d_inode(dentry))->cu_mutex);
 	err = mnt_want_write(hp.mnt);
-	if (err)
+	if (err) {
+		mutex_unlock(&au_i(d_inode(dentry))->cu_mutex);
 		return err;
-	if (au_d_has_lower(dentry))
+	}
+	err = au_d_has_lower(dentry);
+	if (err > 0)
 		err = au_make_whiteout(dentry, hp.dentry);
 	if (!err && au_d_is_upper(dentry)) {
 		struct dentry *h = dget(au_h_dentry(dentry));
@@ -220,7 +229,10 @@ static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 		inode_unlock(hdir);
 		dput(h);
 	}
+	if (!err)
+		d_drop(dentry);
 	mnt_drop_write(hp.mnt);
+	mutex_unlock(&au_i(d_inode(dentry))->cu_mutex);
 	if (err)
 		return err;
 
@@ -229,7 +241,6 @@ static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 	else
 		au_copy_attr(d_inode(dentry));
 	au_copy_attr(dir);
-	d_drop(dentry);
 	return 0;
 }
 
@@ -301,8 +312,8 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 		       struct dentry *new, unsigned int flags)
 {
 	struct path old_hp, new_hp;
-	bool old_wh, new_wh = false;
-	int err;
+	bool new_wh = false;
+	int err, old_wh;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
@@ -313,9 +324,9 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 		/* Both names stay: no whiteout, but both must be on top. */
 		if (d_is_dir(new) && au_d_merges_lower(new))
 			return -EXDEV;
-		err = au_copy_up(old, true);
+		err = au_copy_up(old);
 		if (!err)
-			err = au_copy_up(new, true);
+			err = au_copy_up(new);
 		if (!err)
 			err = au_upper_parent(old, &old_hp);
 		if (!err)
@@ -339,7 +350,7 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 		new_wh = au_d_merges_lower(new);
 	}
 
-	err = au_copy_up(old, true);
+	err = au_copy_up(old);
 	if (!err)
 		err = au_upper_parent(old, &old_hp);
 	if (!err)
@@ -347,6 +358,8 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	if (err)
 		return err;
 	old_wh = au_d_has_lower(old);
+	if (old_wh < 0)
+		return old_wh;
 
 	err = mnt_want_write(old_hp.mnt);
 	if (err)

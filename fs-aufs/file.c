@@ -131,9 +131,12 @@ static int aufs_open(struct inode *inode, struct file *file)
 	struct file *h_file;
 	int err;
 
-	/* Writers get the copy on the top branch; O_TRUNC needs no data. */
+	/*
+	 * Writers get the copy on the top branch.  O_TRUNC copies the data
+	 * too: the truncate that follows may still fail.
+	 */
 	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC)) {
-		err = au_copy_up(dentry, !(file->f_flags & O_TRUNC));
+		err = au_copy_up(dentry);
 		if (err)
 			return err;
 	}

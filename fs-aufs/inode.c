@@ -85,10 +85,13 @@ void au_evict_inode(struct inode *inode)
 {
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
+	/*
+	 * The pointers stay: ->permission() may still run on this inode in
+	 * RCU path walk, and branch inodes are freed after an RCU grace
+	 * period too.
+	 */
 	iput(au_i(inode)->h_inode);
 	iput(au_i(inode)->h_upper);
-	au_i(inode)->h_inode = NULL;
-	au_i(inode)->h_upper = NULL;
 }
 
 /**
@@ -178,11 +181,13 @@ int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
 		if (!wbr)
 			return -EROFS;
 		/*
-		 * The change will be made to a copy on the top branch, with
-		 * the attributes this inode shows: judge it as a native
-		 * filesystem would, then check the rest on the branch.
+		 * The change will be made to a copy on the top branch with
+		 * the owner, mode and ACLs of the lower object: judge it as
+		 * the branch would if it were writable (generic_permission()
+		 * skips inode_permission()'s read-only check, not the ACLs),
+		 * then let the branch check the rest.
 		 */
-		err = generic_permission(&nop_mnt_idmap, inode, mask);
+		err = generic_permission(mnt_idmap(br->path.mnt), h_inode, mask);
 		if (err)
 			return err;
 		mask &= ~(MAY_WRITE | MAY_APPEND);
@@ -236,8 +241,7 @@ int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
  * @dentry: the aufs dentry
  * @attr: the change
  *
- * Copies the name up (without data when truncating to 0) and changes
- * the copy.
+ * Copies the name up and changes the copy.
  *
  * Return: 0 or a negative errno.
  */
@@ -246,15 +250,13 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 {
 	struct inode *inode = d_inode(dentry);
 	struct path h_path;
-	bool data = true;
 	int err;
 
 	err = setattr_prepare(&nop_mnt_idmap, dentry, attr);
 	if (err)
 		return err;
-	if ((attr->ia_valid & ATTR_SIZE) && !attr->ia_size)
-		data = false;
-	err = au_copy_up(dentry, data);
+	/* With the data even for a truncation: the branch may refuse it. */
+	err = au_copy_up(dentry);
 	if (err)
 		return err;
 
@@ -268,9 +270,17 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 	err = mnt_want_write(h_path.mnt);
 	if (err)
 		return err;
-	inode_lock(d_inode(h_path.dentry));
-	err = notify_change(mnt_idmap(h_path.mnt), h_path.dentry, attr, NULL);
-	inode_unlock(d_inode(h_path.dentry));
+	/* As do_truncate() callers do: no truncation of a running binary. */
+	if (attr->ia_valid & ATTR_SIZE)
+		err = get_write_access(d_inode(h_path.dentry));
+	if (!err) {
+		inode_lock(d_inode(h_path.dentry));
+		err = notify_change(mnt_idmap(h_path.mnt), h_path.dentry, attr,
+				    NULL);
+		inode_unlock(d_inode(h_path.dentry));
+		if (attr->ia_valid & ATTR_SIZE)
+			put_write_access(d_inode(h_path.dentry));
+	}
 	mnt_drop_write(h_path.mnt);
 	au_copy_attr(inode);
 	return err;

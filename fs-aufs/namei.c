@@ -90,29 +90,50 @@ void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 }
 
 /**
- * au_d_has_lower - whether a name has anything on a branch below the top
+ * au_d_has_lower - whether removing a name needs a whiteout
  * @dentry: an aufs dentry
  *
- * Removing or renaming such a name needs a whiteout.  Conservative: a
- * name in a directory that merges lower branches counts too, since the
- * lookup that made @dentry stopped at its first non-directory.
+ * True when a branch below the top one has the name, in a directory of
+ * the parent's stack, before any whiteout of it.  Looks the branches up
+ * with the mounter's credentials.
  *
- * Return: true if a whiteout is needed to hide the name.
+ * Return: 1 if a whiteout is needed, 0 if not, or a negative errno.
  */
-bool au_d_has_lower(const struct dentry *dentry)
+int au_d_has_lower(const struct dentry *dentry)
 {
-	const struct au_dinfo *di = au_di(dentry);
 	const struct au_dinfo *pdi = au_di(dentry->d_parent);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	const struct qstr *name = &dentry->d_name;
+	const struct cred *old_cred;
 	unsigned int i;
+	int ret = 0;
 
-	for (i = au_di_first(di); i < di->n; i++)
-		if (di->h[i].br != wbr)
-			return true;
-	for (i = au_di_first(pdi); i < pdi->n; i++)
-		if (pdi->h[i].br != wbr)
-			return true;
-	return false;
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	for (i = au_di_first(pdi); i < pdi->n && !ret; i++) {
+		struct au_branch *br = pdi->h[i].br;
+		struct dentry *h;
+
+		if (br == wbr)
+			continue;
+		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
+					pdi->h[i].dentry, name->len);
+		if (IS_ERR(h)) {
+			ret = PTR_ERR(h);
+			break;
+		}
+		ret = d_is_positive(h);
+		dput(h);
+		/* a whiteout on the way hides whatever is below it */
+		if (!ret && au_br_whable(br)) {
+			ret = au_wh_test(br, pdi->h[i].dentry, name);
+			if (ret > 0) {
+				ret = 0;
+				break;
+			}
+		}
+	}
+	revert_creds(old_cred);
+	return ret;
 }
 
 /*

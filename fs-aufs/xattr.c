@@ -33,7 +33,7 @@ static int au_xattr_set(const struct xattr_handler *handler,
 	struct path h_path;
 	int err;
 
-	err = au_copy_up(dentry, true);
+	err = au_copy_up(dentry);
 	if (err)
 		return err;
 	au_h_path(dentry, &h_path);
