@@ -789,4 +789,17 @@ TEST_F(union, whiteout_on_ro_wh_branch_is_honoured)
 	EXPECT_EQ(0, access(under(self->mnt, "mid_only"), R_OK));
 }
 
+TEST_F(opts, aufs_cannot_be_a_branch_of_aufs)
+{
+	char data[2 * PATH_MAX], inner[PATH_MAX];
+
+	snprintf(data, sizeof(data), "br=%s/b0", self->base);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data));
+	snprintf(inner, sizeof(inner), "%s/b1", self->base);
+	snprintf(data, sizeof(data), "br=%s:%s", inner, self->mnt);
+	EXPECT_EQ(-1, mount("none", inner, "aufs", 0, data));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, umount(self->mnt));
+}
+
 TEST_HARNESS_MAIN

@@ -168,6 +168,8 @@ FIXTURE_SETUP(rw)
 	ASSERT_EQ(0, chown(in(self->b1, "owned"), 1000, 1000));
 	ASSERT_EQ(0, chmod(in(self->b1, "owned"), 04777));
 	put(in(self->b1, "rootonly"), "root", 0644);
+	put(in(self->b1, "h1"), "linked\n", 0644);
+	ASSERT_EQ(0, link(in(self->b1, "h1"), in(self->b1, "h2")));
 	fd = open(in(self->b1, "sparse"), O_WRONLY | O_CREAT, 0644);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(4, pwrite(fd, "head", 4, 0));
@@ -770,6 +772,55 @@ TEST_F(rw, copy_file_range_and_socket_node)
 	ASSERT_EQ(0, mknod(in(self->mnt, "sock"), S_IFSOCK | 0600, 0));
 	ASSERT_EQ(0, lstat(in(self->b0, "sock"), &st));
 	EXPECT_TRUE(S_ISSOCK(st.st_mode));
+}
+
+/* A removed name never comes back through a file still open on it. */
+TEST_F(rw, removed_file_is_not_copied_up_through_open_fd)
+{
+	int fd = open(in(self->mnt, "file"), O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, unlink(in(self->mnt, "file")));
+	EXPECT_EQ(-1, fchmod(fd, 0600));
+	close(fd);
+	EXPECT_FALSE(exists(in(self->mnt, "file")));
+	EXPECT_FALSE(exists(in(self->b0, "file")));
+}
+
+/* Both names of a lower hard link end up on one file of the top branch. */
+TEST_F(rw, copy_up_keeps_lower_hard_links_together)
+{
+	struct stat a, b;
+	int fd = open(in(self->mnt, "h2"), O_WRONLY | O_APPEND);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, "two\n", 4));
+	close(fd);
+	ASSERT_EQ(0, chmod(in(self->mnt, "h1"), 0600));
+	ASSERT_EQ(0, stat(in(self->b0, "h1"), &a));
+	ASSERT_EQ(0, stat(in(self->b0, "h2"), &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(0600, b.st_mode & 07777);
+	EXPECT_STREQ("linked\ntwo\n", get(in(self->mnt, "h1")));
+}
+
+/* Copy-up of a file 200 directories deep. */
+TEST_F(rw, copy_up_of_a_deep_tree)
+{
+	char lower[8192], upper[8192];
+	int i, len = snprintf(lower, sizeof(lower), "%s", self->b1);
+
+	for (i = 0; i < 200; i++) {
+		len += snprintf(lower + len, sizeof(lower) - len, "/d");
+		ASSERT_EQ(0, mkdir(lower, 0755));
+	}
+	snprintf(lower + len, sizeof(lower) - len, "/leaf");
+	put(lower, "deep", 0644);
+	snprintf(upper, sizeof(upper), "%s%s", self->mnt,
+		 lower + strlen(self->b1));
+	ASSERT_EQ(0, truncate(upper, 2));
+	EXPECT_STREQ("de", get(upper));
+	EXPECT_STREQ("deep", get(lower));
 }
 
 TEST_HARNESS_MAIN
