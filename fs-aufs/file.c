@@ -273,6 +273,39 @@ static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 	return ret;
 }
 
+/*
+ * FICLONE, FICLONERANGE and FIDEDUPERANGE between aufs files: done by the
+ * branch files when the branch can (same branch filesystem, reflink
+ * support), refused as the branch refuses it otherwise.
+ */
+static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
+				    struct file *out, loff_t pos_out,
+				    loff_t len, unsigned int flags)
+{
+	struct inode *inode = file_inode(out);
+	struct file *h_in, *h_out;
+	loff_t ret;
+
+	if (flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_CAN_SHORTEN))
+		return -EINVAL;
+	if (in->f_op != &au_file_fops)
+		return -EXDEV;
+	h_in = au_h_file_get(in);
+	h_out = au_h_file_get(out);
+	inode_lock(inode);
+	if (flags & REMAP_FILE_DEDUP)
+		ret = vfs_dedupe_file_range_one(h_in, pos_in, h_out, pos_out,
+						len, flags);
+	else
+		ret = vfs_clone_file_range(h_in, pos_in, h_out, pos_out, len,
+					   flags);
+	au_copy_attr(inode);
+	inode_unlock(inode);
+	fput(h_out);
+	fput(h_in);
+	return ret;
+}
+
 static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 				struct pipe_inode_info *pipe, size_t len,
 				unsigned int flags)
@@ -319,5 +352,6 @@ const struct file_operations au_file_fops = {
 	.splice_write	= aufs_splice_write,
 	.fsync		= aufs_fsync,
 	.fallocate	= aufs_fallocate,
+	.remap_file_range = aufs_remap_file_range,
 	.mmap		= aufs_mmap,
 };
