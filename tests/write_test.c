@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -821,6 +823,33 @@ TEST_F(rw, copy_up_of_a_deep_tree)
 	ASSERT_EQ(0, truncate(upper, 2));
 	EXPECT_STREQ("de", get(upper));
 	EXPECT_STREQ("deep", get(lower));
+}
+
+/* FICLONE through the union does what the branch does. */
+TEST_F(rw, clone_as_on_the_branch)
+{
+	int nin = open(in(self->b1, "file"), O_RDONLY);
+	int nout = open(in(self->b0, "native-clone"), O_WRONLY | O_CREAT, 0644);
+	int uin = open(in(self->mnt, "file"), O_RDONLY);
+	int uout = open(in(self->mnt, "clone"), O_WRONLY | O_CREAT, 0644);
+	int nret, nerr, ret, err;
+
+	ASSERT_LE(0, nin);
+	ASSERT_LE(0, nout);
+	ASSERT_LE(0, uin);
+	ASSERT_LE(0, uout);
+	nret = ioctl(nout, FICLONE, nin);
+	nerr = errno;
+	ret = ioctl(uout, FICLONE, uin);
+	err = errno;
+	EXPECT_EQ(nret, ret);
+	/* the same error, or the same data */
+	EXPECT_EQ(ret ? nerr : 0, ret ? err : 0);
+	EXPECT_STREQ(ret ? "" : "lower\n", get(in(self->mnt, "clone")));
+	close(nin);
+	close(nout);
+	close(uin);
+	close(uout);
 }
 
 TEST_HARNESS_MAIN
