@@ -3,6 +3,7 @@ SHELL := /bin/bash
 S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
+	upstream send-dry-run \
 	source kernel initramfs demo guest-test deps clean distclean
 
 help:
@@ -18,6 +19,8 @@ help:
 	@echo "make initramfs      build the guest initramfs with the selftests"
 	@echo "make guest-test     boot the guest and run the selftests"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
+	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
+	@echo "make send-dry-run   git send-email --dry-run of build/upstream to get_maintainer.pl"
 	@echo "make clean          remove build outputs, keep the kernel tree"
 	@echo "make distclean      remove build/"
 
@@ -49,6 +52,12 @@ check:
 
 bench: source
 	@$(S)/bench.sh
+
+upstream: deps
+	@$(S)/upstream.sh
+
+send-dry-run: deps
+	@$(S)/send-dry-run.sh
 
 patches:
 	@$(S)/genpatch.sh patches

@@ -1,0 +1,46 @@
+#!/bin/bash
+# make upstream: a git repository of a pristine 6.12 tree with one commit
+# per patch in series (git am), and the series for review in
+# build/upstream/ (git format-patch --cover-letter -s).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+up=$BUILD/upstream-tree
+out=$BUILD/upstream
+git config user.email >/dev/null ||
+	die "set your git identity (git config --global user.name/user.email): it signs the series off"
+
+if [ ! -d "$up/.git" ]; then
+	step "unpacking a pristine tree into ${up#$TOP/} (once)"
+	rm -rf "$up" "$up.tmp"
+	mkdir -p "$up.tmp"
+	tar -xf "$TARBALL" -C "$up.tmp"
+	mv "$up.tmp/linux-source-6.12" "$up"
+	rmdir "$up.tmp"
+	step "committing it (git add of the whole tree takes a minute)"
+	(cd "$up" && git init -q && git add -A &&
+	 git commit -q -m "Linux $(make -s kernelversion)" && git tag base)
+else
+	(cd "$up" && git am --abort >/dev/null 2>&1 || true
+	 git reset -q --hard base && git clean -fdxq)
+fi
+
+step "applying the series with git am"
+for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/series" | awk '{print $1}'); do
+	(cd "$up" && git am -q "$TOP/patches/$p") ||
+		die "git am $p failed on a pristine tree"
+done
+
+step "git format-patch --cover-letter -s into ${out#$TOP/}"
+rm -rf "$out"
+(cd "$up" && git format-patch -q --cover-letter -s -o "$out" base..HEAD)
+cover=$(ls "$out"/0000-cover-letter.patch)
+python3 - "$cover" "$TOP/scripts/cover-letter.txt" <<'PY'
+import sys
+cover, text = sys.argv[1], open(sys.argv[2]).read()
+s = open(cover).read()
+s = s.replace("*** SUBJECT HERE ***", "aufs: a union of directories for Linux 6.12")
+s = s.replace("*** BLURB HERE ***", text.rstrip("\n"))
+open(cover, "w").write(s)
+PY
+ls "$out"
