@@ -18,7 +18,8 @@ if [ ! -d "$up/.git" ]; then
 	mv "$up.tmp/linux-source-6.12" "$up"
 	rmdir "$up.tmp"
 	step "committing it (git add of the whole tree takes a minute)"
-	(cd "$up" && git init -q && git add -A &&
+	# Debian's tarball ignores everything at the top level: add by force.
+	(cd "$up" && git init -q && git add -f -A &&
 	 git commit -q -m "Linux $(make -s kernelversion)" && git tag base)
 else
 	(cd "$up" && git am --abort >/dev/null 2>&1 || true
@@ -30,6 +31,10 @@ for p in $(grep -v '^[[:space:]]*\(#\|$\)' "$TOP/series" | awk '{print $1}'); do
 	(cd "$up" && git am -q "$TOP/patches/$p") ||
 		die "git am $p failed on a pristine tree"
 done
+
+# The sender is the author of what they send: the patches' own From: is
+# the project, which signs nothing off.
+(cd "$up" && git rebase -q --exec "git commit -q --amend --no-edit --reset-author" base)
 
 step "git format-patch --cover-letter -s into ${out#$TOP/}"
 rm -rf "$out"
