@@ -263,6 +263,8 @@ bool au_br_whable(const struct au_branch *br);
 /* whiteout.c */
 bool au_wh_name(const char *name, unsigned int len);
 int au_wh_create(struct dentry *h_parent, const struct qstr *name);
+struct dentry *au_h_lookup_new(struct dentry *h_parent,
+			       const struct qstr *name);
 int au_wh_clear_dir(const struct path *h_path);
 int au_workdir_init(struct au_sbinfo *sbi);
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,

@@ -314,14 +314,10 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 		mnt_drop_write(mnt);
 		return PTR_ERR(trap);
 	}
-	target = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	target = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(target);
 	if (!err) {
-		if (trap == tmp || trap == target)
-			err = -EIO;
-		else if (d_is_positive(target))
-			err = -EEXIST;	/* changed on the branch behind us */
-		else if (tmp->d_parent != work)
+		if (trap == tmp || trap == target || tmp->d_parent != work)
 			err = -EIO;
 		if (!err) {
 			rd.new_dentry = target;
@@ -353,10 +349,8 @@ static struct dentry *au_cu_make(const struct path *lower,
 			return ERR_CAST(link);
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	h = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_positive(h))
-		err = -EEXIST;	/* changed on the branch behind us */
 	if (!err) {
 		if (S_ISDIR(mode))
 			err = vfs_mkdir(&nop_mnt_idmap, dir, h, 0700);
@@ -412,10 +406,8 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
 		return ERR_PTR(err);
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	h = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_positive(h))
-		err = -EEXIST;	/* changed on the branch behind us */
 	if (!err)
 		err = vfs_link(alias, &nop_mnt_idmap, dir, h, NULL);
 	inode_unlock(dir);

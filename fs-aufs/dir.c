@@ -80,11 +80,8 @@ static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
 	if (err)
 		return err;
 	inode_lock_nested(hdir, I_MUTEX_PARENT);
-	h = lookup_one(mnt_idmap(hp.mnt), dentry->d_name.name, hp.dentry,
-		       dentry->d_name.len);
+	h = au_h_lookup_new(hp.dentry, &dentry->d_name);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_positive(h))
-		err = -EEXIST;	/* changed on the branch behind us */
 	if (!err) {
 		switch (mode & S_IFMT) {
 		case S_IFREG:
@@ -157,11 +154,8 @@ static int aufs_link(struct dentry *old, struct inode *dir,
 	if (err)
 		return err;
 	inode_lock_nested(hdir, I_MUTEX_PARENT);
-	h = lookup_one(mnt_idmap(hp.mnt), dentry->d_name.name, hp.dentry,
-		       dentry->d_name.len);
+	h = au_h_lookup_new(hp.dentry, &dentry->d_name);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_positive(h))
-		err = -EEXIST;
 	if (!err)
 		err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
 	inode_unlock(hdir);

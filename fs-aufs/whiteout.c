@@ -29,6 +29,13 @@ bool au_wh_name(const char *name, unsigned int len)
 	       !memcmp(name, AUFS_WH_PFX, AUFS_WH_PFX_LEN);
 }
 
+/* ".wh.@name"; the caller has checked that it fits NAME_MAX. */
+static char *au_wh_name_alloc(const struct qstr *name)
+{
+	return kasprintf(GFP_KERNEL, AUFS_WH_PFX "%.*s", name->len,
+			 name->name);
+}
+
 /* Is there a positive @name in @h_dir?  Caller holds no lock on @h_dir. */
 static int au_h_name_exists(struct au_branch *br, struct dentry *h_dir,
 			    const char *name, unsigned int len)
@@ -63,12 +70,9 @@ int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 
 	if (len > NAME_MAX)
 		return 0;
-	whname = kmalloc(len + 1, GFP_KERNEL);
+	whname = au_wh_name_alloc(name);
 	if (!whname)
 		return -ENOMEM;
-	memcpy(whname, AUFS_WH_PFX, AUFS_WH_PFX_LEN);
-	memcpy(whname + AUFS_WH_PFX_LEN, name->name, name->len);
-	whname[len] = '\0';
 	ret = au_h_name_exists(br, h_parent, whname, len);
 	kfree(whname);
 	return ret;
@@ -88,6 +92,27 @@ int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir)
 		return 0;
 	return au_h_name_exists(br, h_dir, AUFS_WH_OPQ,
 				sizeof(AUFS_WH_OPQ) - 1);
+}
+
+/**
+ * au_h_lookup_new - look up a name that aufs is about to create on a branch
+ * @h_parent: the branch directory, locked by the caller
+ * @name: the name
+ *
+ * Return: a negative dentry, ERR_PTR(-EEXIST) if the branch has the name
+ * (it was changed behind aufs' back), or another ERR_PTR.
+ */
+struct dentry *au_h_lookup_new(struct dentry *h_parent,
+			       const struct qstr *name)
+{
+	struct dentry *h = lookup_one(&nop_mnt_idmap, name->name, h_parent,
+				      name->len);
+
+	if (!IS_ERR(h) && d_is_positive(h)) {
+		dput(h);
+		return ERR_PTR(-EEXIST);
+	}
+	return h;
 }
 
 /* Create an empty regular file @name in @h_dir; fine if it exists. */
@@ -128,12 +153,9 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name)
 
 	if (len > NAME_MAX)
 		return -ENAMETOOLONG;
-	whname = kmalloc(len + 1, GFP_KERNEL);
+	whname = au_wh_name_alloc(name);
 	if (!whname)
 		return -ENOMEM;
-	memcpy(whname, AUFS_WH_PFX, AUFS_WH_PFX_LEN);
-	memcpy(whname + AUFS_WH_PFX_LEN, name->name, name->len);
-	whname[len] = '\0';
 	err = au_h_create_marker(h_parent, whname, len);
 	kfree(whname);
 	return err;
