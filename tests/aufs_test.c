@@ -533,6 +533,10 @@ static int opts_base(char *base, char *mnt)
 	put_file(base, "file", "x");
 	put_file(base, "b1/in_b1", "x");
 	snprintf(mnt, PATH_MAX, "%s/mnt", base);
+	if (symlink("file", under(base, "filelink")) ||
+	    symlink("loop", under(base, "loop")) ||
+	    symlink("b0", under(base, "dirlink")))
+		return -1;
 	return 0;
 }
 
@@ -656,6 +660,38 @@ FIXTURE_VARIANT_ADD(bad_opts, unknown_option) {
 
 FIXTURE_VARIANT_ADD(bad_opts, unknown_option_with_value) {
 	.data = "br=@/b0,udba=whatever",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, equals_only) {
+	.data = "br==",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, colons_only) {
+	.data = "br=:::",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, permission_twice) {
+	.data = "br=@/b0=rw=ro",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, garbage_bytes) {
+	.data = "br=\x01\x02\xff\xfe",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, relative_missing) {
+	.data = "br=no/such/dir",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, symlink_to_file) {
+	.data = "br=@/filelink",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, symlink_loop) {
+	.data = "br=@/loop",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, branch_twice_via_symlink) {
+	.data = "br=@/b0:@/dirlink",
 };
 
 TEST_F(bad_opts, rejected_and_nothing_mounted)
@@ -800,6 +836,66 @@ TEST_F(opts, aufs_cannot_be_a_branch_of_aufs)
 	EXPECT_EQ(-1, mount("none", inner, "aufs", 0, data));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, umount(self->mnt));
+}
+
+/* Option strings no parser should trip over. */
+TEST_F(opts, hostile_option_strings_are_rejected)
+{
+	static char data[65536];
+	char path[PATH_MAX];
+	int i, len;
+
+	/* a branch path longer than PATH_MAX */
+	len = snprintf(data, sizeof(data), "br=");
+	for (i = 0; i < PATH_MAX + 10; i++)
+		data[len++] = 'a';
+	data[len] = '\0';
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", 0, data));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* thousands of branches */
+	len = snprintf(data, sizeof(data), "br=");
+	for (i = 0; i < 5000 && len < (int)sizeof(data) - 64; i++)
+		len += snprintf(data + len, sizeof(data) - len, "%s%s/b0",
+				i ? ":" : "", self->base);
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", 0, data));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* thousands of empty options and commas */
+	memset(data, ',', 4000);
+	data[4000] = '\0';
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", 0, data));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* a branch inside the union itself */
+	snprintf(data, sizeof(data), "br=%s/b0", self->base);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data));
+	snprintf(path, sizeof(path), "%s/b1", self->base);
+	snprintf(data, sizeof(data), "br=%s/sub", self->mnt);
+	EXPECT_EQ(-1, mount("none", path, "aufs", 0, data));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, umount(self->mnt));
+}
+
+/* Names of NAME_MAX bytes work across branches. */
+TEST_F(union, longest_names_across_branches)
+{
+	char name[NAME_MAX + 1], path[PATH_MAX], buf[8];
+	int fd;
+
+	memset(name, 'n', NAME_MAX);
+	name[NAME_MAX] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", self->br[2], name);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(4, write(fd, "long", 4));
+	close(fd);
+	EXPECT_EQ(4, get_file(under(self->mnt, name), buf, sizeof(buf)));
+	EXPECT_TRUE(dir_has(self->mnt, name));
+	/* and one byte more is refused as on any filesystem */
+	snprintf(path, sizeof(path), "%s/%sx", self->mnt, name);
+	EXPECT_EQ(-1, access(path, F_OK));
+	EXPECT_EQ(ENAMETOOLONG, errno);
 }
 
 TEST_HARNESS_MAIN
