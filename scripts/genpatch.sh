@@ -55,9 +55,6 @@ for msg in "$top"/scripts/patch-msgs/*.msg; do
 			echo "new file mode 100644"
 			diff -u --label /dev/null --label "b/$d" /dev/null "$top/$f" || true
 		done
-		echo "-- "
-		echo "aufs for Linux 6.12"
-		echo
 	} > "$out/$name"
 done
 
