@@ -5,7 +5,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 # AUFS_KCONFIG/AUFS_KBUILD pick another fragment and build directory
-# (make bench builds a kernel without the debug options).
+# (make bench builds a kernel without the debug options), AUFS_KTARGET
+# another target (the module check builds "modules").
 frag=${AUFS_KCONFIG:-$TOP/configs/guest.config}
 KBUILD_X86=${AUFS_KBUILD:-$KBUILD_X86}
 cfg=$KBUILD_X86/.config
@@ -24,10 +25,11 @@ for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=[^ ]*' "$frag"); do
 done
 [ $bad = 0 ] || die "${frag#$TOP/} asks for options the tree refuses"
 
-step "building bzImage for Linux $(kernel_version) with aufs (-j$JOBS, log: ${log#$TOP/})"
+target=${AUFS_KTARGET:-bzImage}
+step "building $target for Linux $(kernel_version) with aufs (-j$JOBS, log: ${log#$TOP/})"
 start=$(date +%s)
-if ! make -C "$TREE" O="$KBUILD_X86" -j"$JOBS" bzImage >>"$log" 2>&1; then
+if ! make -C "$TREE" O="$KBUILD_X86" -j"$JOBS" "$target" >>"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -30
 	die "kernel build failed, see ${log#$TOP/}"
 fi
-step "bzImage ready ($(( $(date +%s) - start ))s)"
+step "$target ready ($(( $(date +%s) - start ))s)"

@@ -4,7 +4,7 @@
 #   1. patches/ matches its sources (genpatch), series matches patches/
 #   2. the series applies to the 6.12 tree with quilt
 #   3. checkpatch.pl --strict on every patch
-#   4. kernel-doc, a W=1 build and sparse on fs/aufs
+#   4. kernel-doc, a W=1 build, sparse and a module build of fs/aufs
 #   5. KUnit suites under UML
 #   6. the guest kernel boots, runs the demo and the selftests with no
 #      kernel splat
@@ -76,6 +76,14 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	rc=$?
 	[ -n "$out" ] && echo "$out" | head -40
 	result "fs/aufs builds with W=1 and no warning" "$([ $rc = 0 ] && [ -z "$out" ] && echo 0 || echo 1)"
+
+	step "aufs as a module (guest config with aufs=m, build/kbuild-mod)"
+	grep -v '^CONFIG_AUFS_FS=' "$TOP/configs/guest.config" |
+		cat - "$TOP/configs/module.config" > "$BUILD/module.config"
+	AUFS_KCONFIG=$BUILD/module.config AUFS_KBUILD=$BUILD/kbuild-mod \
+		AUFS_KTARGET=modules "$TOP/scripts/build-kernel.sh" &&
+		[ -f "$BUILD/kbuild-mod/fs/aufs/aufs.ko" ]
+	result "aufs builds as a module (every symbol it uses is exported)" $?
 
 	step "sparse on fs/aufs"
 	out=$(make -s -C "$TREE" O="$KBUILD_X86" C=2 CHECK=sparse -j"$JOBS" fs/aufs/ 2>&1)
