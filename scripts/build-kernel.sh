@@ -6,7 +6,8 @@ set -eu
 
 # AUFS_KCONFIG/AUFS_KBUILD pick another fragment and build directory
 # (make bench builds a kernel without the debug options), AUFS_KTARGET
-# another target (the module check builds "modules").
+# other targets (the module check builds "vmlinux modules": modpost
+# resolves the module's symbols against vmlinux).
 frag=${AUFS_KCONFIG:-$TOP/configs/guest.config}
 KBUILD_X86=${AUFS_KBUILD:-$KBUILD_X86}
 cfg=$KBUILD_X86/.config
@@ -28,7 +29,8 @@ done
 target=${AUFS_KTARGET:-bzImage}
 step "building $target for Linux $(kernel_version) with aufs (-j$JOBS, log: ${log#$TOP/})"
 start=$(date +%s)
-if ! make -C "$TREE" O="$KBUILD_X86" -j"$JOBS" "$target" >>"$log" 2>&1; then
+# shellcheck disable=SC2086 # $target may name several targets
+if ! make -C "$TREE" O="$KBUILD_X86" -j"$JOBS" $target >>"$log" 2>&1; then
 	grep -E 'error|Error' "$log" | head -30
 	die "kernel build failed, see ${log#$TOP/}"
 fi

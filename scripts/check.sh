@@ -81,7 +81,7 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	grep -v '^CONFIG_AUFS_FS=' "$TOP/configs/guest.config" |
 		cat - "$TOP/configs/module.config" > "$BUILD/module.config"
 	AUFS_KCONFIG=$BUILD/module.config AUFS_KBUILD=$BUILD/kbuild-mod \
-		AUFS_KTARGET=modules "$TOP/scripts/build-kernel.sh" &&
+		AUFS_KTARGET="vmlinux modules" "$TOP/scripts/build-kernel.sh" &&
 		[ -f "$BUILD/kbuild-mod/fs/aufs/aufs.ko" ]
 	result "aufs builds as a module (every symbol it uses is exported)" $?
 
