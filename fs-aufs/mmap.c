@@ -106,19 +106,23 @@ void au_vmfwd_exit(struct au_vmfwd *fwd, struct vm_area_struct *vma)
 }
 EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_exit);
 
-/* Run a vm_fault based op of the branch with the fault lock pinned. */
-static vm_fault_t au_vmfwd_fault_call(struct vm_fault *vmf,
-				      vm_fault_t (*op)(struct vm_fault *))
+/*
+ * Around a vm_fault based op of the branch: pin the fault lock (clear the
+ * flags that could drop it) and swap vm_file in; then undo both.
+ */
+static enum fault_flag au_vmfwd_fault_begin(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct au_vmfwd *fwd = au_vmfwd_of(vma);
 	enum fault_flag flags = vmf->flags;
-	vm_fault_t ret;
 
 	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
-	au_vmfwd_enter(fwd, vma);
-	ret = op(vmf);
-	au_vmfwd_exit(fwd, vma);
+	au_vmfwd_enter(au_vmfwd_of(vmf->vma), vmf->vma);
+	return flags;
+}
+
+static vm_fault_t au_vmfwd_fault_end(struct vm_fault *vmf,
+				     enum fault_flag flags, vm_fault_t ret)
+{
+	au_vmfwd_exit(au_vmfwd_of(vmf->vma), vmf->vma);
 	vmf->flags = flags;
 	/* Only possible if the handler dropped the lock it must not drop. */
 	WARN_ON_ONCE(ret & VM_FAULT_RETRY);
@@ -127,51 +131,46 @@ static vm_fault_t au_vmfwd_fault_call(struct vm_fault *vmf,
 
 static vm_fault_t au_vmfwd_fault(struct vm_fault *vmf)
 {
-	return au_vmfwd_fault_call(vmf, au_vmfwd_of(vmf->vma)->h_ops->fault);
+	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+
+	return au_vmfwd_fault_end(vmf, flags,
+				  au_vmfwd_of(vmf->vma)->h_ops->fault(vmf));
 }
 
 static vm_fault_t au_vmfwd_page_mkwrite(struct vm_fault *vmf)
 {
-	return au_vmfwd_fault_call(vmf,
-				   au_vmfwd_of(vmf->vma)->h_ops->page_mkwrite);
+	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+
+	return au_vmfwd_fault_end(vmf, flags,
+				  au_vmfwd_of(vmf->vma)->h_ops->page_mkwrite(vmf));
 }
 
 static vm_fault_t au_vmfwd_pfn_mkwrite(struct vm_fault *vmf)
 {
-	return au_vmfwd_fault_call(vmf,
-				   au_vmfwd_of(vmf->vma)->h_ops->pfn_mkwrite);
+	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+
+	return au_vmfwd_fault_end(vmf, flags,
+				  au_vmfwd_of(vmf->vma)->h_ops->pfn_mkwrite(vmf));
 }
 
 static vm_fault_t au_vmfwd_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct au_vmfwd *fwd = au_vmfwd_of(vma);
-	enum fault_flag flags = vmf->flags;
-	vm_fault_t ret;
+	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
 
-	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
-	au_vmfwd_enter(fwd, vma);
-	ret = fwd->h_ops->huge_fault(vmf, order);
-	au_vmfwd_exit(fwd, vma);
-	vmf->flags = flags;
-	WARN_ON_ONCE(ret & VM_FAULT_RETRY);
-	return ret;
+	return au_vmfwd_fault_end(vmf, flags,
+				  au_vmfwd_of(vmf->vma)->h_ops->huge_fault(vmf,
+									   order));
 }
 
 static vm_fault_t au_vmfwd_map_pages(struct vm_fault *vmf, pgoff_t start,
 				     pgoff_t end)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct au_vmfwd *fwd = au_vmfwd_of(vma);
-	enum fault_flag flags = vmf->flags;
-	vm_fault_t ret;
+	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
 
-	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
-	au_vmfwd_enter(fwd, vma);
-	ret = fwd->h_ops->map_pages(vmf, start, end);
-	au_vmfwd_exit(fwd, vma);
-	vmf->flags = flags;
-	return ret;
+	return au_vmfwd_fault_end(vmf, flags,
+				  au_vmfwd_of(vmf->vma)->h_ops->map_pages(vmf,
+									  start,
+									  end));
 }
 
 static int au_vmfwd_may_split(struct vm_area_struct *vma, unsigned long addr)
