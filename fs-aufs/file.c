@@ -81,19 +81,20 @@ static struct file *au_h_file_get(struct file *file)
 	struct au_finfo *fi = au_fi(file);
 	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
 	struct file *h_file;
-
 	bool stale;
 
+	/* One lock round trip when nothing moved, the common case. */
 	spin_lock(&fi->lock);
 	stale = !fi->mapped && fi->h_file->f_path.dentry !=
 			       au_h_dentry(file->f_path.dentry);
+	h_file = stale ? NULL : get_file(fi->h_file);
 	spin_unlock(&fi->lock);
-	if (stale)
+	if (stale) {
 		au_file_refresh(file);
-
-	spin_lock(&fi->lock);
-	h_file = get_file(fi->h_file);
-	spin_unlock(&fi->lock);
+		spin_lock(&fi->lock);
+		h_file = get_file(fi->h_file);
+		spin_unlock(&fi->lock);
+	}
 
 	if ((READ_ONCE(h_file->f_flags) & AU_SETFL_MASK) != flags) {
 		spin_lock(&h_file->f_lock);
