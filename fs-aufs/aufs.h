@@ -15,27 +15,43 @@
  *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
- * Locking: the branch table is set up in fill_super and does not change
- * while the filesystem is mounted, so it is read without a lock.  The VFS
- * holds aufs inode locks around lookup and namespace operations; aufs
- * takes branch locks inside them.  Copy-up of a name takes its parent's
- * copy-up first and releases it before taking its own cu_mutex, so no
- * two cu_mutexes are ever held together:
+ * Locking: au_sbinfo.rwsem guards the branch table and every dentry's
+ * branch stack.  Each aufs operation that uses them holds it shared; a
+ * branch change (remount.c) holds it exclusive, so it never runs beside
+ * a lookup, an open, a copy-up or a listing.  Faults, reads and writes
+ * of open files do not take it: they use the branch file the aufs file
+ * holds.  The VFS holds aufs inode locks around lookup and namespace
+ * operations; aufs takes its rwsem and then branch locks inside them.
+ * Copy-up of a name takes its parent's copy-up first and releases it
+ * before taking its own cu_mutex, so no two cu_mutexes are ever held
+ * together:
  *
- *   aufs dir i_rwsem (VFS)
- *     au_inode.cu_mutex (copy_up.c, and au_remove() for the victim)
- *       top branch sb_writers (mnt_want_write())
- *         top branch dir i_rwsem, or lock_rename(workdir, dir)
- *           branch inode i_rwsem (notify_change, vfs_* of the branch)
+ *   s_umount (VFS, remount only)
+ *     aufs dir i_rwsem (VFS)
+ *       au_sbinfo.rwsem (shared; exclusive for a branch change)
+ *         au_inode.cu_mutex (copy_up.c, and au_remove() for the victim)
+ *           top branch sb_writers (mnt_want_write())
+ *             top branch dir i_rwsem, or lock_rename(workdir, dir)
+ *               branch inode i_rwsem (notify_change, vfs_* of the branch)
+ *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks)
+ *   au_finfo.lock is taken alone.
  *
- * The topmost branch entry of a dentry and inode changes at most once,
- * from a lower branch to the top branch (copy-up, create): readers use
- * au_di_first()/au_h_inode(), which pair with the publishing stores.
+ * Within one generation of the branch table, the topmost branch entry
+ * of a dentry and inode changes at most once, from a lower branch to the
+ * top branch (copy-up, create): readers use au_di_first()/au_h_inode(),
+ * which pair with the publishing stores.  A branch change replaces the
+ * stacks of dentries in use while it holds the rwsem exclusive; stacks
+ * are freed after an RCU grace period for the readers that do not take
+ * the rwsem (au_h_file_get()).
  */
 #ifndef _FS_AUFS_AUFS_H
 #define _FS_AUFS_AUFS_H
 
 #include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/fs_context.h>
 #include <linux/mm_types.h>
 #include <linux/path.h>
@@ -79,35 +95,95 @@ struct au_br_spec {
 };
 
 /**
+ * struct au_fs_context - mount options being gathered
+ * @br: the br= value, %NULL until given
+ * @verbs: branch changes asked for by a remount (remount.c), in order
+ * @nverbs: number of entries on @verbs
+ * @refrof: 1 for "refrof", 0 for "norefrof", -1 if neither was given
+ */
+struct au_fs_context {
+	char *br;
+	struct list_head verbs;
+	unsigned int nverbs;
+	int refrof;
+};
+
+/**
  * struct au_branch - one member of the union
  * @path: the branch root; holds a reference for the life of the mount
  * @perm: what aufs may do to it
- * @id: number unique within the mount, part of every inode number that
- *	comes from this branch
+ * @id: number unique among the mount's live branches, part of every
+ *	inode number that comes from this branch
+ * @ref: held by the branch table, and by every dentry stack, inode and
+ *	open file that uses the branch; a deleted branch goes when its
+ *	last user does
+ * @nfiles: open aufs files whose branch file is on this branch (mapped
+ *	files stay open): a branch with any cannot be deleted
+ * @nwrite: of @nfiles, those open for writing: a branch with any cannot
+ *	become read-only
+ * @sbi: the mount, for the release of @id
  */
 struct au_branch {
 	struct path path;
 	enum au_br_perm perm;
 	unsigned int id;
+	refcount_t ref;
+	atomic_t nfiles;
+	atomic_t nwrite;
+	struct au_sbinfo *sbi;
 };
 
 /**
  * struct au_sbinfo - per-mount state
- * @branches: @nbranch branches, index 0 is the top
+ * @rwsem: shared by operations, exclusive for a branch change (see the
+ *	lock order above)
+ * @branches: @nbranch branches, index 0 is the top; replaced as a whole
+ *	by a branch change
  * @nbranch: number of branches
+ * @wbr: the top branch if it is "rw" (the union is writable), or %NULL
+ * @workdir: ".wh..wh.orph" at the root of @wbr, where copy-up builds
+ *	files; %NULL with @wbr
+ * @gen: generation of the branch table, bumped by every branch change;
+ *	a dentry whose d_time differs is looked up again
+ * @refrof: open files move to the file a branch change unveils
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
- * @workdir: ".wh..wh.orph" at the root of the top branch, where copy-up
- *	builds files; %NULL unless the union is writable
+ * @lock: protects @dinfos and @ids
+ * @dinfos: every dentry stack of the mount, for a branch change
+ * @ids: branch ids in use
+ * @kobj: the mount's directory in /sys/fs/aufs, or %NULL
+ * @opts: the branch list as /proc/mounts shows it, rendered by each
+ *	branch change: show_options runs under namespace_sem and must not
+ *	wait for @rwsem (read it under RCU)
  *
- * The union is writable when its top branch is "rw": every change is
- * made there.
+ * @branches, @nbranch, @workdir and the permissions of the branches
+ * change only under @rwsem held exclusive.  @wbr and @gen are also read
+ * without it, with READ_ONCE().
  */
 struct au_sbinfo {
-	struct au_branch *branches;
+	struct rw_semaphore rwsem;
+	struct au_branch **branches;
 	unsigned int nbranch;
-	const struct cred *cred;
+	struct au_branch *wbr;
 	struct dentry *workdir;
+	unsigned long gen;
+	bool refrof;
+	const struct cred *cred;
+	spinlock_t lock;	/* see above */
+	struct list_head dinfos;
+	DECLARE_BITMAP(ids, AUFS_BRANCH_MAX);
+	struct kobject *kobj;
+	struct au_opts __rcu *opts;
+};
+
+/**
+ * struct au_opts - a rendered branch list
+ * @rcu: for freeing after show_options readers
+ * @str: "br=DIR=PERM:...", escaped as seq_path() does
+ */
+struct au_opts {
+	struct rcu_head rcu;
+	char str[];
 };
 
 /**
@@ -127,11 +203,19 @@ struct au_hdentry {
  *	or a create fills slot 0 and publishes 0 (once, with release
  *	semantics; read it with au_di_first()).
  * @n: end of the entries in @h; @first == @n for a negative dentry
- * @h: branch dentries, topmost first
+ * @dentry: the aufs dentry, once the stack is attached to it
+ * @list: in &au_sbinfo.dinfos while attached
+ * @rcu: for freeing after the readers that hold no lock
+ * @next: the stack a branch change in progress has built for @dentry
+ * @h: branch dentries, topmost first; each holds a branch reference
  */
 struct au_dinfo {
 	unsigned int first;
 	unsigned int n;
+	struct dentry *dentry;
+	struct list_head list;
+	struct rcu_head rcu;
+	struct au_dinfo *next;
 	struct au_hdentry h[];
 };
 
@@ -141,7 +225,8 @@ struct au_dinfo {
  *	reference is held); the inode is hashed by it
  * @h_upper: the inode on the top branch after a copy-up, or %NULL; set
  *	once, with release semantics (a reference is held)
- * @br: the branch @h_inode lives on
+ * @br: the branch @h_inode lives on (a reference is held)
+ * @br_upper: the branch @h_upper lives on (a reference is held)
  * @cu_mutex: serializes copy-up of this inode
  * @vfs_inode: the VFS inode
  */
@@ -149,6 +234,7 @@ struct au_inode {
 	struct inode *h_inode;
 	struct inode *h_upper;
 	struct au_branch *br;
+	struct au_branch *br_upper;
 	struct mutex cu_mutex;		/* see au_copy_up() */
 	struct inode vfs_inode;
 };
@@ -156,13 +242,21 @@ struct au_inode {
 /**
  * struct au_finfo - an open aufs regular file
  * @h_file: the branch file I/O goes to (a reference is held)
- * @lock: protects @h_file and @mapped
+ * @dentry: the aufs name whose topmost file @h_file is: the file's own,
+ *	or the one a branch change unveiled (a reference is held)
+ * @br: the branch of @h_file (a reference is held; counted in its
+ *	&au_branch.nfiles)
+ * @lock: protects @h_file, @dentry, @br and @mapped
  * @mapped: the file has been mapped: @h_file never changes again
+ * @gen: the branch table generation @h_file was chosen in
  */
 struct au_finfo {
 	struct file *h_file;
+	struct dentry *dentry;
+	struct au_branch *br;
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
+	unsigned long gen;
 };
 
 /**
@@ -239,7 +333,28 @@ static inline struct inode *au_h_inode(const struct inode *inode)
 /* The top branch, which receives every change, or %NULL if read-only. */
 static inline struct au_branch *au_wbr(const struct super_block *sb)
 {
-	return au_sbi(sb)->workdir ? &au_sbi(sb)->branches[0] : NULL;
+	return READ_ONCE(au_sbi(sb)->wbr);
+}
+
+/* Hold the branch table of @sb steady for an operation. */
+static inline void au_read_lock(const struct super_block *sb)
+{
+	down_read(&au_sbi(sb)->rwsem);
+}
+
+static inline void au_read_unlock(const struct super_block *sb)
+{
+	up_read(&au_sbi(sb)->rwsem);
+}
+
+/*
+ * -ESTALE if @dentry stands for what the branches showed before the
+ * last branch change (see au_d_revalidate()); the VFS looks it up
+ * again.  Called with the rwsem held.
+ */
+static inline int au_d_current(const struct dentry *dentry)
+{
+	return dentry->d_time == au_sbi(dentry->d_sb)->gen ? 0 : -ESTALE;
 }
 
 /* Whether @dentry (positive) already lives on the top branch. */
@@ -250,15 +365,65 @@ static inline bool au_d_is_upper(const struct dentry *dentry)
 	return wbr && au_h_top(dentry)->br == wbr;
 }
 
+/**
+ * struct au_br_edit - a branch change being prepared (branch.c)
+ * @sbi: the mount, its rwsem held exclusive from au_br_edit_begin() to
+ *	au_br_edit_end()
+ * @branches: the new table; holds a reference on each branch
+ * @perm: the new permission of each branch of @branches
+ * @nbranch: number of branches in @branches
+ * @removed: branches deleted from the table; holds their references
+ * @nremoved: number of branches in @removed
+ * @workdir: the work directory for the new top branch, or %NULL
+ * @opts: the new table rendered for /proc/mounts, or %NULL
+ * @staged: the permissions of @perm are on the branches already, the old
+ *	ones kept in @old_perm (see au_br_edit_stage())
+ * @committed: the new table is in place
+ * @old_perm: the permission each branch of @branches had before
+ */
+struct au_br_edit {
+	struct au_sbinfo *sbi;
+	struct au_branch *branches[AUFS_BRANCH_MAX];
+	enum au_br_perm perm[AUFS_BRANCH_MAX];
+	enum au_br_perm old_perm[AUFS_BRANCH_MAX];
+	unsigned int nbranch;
+	struct au_branch *removed[AUFS_BRANCH_MAX];
+	unsigned int nremoved;
+	struct dentry *workdir;
+	struct au_opts *opts;
+	bool staged;
+	bool committed;
+};
+
 /* branch.c */
 int au_br_perm_parse(const char *str, enum au_br_perm *perm);
 const char *au_br_perm_str(enum au_br_perm perm);
 int au_br_spec_parse(char *str, struct au_br_spec *specs,
 		     struct p_log *log);
+struct au_sbinfo *au_sbinfo_alloc(void);
+void au_sbinfo_free(struct au_sbinfo *sbi);
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		     unsigned int n, struct p_log *log);
-void au_br_table_free(struct au_sbinfo *sbi);
 bool au_br_whable(const struct au_branch *br);
+void au_br_get(struct au_branch *br);
+void au_br_put(struct au_branch *br);
+void au_br_file_get(struct au_branch *br, bool write);
+void au_br_file_put(struct au_branch *br, bool write);
+void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi);
+int au_br_edit_add(struct au_br_edit *ed, unsigned int index,
+		   const struct path *path, enum au_br_perm perm,
+		   const char *name, struct p_log *log);
+int au_br_edit_del(struct au_br_edit *ed, const struct path *path,
+		   const char *name, struct p_log *log);
+int au_br_edit_mod(struct au_br_edit *ed, const struct path *path,
+		   enum au_br_perm perm, const char *name, struct p_log *log);
+int au_br_edit_busy(const struct au_br_edit *ed, struct p_log *log);
+bool au_br_edit_removes(const struct au_br_edit *ed,
+			const struct au_branch *br);
+int au_br_edit_render(struct au_br_edit *ed);
+void au_br_edit_stage(struct au_br_edit *ed);
+void au_br_edit_commit(struct au_br_edit *ed);
+void au_br_edit_end(struct au_br_edit *ed);
 
 /* whiteout.c */
 bool au_wh_name(const char *name, unsigned int len);
@@ -266,7 +431,7 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name);
 struct dentry *au_h_lookup_new(struct dentry *h_parent,
 			       const struct qstr *name);
 int au_wh_clear_dir(const struct path *h_path);
-int au_workdir_init(struct au_sbinfo *sbi);
+struct dentry *au_workdir_init(const struct path *root);
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 	       const struct qstr *name);
 int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir);
@@ -275,10 +440,15 @@ int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir);
 extern const struct dentry_operations au_dentry_ops;
 struct au_dinfo *au_dinfo_alloc(unsigned int n);
 void au_dinfo_free(struct au_dinfo *di);
+void au_dinfo_attach(struct dentry *dentry, struct au_dinfo *di);
+void au_dinfo_replace(struct dentry *dentry, struct au_dinfo *di);
+int au_lookup_branches(const struct au_dinfo *parent,
+		       const struct qstr *name, struct au_dinfo *di);
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry);
 int au_d_has_lower(const struct dentry *dentry);
-int au_lookup_root(struct super_block *sb, struct au_dinfo **dip);
+int au_lookup_root(struct au_sbinfo *sbi, struct au_branch **branches,
+		   unsigned int nbranch, struct au_dinfo **dip);
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
 
@@ -290,7 +460,10 @@ void au_free_inode(struct inode *inode);
 void au_evict_inode(struct inode *inode);
 struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		      struct inode *h_inode);
-void au_i_publish_upper(struct inode *inode, struct inode *h_upper);
+void au_i_publish_upper(struct inode *inode, struct au_branch *br,
+			struct inode *h_upper);
+void au_i_set_top(struct inode *inode, struct au_branch *br,
+		  struct inode *h_inode);
 void au_copy_attr(struct inode *inode);
 int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
 int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
@@ -323,6 +496,18 @@ void au_vmfwd_cache_destroy(void);
 /* xattr.c */
 extern const struct xattr_handler * const au_xattr_handlers[];
 ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size);
+
+/* remount.c */
+int au_remount_parse(struct fs_context *fc, struct fs_parameter *param);
+int au_remount(struct fs_context *fc);
+void au_remount_free(struct fs_context *fc);
+
+/* sysfs.c */
+int au_sysfs_init(void);
+void au_sysfs_exit(void);
+int au_sysfs_add(struct super_block *sb);
+void au_sysfs_del(struct au_sbinfo *sbi);
+void au_sysfs_update(struct au_sbinfo *sbi);
 
 /* readdir.c */
 extern const struct file_operations au_dir_fops;

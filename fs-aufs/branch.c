@@ -6,11 +6,19 @@
  * first.  au_br_spec_parse() splits it without touching any path, so the
  * syntax can be tested on its own; au_br_table_init() resolves the paths
  * and checks that they make a sane union.
+ *
+ * Branches are reference-counted objects.  The table is an array of
+ * them that a branch change (struct au_br_edit) replaces as a whole under
+ * the mount's rwsem: it builds the new table on the side, checks it, and
+ * either puts it in place or drops it, so a change that fails at any
+ * point leaves the mount exactly as it was.  A deleted branch stays
+ * alive while a dentry stack, an inode or an open file still uses it.
  */
 
 #include <kunit/visibility.h>
 #include <linux/cred.h>
 #include <linux/mount.h>
+#include <linux/rcupdate.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -117,28 +125,6 @@ int au_br_spec_parse(char *str, struct au_br_spec *specs, struct p_log *log)
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_spec_parse);
 
-static int au_br_check(const struct au_sbinfo *sbi, unsigned int bindex,
-		       const struct au_br_spec *specs, struct p_log *log)
-{
-	const struct path *path = &sbi->branches[bindex].path;
-	unsigned int i;
-
-	for (i = 0; i < bindex; i++) {
-		const struct path *other = &sbi->branches[i].path;
-
-		if (path_equal(path, other))
-			return inval_plog(log, "branch '%s' is the same directory as branch '%s'",
-					  specs[bindex].path, specs[i].path);
-		if (path_is_under(path, other))
-			return inval_plog(log, "branch '%s' is inside branch '%s'",
-					  specs[bindex].path, specs[i].path);
-		if (path_is_under(other, path))
-			return inval_plog(log, "branch '%s' is inside branch '%s'",
-					  specs[i].path, specs[bindex].path);
-	}
-	return 0;
-}
-
 /**
  * au_br_table_init - resolve branch specifications into the branch table
  * @sbi: the mount's state; its table must be empty
@@ -154,59 +140,545 @@ static int au_br_check(const struct au_sbinfo *sbi, unsigned int bindex,
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		     unsigned int n, struct p_log *log)
 {
-	unsigned int i;
-	int err = 0;
+	struct au_br_edit *ed = kmalloc(sizeof(*ed), GFP_KERNEL);
+	struct path *paths = kcalloc(n, sizeof(*paths), GFP_KERNEL);
+	unsigned int i, got;
+	int err = -ENOMEM;
 
-	sbi->branches = kcalloc(n, sizeof(*sbi->branches), GFP_KERNEL);
-	if (!sbi->branches)
-		return -ENOMEM;
-
-	for (i = 0; i < n; i++) {
-		struct au_branch *br = &sbi->branches[i];
-
-		err = kern_path(specs[i].path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-				&br->path);
+	if (!ed || !paths)
+		goto out;
+	/* resolved before the rwsem: a path may lead through another union */
+	for (got = 0, err = 0; got < n; got++) {
+		err = kern_path(specs[got].path,
+				LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &paths[got]);
 		if (err) {
-			err = inval_plog(log, "branch '%s': %s", specs[i].path,
+			err = inval_plog(log, "branch '%s': %s", specs[got].path,
 					 err == -ENOENT ? "no such directory" :
 					 err == -ENOTDIR ? "not a directory" :
 					 "cannot be looked up");
 			break;
 		}
-		sbi->nbranch = i + 1;
-		if (br->path.mnt->mnt_sb->s_magic == AUFS_SUPER_MAGIC) {
-			/* one lock class for both levels: lockdep cannot tell them apart */
-			err = inval_plog(log, "branch '%s': aufs cannot be a branch of aufs",
-					 specs[i].path);
-			break;
-		}
-		if (is_idmapped_mnt(br->path.mnt)) {
-			err = inval_plog(log, "branch '%s': idmapped mounts are not supported",
-					 specs[i].path);
-			break;
-		}
-		br->perm = specs[i].perm;
-		br->id = i;
-		err = au_br_check(sbi, i, specs, log);
-		if (err)
-			break;
 	}
 	if (err)
-		au_br_table_free(sbi);
+		goto out_put;
+	au_br_edit_begin(ed, sbi);
+	for (i = 0; i < n && !err; i++)
+		err = au_br_edit_add(ed, i, &paths[i], specs[i].perm,
+				     specs[i].path, log);
+	if (!err)
+		err = au_br_edit_render(ed);
+	if (!err)
+		au_br_edit_commit(ed);
+	au_br_edit_end(ed);
+out_put:
+	for (i = 0; i < got; i++)
+		path_put(&paths[i]);
+out:
+	kfree(paths);
+	kfree(ed);
 	return err;
 }
 
 /**
- * au_br_table_free - drop every branch
- * @sbi: the mount's state
+ * au_sbinfo_alloc - allocate the state of a mount
+ *
+ * Return: an empty state with its locks set up, or %NULL.
  */
-void au_br_table_free(struct au_sbinfo *sbi)
+struct au_sbinfo *au_sbinfo_alloc(void)
+{
+	struct au_sbinfo *sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+
+	if (!sbi)
+		return NULL;
+	sbi->branches = kcalloc(AUFS_BRANCH_MAX, sizeof(*sbi->branches),
+				GFP_KERNEL);
+	if (!sbi->branches) {
+		kfree(sbi);
+		return NULL;
+	}
+	init_rwsem(&sbi->rwsem);
+	spin_lock_init(&sbi->lock);
+	INIT_LIST_HEAD(&sbi->dinfos);
+	sbi->gen = 1;
+	sbi->refrof = true;
+	return sbi;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);
+
+/**
+ * au_sbinfo_free - drop the state of a mount
+ * @sbi: the state, or %NULL; no dentry, inode or file uses it any more
+ */
+void au_sbinfo_free(struct au_sbinfo *sbi)
 {
 	unsigned int i;
 
+	if (!sbi)
+		return;
+	dput(sbi->workdir);
 	for (i = 0; i < sbi->nbranch; i++)
-		path_put(&sbi->branches[i].path);
+		au_br_put(sbi->branches[i]);
 	kfree(sbi->branches);
-	sbi->branches = NULL;
-	sbi->nbranch = 0;
+	kfree(rcu_access_pointer(sbi->opts));
+	if (sbi->cred)
+		put_cred(sbi->cred);
+	WARN_ON_ONCE(!list_empty(&sbi->dinfos));
+	WARN_ON_ONCE(!bitmap_empty(sbi->ids, AUFS_BRANCH_MAX));
+	kfree(sbi);
 }
+EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_free);
+
+/**
+ * au_br_get - take a reference on a branch
+ * @br: the branch
+ */
+void au_br_get(struct au_branch *br)
+{
+	refcount_inc(&br->ref);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_get);
+
+/**
+ * au_br_put - drop a reference on a branch
+ * @br: the branch, or %NULL
+ *
+ * The last reference frees the branch and its id, and releases the
+ * branch directory.  Sleeps.
+ */
+void au_br_put(struct au_branch *br)
+{
+	if (!br || !refcount_dec_and_test(&br->ref))
+		return;
+	WARN_ON_ONCE(atomic_read(&br->nfiles));
+	spin_lock(&br->sbi->lock);
+	__clear_bit(br->id, br->sbi->ids);
+	spin_unlock(&br->sbi->lock);
+	path_put(&br->path);
+	/* ->permission() in RCU path walk may still compare the pointer */
+	kfree_rcu_mightsleep(br);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_put);
+
+/**
+ * au_br_file_get - count an open file on a branch
+ * @br: the branch of the file's branch file
+ * @write: the file is open for writing
+ *
+ * Takes a branch reference too.
+ */
+void au_br_file_get(struct au_branch *br, bool write)
+{
+	au_br_get(br);
+	atomic_inc(&br->nfiles);
+	if (write)
+		atomic_inc(&br->nwrite);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_file_get);
+
+/**
+ * au_br_file_put - undo au_br_file_get()
+ * @br: the branch
+ * @write: as given to au_br_file_get()
+ */
+void au_br_file_put(struct au_branch *br, bool write)
+{
+	if (write)
+		atomic_dec(&br->nwrite);
+	atomic_dec(&br->nfiles);
+	au_br_put(br);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_file_put);
+
+/* A new branch on @path with a free id, or an ERR_PTR. */
+static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
+				     const struct path *path,
+				     enum au_br_perm perm)
+{
+	struct au_branch *br = kzalloc(sizeof(*br), GFP_KERNEL);
+	unsigned int id;
+
+	if (!br)
+		return ERR_PTR(-ENOMEM);
+	spin_lock(&sbi->lock);
+	id = find_first_zero_bit(sbi->ids, AUFS_BRANCH_MAX);
+	if (id < AUFS_BRANCH_MAX)
+		__set_bit(id, sbi->ids);
+	spin_unlock(&sbi->lock);
+	if (id >= AUFS_BRANCH_MAX) {
+		kfree(br);
+		return ERR_PTR(-EBUSY);
+	}
+	br->path = *path;
+	path_get(&br->path);
+	br->perm = perm;
+	br->id = id;
+	br->sbi = sbi;
+	refcount_set(&br->ref, 1);
+	return br;
+}
+
+/*
+ * Whether @path may join the branches of @ed: not aufs, not idmapped,
+ * not the same as or nested with another branch.
+ */
+static int au_br_check(const struct au_br_edit *ed, const struct path *path,
+		       const char *name, struct p_log *log)
+{
+	unsigned int i;
+
+	if (path->mnt->mnt_sb->s_magic == AUFS_SUPER_MAGIC)
+		/* one lock class for both levels: lockdep cannot tell them apart */
+		return inval_plog(log, "branch '%s': aufs cannot be a branch of aufs",
+				  name);
+	if (is_idmapped_mnt(path->mnt))
+		return inval_plog(log, "branch '%s': idmapped mounts are not supported",
+				  name);
+	for (i = 0; i < ed->nbranch; i++) {
+		const struct path *other = &ed->branches[i]->path;
+
+		if (path_equal(path, other))
+			return inval_plog(log, "branch '%s' is already branch %u",
+					  name, i);
+		if (path_is_under(path, other))
+			return inval_plog(log, "branch '%s' is inside branch %u",
+					  name, i);
+		if (path_is_under(other, path))
+			return inval_plog(log, "branch %u is inside branch '%s'",
+					  i, name);
+	}
+	return 0;
+}
+
+/**
+ * au_br_edit_begin - start a branch change
+ * @ed: the change
+ * @sbi: the mount
+ *
+ * Takes @sbi's rwsem exclusive and starts a new generation: every
+ * dentry cached before is looked up again, whether the change is
+ * committed or not.  The new table starts as a copy of the current one.
+ * End the change with au_br_edit_end(), committed or not.
+ */
+void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
+{
+	unsigned int i;
+
+	down_write(&sbi->rwsem);
+	WRITE_ONCE(sbi->gen, sbi->gen + 1);
+	ed->sbi = sbi;
+	ed->nbranch = sbi->nbranch;
+	ed->nremoved = 0;
+	ed->workdir = NULL;
+	ed->opts = NULL;
+	ed->staged = false;
+	ed->committed = false;
+	for (i = 0; i < sbi->nbranch; i++) {
+		ed->branches[i] = sbi->branches[i];
+		ed->perm[i] = sbi->branches[i]->perm;
+		au_br_get(ed->branches[i]);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_begin);
+
+/**
+ * au_br_edit_add - add a branch to a change
+ * @ed: the change
+ * @index: where the new branch goes, 0 (top) to the number of branches
+ *	(bottom)
+ * @path: the branch directory
+ * @perm: its permission
+ * @name: @path as the user wrote it, for messages
+ * @log: where a reason for a failure is reported
+ *
+ * Return: 0, -EINVAL with a reason in @log, -EBUSY when every branch id
+ * is still held by deleted branches in use, or -ENOMEM.
+ */
+int au_br_edit_add(struct au_br_edit *ed, unsigned int index,
+		   const struct path *path, enum au_br_perm perm,
+		   const char *name, struct p_log *log)
+{
+	struct au_branch *br;
+	int err;
+
+	if (index > ed->nbranch)
+		return inval_plog(log, "branch index %u out of range 0..%u",
+				  index, ed->nbranch);
+	if (ed->nbranch == AUFS_BRANCH_MAX)
+		return inval_plog(log, "more than %d branches",
+				  AUFS_BRANCH_MAX);
+	err = au_br_check(ed, path, name, log);
+	if (err)
+		return err;
+	br = au_br_alloc(ed->sbi, path, perm);
+	if (IS_ERR(br)) {
+		if (PTR_ERR(br) == -EBUSY)
+			error_plog(log, "no free branch id: deleted branches still in use");
+		return PTR_ERR(br);
+	}
+	memmove(&ed->branches[index + 1], &ed->branches[index],
+		(ed->nbranch - index) * sizeof(ed->branches[0]));
+	memmove(&ed->perm[index + 1], &ed->perm[index],
+		(ed->nbranch - index) * sizeof(ed->perm[0]));
+	ed->branches[index] = br;
+	ed->perm[index] = perm;
+	ed->nbranch++;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_add);
+
+static int au_br_edit_find(const struct au_br_edit *ed,
+			   const struct path *path, const char *name,
+			   struct p_log *log)
+{
+	unsigned int i;
+
+	for (i = 0; i < ed->nbranch; i++)
+		if (path_equal(path, &ed->branches[i]->path))
+			return i;
+	return inval_plog(log, "'%s' is not a branch", name);
+}
+
+/**
+ * au_br_edit_del - delete a branch in a change
+ * @ed: the change
+ * @path: the branch directory
+ * @name: @path as the user wrote it, for messages
+ * @log: where a reason for a failure is reported
+ *
+ * Whether the branch is busy is checked by au_br_edit_busy().
+ *
+ * Return: 0, or -EINVAL with a reason in @log.
+ */
+int au_br_edit_del(struct au_br_edit *ed, const struct path *path,
+		   const char *name, struct p_log *log)
+{
+	int i = au_br_edit_find(ed, path, name, log);
+
+	if (i < 0)
+		return i;
+	if (ed->nbranch == 1)
+		return inval_plog(log, "'%s' is the last branch", name);
+	ed->removed[ed->nremoved++] = ed->branches[i];
+	ed->nbranch--;
+	memmove(&ed->branches[i], &ed->branches[i + 1],
+		(ed->nbranch - i) * sizeof(ed->branches[0]));
+	memmove(&ed->perm[i], &ed->perm[i + 1],
+		(ed->nbranch - i) * sizeof(ed->perm[0]));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_del);
+
+/**
+ * au_br_edit_mod - change the permission of a branch in a change
+ * @ed: the change
+ * @path: the branch directory
+ * @perm: the new permission
+ * @name: @path as the user wrote it, for messages
+ * @log: where a reason for a failure is reported
+ *
+ * Return: 0, or -EINVAL with a reason in @log.
+ */
+int au_br_edit_mod(struct au_br_edit *ed, const struct path *path,
+		   enum au_br_perm perm, const char *name, struct p_log *log)
+{
+	int i = au_br_edit_find(ed, path, name, log);
+
+	if (i < 0)
+		return i;
+	ed->perm[i] = perm;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_mod);
+
+/**
+ * au_br_edit_removes - whether a change deletes a branch
+ * @ed: the change
+ * @br: a branch
+ *
+ * Return: true if @br is in the table now and not in the new one.
+ */
+bool au_br_edit_removes(const struct au_br_edit *ed,
+			const struct au_branch *br)
+{
+	unsigned int i;
+
+	for (i = 0; i < ed->nremoved; i++)
+		if (ed->removed[i] == br)
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_removes);
+
+/**
+ * au_br_edit_busy - whether open files forbid a change
+ * @ed: the change
+ * @log: where a reason for a failure is reported
+ *
+ * A deleted branch must have no open file (mapped files stay open); a
+ * writable branch made read-only must have no file open for writing.
+ * Dentries in use are checked by the caller, which knows the dcache.
+ *
+ * Return: 0, or -EBUSY with a reason in @log.
+ */
+int au_br_edit_busy(const struct au_br_edit *ed, struct p_log *log)
+{
+	unsigned int i;
+
+	for (i = 0; i < ed->nremoved; i++) {
+		const struct au_branch *br = ed->removed[i];
+
+		if (atomic_read(&br->nfiles)) {
+			error_plog(log, "branch '%pd' is busy: %d open files",
+				   br->path.dentry, atomic_read(&br->nfiles));
+			return -EBUSY;
+		}
+	}
+	for (i = 0; i < ed->nbranch; i++) {
+		const struct au_branch *br = ed->branches[i];
+
+		if (br->perm == AU_BR_RW && ed->perm[i] != AU_BR_RW &&
+		    atomic_read(&br->nwrite)) {
+			error_plog(log, "branch '%pd' is busy: %d files open for writing",
+				   br->path.dentry, atomic_read(&br->nwrite));
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_busy);
+
+/**
+ * au_br_edit_render - render the new table of a change for /proc/mounts
+ * @ed: the change, its verbs applied
+ *
+ * Directories are written as d_path() gives them now, with ':', '=',
+ * ',' and white space escaped as seq_path() does.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int au_br_edit_render(struct au_br_edit *ed)
+{
+	static const char esc[] = ":=, \t\n\\";
+	/* room for a path of PATH_MAX with every byte escaped */
+	const size_t room = 4 * PATH_MAX;
+	size_t len = sizeof("br=");
+	struct au_opts *opts;
+	unsigned int i;
+	char *tmp;
+	int err = -ENOMEM;
+
+	tmp = kmalloc(room, GFP_KERNEL);
+	opts = kmalloc(struct_size(opts, str, len), GFP_KERNEL);
+	if (!tmp || !opts)
+		goto out;
+	strscpy(opts->str, "br=", len);
+	for (i = 0; i < ed->nbranch; i++) {
+		const char *perm = au_br_perm_str(ed->perm[i]);
+		struct au_opts *bigger;
+		char *dir, *end;
+
+		/* d_path() fills the end, mangle_path() copies to the front */
+		dir = d_path(&ed->branches[i]->path, tmp, room);
+		if (IS_ERR(dir)) {
+			err = PTR_ERR(dir);
+			goto out;
+		}
+		end = mangle_path(tmp, dir, esc);
+		if (!end) {
+			err = -ENAMETOOLONG;
+			goto out;
+		}
+		*end = '\0';
+		len += strlen(tmp) + strlen(perm) + 2;
+		bigger = krealloc(opts, struct_size(opts, str, len), GFP_KERNEL);
+		if (!bigger)
+			goto out;
+		opts = bigger;
+		if (i)
+			strcat(opts->str, ":");
+		strcat(opts->str, tmp);
+		strcat(opts->str, "=");
+		strcat(opts->str, perm);
+	}
+	ed->opts = opts;
+	opts = NULL;
+	err = 0;
+out:
+	kfree(opts);
+	kfree(tmp);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_render);
+
+/**
+ * au_br_edit_stage - give the branches of a change their new permissions
+ * @ed: the change, checked by au_br_edit_busy()
+ *
+ * Lookups for the new table (remount.c) must see whiteouts as the new
+ * permissions say.  Only operations holding the rwsem look at the
+ * permissions, so this is invisible until the change is committed;
+ * au_br_edit_end() puts the old ones back if it is not.
+ */
+void au_br_edit_stage(struct au_br_edit *ed)
+{
+	unsigned int i;
+
+	for (i = 0; i < ed->nbranch; i++) {
+		ed->old_perm[i] = ed->branches[i]->perm;
+		ed->branches[i]->perm = ed->perm[i];
+	}
+	ed->staged = true;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_stage);
+
+/**
+ * au_br_edit_commit - put the new table of a change in place
+ * @ed: the change; cannot fail from here on
+ *
+ * The permissions, the top branch and the work directory change with
+ * the table.  @ed keeps the old table, which au_br_edit_end() drops.
+ */
+void au_br_edit_commit(struct au_br_edit *ed)
+{
+	struct au_sbinfo *sbi = ed->sbi;
+	unsigned int i, nold = sbi->nbranch;
+
+	for (i = 0; i < ed->nbranch; i++)
+		ed->branches[i]->perm = ed->perm[i];
+	for (i = 0; i < max(nold, ed->nbranch); i++)
+		swap(sbi->branches[i], ed->branches[i]);
+	swap(sbi->nbranch, ed->nbranch);
+	swap(sbi->workdir, ed->workdir);
+	ed->opts = rcu_replace_pointer(sbi->opts, ed->opts,
+				       lockdep_is_held(&sbi->rwsem));
+	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
+		   sbi->branches[0] : NULL);
+	ed->committed = true;
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_commit);
+
+/**
+ * au_br_edit_end - finish a branch change
+ * @ed: the change
+ *
+ * Releases the rwsem and drops what the change holds: the old table if
+ * the change was committed, the new one if not, and the deleted
+ * branches.
+ */
+void au_br_edit_end(struct au_br_edit *ed)
+{
+	unsigned int i;
+
+	if (ed->staged && !ed->committed)
+		for (i = 0; i < ed->nbranch; i++)
+			ed->branches[i]->perm = ed->old_perm[i];
+	up_write(&ed->sbi->rwsem);
+	dput(ed->workdir);
+	if (ed->opts)
+		kfree_rcu(ed->opts, rcu);
+	for (i = 0; i < ed->nbranch; i++)
+		au_br_put(ed->branches[i]);
+	for (i = 0; i < ed->nremoved; i++)
+		au_br_put(ed->removed[i]);
+}
+EXPORT_SYMBOL_IF_KUNIT(au_br_edit_end);

@@ -186,7 +186,7 @@ static int au_cu_data(struct file *in, struct file *out, loff_t size)
  */
 static void au_cu_discard(struct au_sbinfo *sbi, struct dentry *tmp)
 {
-	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	struct vfsmount *mnt = sbi->wbr->path.mnt;
 	struct inode *dir = d_inode(sbi->workdir);
 
 	if (!mnt_want_write(mnt)) {
@@ -246,7 +246,7 @@ static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi, loff_t size)
 static struct dentry *au_cu_build_reg(struct au_sbinfo *sbi,
 				      const struct path *lower)
 {
-	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	struct vfsmount *mnt = sbi->wbr->path.mnt;
 	loff_t size = i_size_read(d_inode(lower->dentry));
 	struct path tmp_path = { .mnt = mnt };
 	struct file *in, *out;
@@ -302,7 +302,7 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 		.new_mnt_idmap = &nop_mnt_idmap,
 		.new_dir = d_inode(h_parent),
 	};
-	struct vfsmount *mnt = sbi->branches[0].path.mnt;
+	struct vfsmount *mnt = sbi->wbr->path.mnt;
 	struct dentry *trap, *target;
 	int err;
 
@@ -457,7 +457,7 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent)
 	}
 
 	au_di_publish_top(au_di(dentry), wbr, upper);
-	au_i_publish_upper(d_inode(dentry), d_inode(upper));
+	au_i_publish_upper(d_inode(dentry), wbr, d_inode(upper));
 	return 0;
 }
 

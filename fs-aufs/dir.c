@@ -64,8 +64,8 @@ static int au_instantiate(struct dentry *dentry, struct dentry *h)
  * Create a regular file, directory, special file or symlink (@link) as
  * @dentry on the top branch.
  */
-static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
-			    const char *link)
+static int au_do_create(struct dentry *dentry, umode_t mode, dev_t rdev,
+			const char *link)
 {
 	struct path hp;
 	struct inode *hdir;
@@ -111,6 +111,20 @@ static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
 	return au_instantiate(dentry, h);
 }
 
+static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
+			    const char *link)
+{
+	struct super_block *sb = dentry->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(dentry);
+	if (!err)
+		err = au_do_create(dentry, mode, rdev, link);
+	au_read_unlock(sb);
+	return err;
+}
+
 static int aufs_create(struct mnt_idmap *idmap, struct inode *dir,
 		       struct dentry *dentry, umode_t mode, bool excl)
 {
@@ -135,8 +149,8 @@ static int aufs_symlink(struct mnt_idmap *idmap, struct inode *dir,
 	return au_create_object(dentry, S_IFLNK | 0777, 0, link);
 }
 
-static int aufs_link(struct dentry *old, struct inode *dir,
-		     struct dentry *dentry)
+static int au_link(struct dentry *old, struct inode *dir,
+		   struct dentry *dentry)
 {
 	struct path hp, h_old;
 	struct inode *hdir;
@@ -173,8 +187,22 @@ static int aufs_link(struct dentry *old, struct inode *dir,
 	return 0;
 }
 
+static int aufs_link(struct dentry *old, struct inode *dir,
+		     struct dentry *dentry)
+{
+	struct super_block *sb = dentry->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(old) ?: au_d_current(dentry);
+	if (!err)
+		err = au_link(old, dir, dentry);
+	au_read_unlock(sb);
+	return err;
+}
+
 /* Remove @dentry: whiteout first if needed, then the top branch copy. */
-static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
+static int au_do_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 {
 	struct path hp;
 	int err;
@@ -236,6 +264,19 @@ static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 		au_copy_attr(d_inode(dentry));
 	au_copy_attr(dir);
 	return 0;
+}
+
+static int au_remove(struct inode *dir, struct dentry *dentry, bool isdir)
+{
+	struct super_block *sb = dentry->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(dentry);
+	if (!err)
+		err = au_do_remove(dir, dentry, isdir);
+	au_read_unlock(sb);
+	return err;
 }
 
 static int aufs_unlink(struct inode *dir, struct dentry *dentry)
@@ -301,11 +342,12 @@ out:
 	return err;
 }
 
-static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
-		       struct dentry *old, struct inode *new_dir,
-		       struct dentry *new, unsigned int flags)
+static int au_rename(struct inode *old_dir, struct dentry *old,
+		     struct inode *new_dir, struct dentry *new,
+		     unsigned int flags)
 {
 	struct path old_hp, new_hp;
+	struct au_inode *victim;
 	bool new_wh = false;
 	int err, old_wh;
 
@@ -355,9 +397,17 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	if (old_wh < 0)
 		return old_wh;
 
+	/*
+	 * As in au_remove(): no copy-up of the name being replaced may
+	 * finish after the rename, since it would meet the renamed file;
+	 * it gives up on the unhashed dentry instead.
+	 */
+	victim = d_really_is_positive(new) ? au_i(d_inode(new)) : NULL;
+	if (victim)
+		mutex_lock(&victim->cu_mutex);
 	err = mnt_want_write(old_hp.mnt);
 	if (err)
-		return err;
+		goto out_unlock;
 	if (old_wh)
 		err = au_make_whiteout(old, old_hp.dentry);
 	/* A directory moved over one with lower parts must hide them. */
@@ -374,13 +424,33 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	}
 	if (!err)
 		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
+	if (!err && victim)
+		d_drop(new);
 	mnt_drop_write(old_hp.mnt);
+out_unlock:
+	if (victim)
+		mutex_unlock(&victim->cu_mutex);
 	if (err)
 		return err;
 
 	au_copy_attr(old_dir);
 	au_copy_attr(new_dir);
 	return 0;
+}
+
+static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
+		       struct dentry *old, struct inode *new_dir,
+		       struct dentry *new, unsigned int flags)
+{
+	struct super_block *sb = old->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(old) ?: au_d_current(new);
+	if (!err)
+		err = au_rename(old_dir, old, new_dir, new, flags);
+	au_read_unlock(sb);
+	return err;
 }
 
 const struct inode_operations au_dir_iops = {

@@ -16,7 +16,9 @@
  */
 
 #include <linux/backing-file.h>
+#include <linux/cred.h>
 #include <linux/fs_stack.h>
+#include <linux/namei.h>
 #include <linux/splice.h>
 
 #include "aufs.h"
@@ -30,43 +32,108 @@ static struct au_finfo *au_fi(const struct file *file)
 	return file->private_data;
 }
 
-/* Open the topmost branch file of @file's name for @file. */
-static struct file *au_h_open(struct file *file, const struct cred *cred)
+/* Open the topmost branch file of @dentry for @file. */
+static struct file *au_h_open(struct file *file, struct dentry *dentry,
+			      const struct cred *cred, struct au_branch **br)
 {
 	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	struct path h_path;
 
-	au_h_path(file->f_path.dentry, &h_path);
+	au_h_path(dentry, &h_path);
+	*br = au_h_top(dentry)->br;
 	return backing_file_open(file, flags, &h_path, cred);
 }
 
 /*
- * The name was copied up after @file was opened on a lower branch: move
- * @file to the copy, unless it has been mapped (a mapping never changes
- * branch file, and neither does the f_mapping its VMAs hang off).  On
- * failure @file stays on the lower file.
+ * Make @h_file on @br (of the aufs name @dentry) the branch file of
+ * @file, unless @file has been mapped (a mapping never changes branch
+ * file, and neither does the f_mapping its VMAs hang off) or already
+ * uses it.  Consumes the references on @h_file and @dentry.
  */
-static void au_file_refresh(struct file *file)
+static void au_file_move(struct file *file, struct dentry *dentry,
+			 struct file *h_file, struct au_branch *br)
 {
+	bool write = file->f_mode & FMODE_WRITE;
 	struct au_finfo *fi = au_fi(file);
-	struct file *h_file, *old = NULL;
+	struct au_branch *old_br = NULL;
 
-	h_file = au_h_open(file, file->f_cred);
-	if (IS_ERR(h_file))
-		return;
+	au_br_file_get(br, write);
 	spin_lock(&fi->lock);
 	if (!fi->mapped &&
 	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
-		old = fi->h_file;
-		fi->h_file = h_file;
-		WRITE_ONCE(file->f_mapping, h_file->f_mapping);
-		h_file = NULL;
+		swap(fi->h_file, h_file);
+		swap(fi->dentry, dentry);
+		old_br = fi->br;
+		fi->br = br;
+		br = NULL;
+		WRITE_ONCE(file->f_mapping, fi->h_file->f_mapping);
 	}
 	spin_unlock(&fi->lock);
-	if (h_file)
-		fput(h_file);
-	if (old)
-		fput(old);
+	fput(h_file);
+	dput(dentry);
+	if (br)
+		au_br_file_put(br, write);
+	if (old_br)
+		au_br_file_put(old_br, write);
+}
+
+/*
+ * The name was copied up after @file was opened on a lower branch: move
+ * @file to the copy.  On failure @file stays on the lower file.
+ */
+static void au_file_refresh(struct file *file, struct dentry *dentry)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct au_branch *br;
+	struct file *h_file;
+
+	au_read_lock(sb);
+	h_file = au_h_open(file, dentry, file->f_cred, &br);
+	if (!IS_ERR(h_file))
+		au_br_get(br);
+	au_read_unlock(sb);
+	if (IS_ERR(h_file)) {
+		dput(dentry);
+		return;
+	}
+	au_file_move(file, dentry, h_file, br);
+	au_br_put(br);
+}
+
+/*
+ * The branches changed since @file chose its branch file (refrof): if
+ * its name now shows another regular file, move @file there.  The name
+ * is looked up through the VFS, as the user would; the rwsem is not
+ * held for that.  Files open for writing and mapped files stay; so does
+ * a file whose name is now hidden or not a regular file.
+ */
+static void au_file_regen(struct file *file)
+{
+	struct au_sbinfo *sbi = au_sbi(file->f_path.dentry->d_sb);
+	unsigned long gen = READ_ONCE(sbi->gen);
+	struct au_finfo *fi = au_fi(file);
+	struct dentry *parent, *dentry;
+	struct name_snapshot name;
+	const struct cred *old_cred;
+
+	WRITE_ONCE(fi->gen, gen);
+	if (!READ_ONCE(sbi->refrof) || (file->f_mode & FMODE_WRITE) ||
+	    READ_ONCE(fi->mapped))
+		return;
+	parent = dget_parent(file->f_path.dentry);
+	take_dentry_name_snapshot(&name, file->f_path.dentry);
+	old_cred = override_creds(file->f_cred);
+	dentry = lookup_one_unlocked(&nop_mnt_idmap, name.name.name, parent,
+				     name.name.len);
+	revert_creds(old_cred);
+	release_dentry_name_snapshot(&name);
+	dput(parent);
+	if (IS_ERR(dentry))
+		return;
+	if (d_is_reg(dentry))
+		au_file_refresh(file, dentry);
+	else
+		dput(dentry);
 }
 
 /*
@@ -74,23 +141,38 @@ static void au_file_refresh(struct file *file)
  * there was one, and with the F_SETFL flags of the aufs file: setfl()
  * changes only the file it is called on, so they are handed on here, as
  * overlayfs does.  FMODE_CAN_ODIRECT of the aufs file is the branch
- * file's, so setfl() already refused what the branch would.
+ * file's, so setfl() already refused what the branch would.  @regen
+ * also moves the file after a branch change (see au_file_regen()).
  */
-static struct file *au_h_file_get(struct file *file)
+static struct file *au_h_file_get(struct file *file, bool regen)
 {
 	struct au_finfo *fi = au_fi(file);
 	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
+	struct dentry *dentry = NULL;
 	struct file *h_file;
-	bool stale;
 
-	/* One lock round trip when nothing moved, the common case. */
+	if (regen && unlikely(READ_ONCE(fi->gen) !=
+			      READ_ONCE(au_sbi(file->f_path.dentry->d_sb)->gen)))
+		au_file_regen(file);
+
+	/*
+	 * One lock round trip when nothing moved, the common case.  A
+	 * branch change may replace the stack of fi->dentry: the old one
+	 * is freed after a grace period.
+	 */
 	spin_lock(&fi->lock);
-	stale = !fi->mapped && fi->h_file->f_path.dentry !=
-			       au_h_dentry(file->f_path.dentry);
-	h_file = stale ? NULL : get_file(fi->h_file);
+	rcu_read_lock();
+	if (!fi->mapped && fi->h_file->f_path.dentry !=
+			   au_h_dentry(fi->dentry)) {
+		dentry = dget(fi->dentry);
+		h_file = NULL;
+	} else {
+		h_file = get_file(fi->h_file);
+	}
+	rcu_read_unlock();
 	spin_unlock(&fi->lock);
-	if (stale) {
-		au_file_refresh(file);
+	if (dentry) {
+		au_file_refresh(file, dentry);
 		spin_lock(&fi->lock);
 		h_file = get_file(fi->h_file);
 		spin_unlock(&fi->lock);
@@ -125,13 +207,17 @@ struct file *au_h_file_map(struct file *file)
 	return h_file;
 }
 
-static int aufs_open(struct inode *inode, struct file *file)
+static int au_open(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
+	struct au_branch *br;
 	struct au_finfo *fi;
 	struct file *h_file;
 	int err;
 
+	err = au_d_current(dentry);
+	if (err)
+		return err;
 	/*
 	 * Writers get the copy on the top branch.  O_TRUNC copies the data
 	 * too: the truncate that follows may still fail.
@@ -144,13 +230,17 @@ static int aufs_open(struct inode *inode, struct file *file)
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-	h_file = au_h_open(file, current_cred());
+	h_file = au_h_open(file, dentry, current_cred(), &br);
 	if (IS_ERR(h_file)) {
 		kfree(fi);
 		return PTR_ERR(h_file);
 	}
 	spin_lock_init(&fi->lock);
 	fi->h_file = h_file;
+	fi->dentry = dget(dentry);
+	fi->br = br;
+	au_br_file_get(br, file->f_mode & FMODE_WRITE);
+	fi->gen = au_sbi(dentry->d_sb)->gen;
 	file->private_data = fi;
 	/*
 	 * Mappings of this file sit on the branch mapping's i_mmap, where
@@ -163,11 +253,23 @@ static int aufs_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int aufs_open(struct inode *inode, struct file *file)
+{
+	int err;
+
+	au_read_lock(inode->i_sb);
+	err = au_open(file);
+	au_read_unlock(inode->i_sb);
+	return err;
+}
+
 static int aufs_release(struct inode *inode, struct file *file)
 {
 	struct au_finfo *fi = au_fi(file);
 
 	fput(fi->h_file);
+	dput(fi->dentry);
+	au_br_file_put(fi->br, file->f_mode & FMODE_WRITE);
 	kfree(fi);
 	return 0;
 }
@@ -193,7 +295,7 @@ static ssize_t aufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
-	h_file = au_h_file_get(file);
+	h_file = au_h_file_get(file, true);
 	ret = backing_file_read_iter(h_file, iter, iocb, iocb->ki_flags, &ctx);
 	fput(h_file);
 	return ret;
@@ -219,7 +321,7 @@ static ssize_t aufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 
 	if (!iov_iter_count(iter))
 		return 0;
-	h_file = au_h_file_get(file);
+	h_file = au_h_file_get(file, false);
 	/* As for a native write: file_remove_privs() needs it. */
 	inode_lock(inode);
 	ret = backing_file_write_iter(h_file, iter, iocb, iocb->ki_flags,
@@ -239,7 +341,7 @@ static ssize_t aufs_splice_write(struct pipe_inode_info *pipe,
 		.end_write = aufs_file_end_write,
 	};
 	struct inode *inode = file_inode(out);
-	struct file *h_file = au_h_file_get(out);
+	struct file *h_file = au_h_file_get(out, false);
 	ssize_t ret;
 
 	inode_lock(inode);
@@ -252,7 +354,7 @@ static ssize_t aufs_splice_write(struct pipe_inode_info *pipe,
 static int aufs_fsync(struct file *file, loff_t start, loff_t end,
 		      int datasync)
 {
-	struct file *h_file = au_h_file_get(file);
+	struct file *h_file = au_h_file_get(file, false);
 	int err = vfs_fsync_range(h_file, start, end, datasync);
 
 	fput(h_file);
@@ -263,7 +365,7 @@ static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
 	struct inode *inode = file_inode(file);
-	struct file *h_file = au_h_file_get(file);
+	struct file *h_file = au_h_file_get(file, false);
 	long ret;
 
 	inode_lock(inode);
@@ -291,8 +393,8 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 		return -EINVAL;
 	if (in->f_op != &au_file_fops)
 		return -EXDEV;
-	h_in = au_h_file_get(in);
-	h_out = au_h_file_get(out);
+	h_in = au_h_file_get(in, false);
+	h_out = au_h_file_get(out, false);
 	inode_lock(inode);
 	if (flags & REMAP_FILE_DEDUP)
 		ret = vfs_dedupe_file_range_one(h_in, pos_in, h_out, pos_out,
@@ -317,7 +419,7 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 		.accessed = aufs_file_accessed,
 	};
 
-	struct file *h_file = au_h_file_get(in);
+	struct file *h_file = au_h_file_get(in, false);
 	ssize_t ret;
 
 	ret = backing_file_splice_read(h_file, ppos, pipe, len, flags, &ctx);
@@ -333,7 +435,7 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
  */
 static loff_t aufs_llseek(struct file *file, loff_t offset, int whence)
 {
-	struct file *h_file = au_h_file_get(file);
+	struct file *h_file = au_h_file_get(file, true);
 	loff_t ret;
 
 	h_file->f_pos = file->f_pos;

@@ -64,6 +64,7 @@ struct inode *au_alloc_inode(struct super_block *sb)
 	ai->h_inode = NULL;
 	ai->h_upper = NULL;
 	ai->br = NULL;
+	ai->br_upper = NULL;
 	mutex_init(&ai->cu_mutex);
 	return &ai->vfs_inode;
 }
@@ -92,26 +93,69 @@ void au_evict_inode(struct inode *inode)
 	 */
 	iput(au_i(inode)->h_inode);
 	iput(au_i(inode)->h_upper);
+	au_br_put(au_i(inode)->br);
+	au_br_put(au_i(inode)->br_upper);
 }
 
 /**
  * au_i_publish_upper - record the copy of an inode on the top branch
  * @inode: the aufs inode, its cu_mutex held
+ * @br: the top branch
  * @h_upper: the copy
  *
  * The first copy wins; a hard link of a lower file copied up through
  * another name keeps its own copy on the top branch.
  */
-void au_i_publish_upper(struct inode *inode, struct inode *h_upper)
+void au_i_publish_upper(struct inode *inode, struct au_branch *br,
+			struct inode *h_upper)
 {
 	struct au_inode *ai = au_i(inode);
 
 	if (ai->h_upper)
 		return;
 	ihold(h_upper);
+	au_br_get(br);
+	WRITE_ONCE(ai->br_upper, br);
 	/* pairs with smp_load_acquire() in au_h_inode() and au_h_inode_br() */
 	smp_store_release(&ai->h_upper, h_upper);
 	au_copy_attr(inode);
+}
+
+/**
+ * au_i_set_top - move a directory inode to another branch directory
+ * @inode: an aufs directory inode in use
+ * @br: the branch of @h_inode
+ * @h_inode: the directory now on top of the name
+ *
+ * A branch change may put another branch directory on top of a
+ * directory in use (the root, a working directory).  Called with the
+ * mount's rwsem held exclusive; ->permission() in RCU path walk may
+ * still see the old branch inode, which is freed after a grace period.
+ * The inode number stays.  A copy on the old top branch is forgotten.
+ */
+void au_i_set_top(struct inode *inode, struct au_branch *br,
+		  struct inode *h_inode)
+{
+	struct au_inode *ai = au_i(inode);
+	struct inode *old = ai->h_inode, *old_upper = ai->h_upper;
+	struct au_branch *old_br = ai->br, *old_br_upper = ai->br_upper;
+
+	if (au_h_inode(inode) == h_inode)
+		return;
+	remove_inode_hash(inode);
+	ihold(h_inode);
+	au_br_get(br);
+	WRITE_ONCE(ai->br, br);
+	WRITE_ONCE(ai->h_inode, h_inode);
+	/* a copy-up of the directory is made again if needed */
+	WRITE_ONCE(ai->h_upper, NULL);
+	WRITE_ONCE(ai->br_upper, NULL);
+	__insert_inode_hash(inode, (unsigned long)h_inode);
+	fsstack_copy_attr_all(inode, h_inode);
+	iput(old);
+	iput(old_upper);
+	au_br_put(old_br);
+	au_br_put(old_br_upper);
 }
 
 /**
@@ -147,31 +191,28 @@ u64 au_ino(const struct au_branch *br, u64 h_ino)
 	return ((h_ino ^ hi) << AUFS_BRANCH_ID_BITS) | br->id;
 }
 
-/* The topmost branch inode and the branch it is on. */
+/*
+ * The topmost branch inode and the branch it is on.  In RCU path walk
+ * a branch change may be replacing them (au_i_set_top()): either pair
+ * is fine there, and both stay readable until a grace period ends.
+ */
 static struct inode *au_h_inode_br(const struct inode *inode,
 				   struct au_branch **br)
 {
 	const struct au_inode *ai = au_i(inode);
 	/* pairs with smp_store_release() in au_i_publish_upper() */
 	struct inode *h_upper = smp_load_acquire(&ai->h_upper);
+	struct au_branch *br_upper = READ_ONCE(ai->br_upper);
 
-	*br = h_upper ? au_wbr(inode->i_sb) : ai->br;
-	return h_upper ?: ai->h_inode;
+	if (h_upper && br_upper) {
+		*br = br_upper;
+		return h_upper;
+	}
+	*br = READ_ONCE(ai->br);
+	return READ_ONCE(ai->h_inode);
 }
 
-/**
- * aufs_permission - &inode_operations.permission for every aufs inode
- * @idmap: idmap of the aufs mount
- * @inode: the aufs inode
- * @mask: MAY_* bits
- *
- * Checks the caller against the topmost branch inode.  A write to a name
- * that is only on a lower branch will go to a copy with the same owner
- * and mode, so it is checked against this inode's attributes.
- *
- * Return: 0 or a negative errno (-EROFS in a read-only union).
- */
-int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
+static int au_permission(struct inode *inode, int mask)
 {
 	struct au_branch *br, *wbr = au_wbr(inode->i_sb);
 	struct inode *h_inode = au_h_inode_br(inode, &br);
@@ -196,19 +237,32 @@ int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
 }
 
 /**
- * aufs_getattr - &inode_operations.getattr for every aufs inode
+ * aufs_permission - &inode_operations.permission for every aufs inode
  * @idmap: idmap of the aufs mount
- * @path: the aufs path
- * @stat: where the attributes go
- * @request_mask: STATX_* wanted
- * @flags: AT_* flags
+ * @inode: the aufs inode
+ * @mask: MAY_* bits
  *
- * The topmost branch's attributes, with the aufs device and inode number.
+ * Checks the caller against the topmost branch inode.  A write to a name
+ * that is only on a lower branch will go to a copy with the same owner
+ * and mode, so it is checked against this inode's attributes.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno (-EROFS in a read-only union).
  */
-int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
-		 struct kstat *stat, u32 request_mask, unsigned int flags)
+int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask)
+{
+	int err;
+
+	/* RCU path walk: a branch change frees what it replaces by RCU */
+	if (mask & MAY_NOT_BLOCK)
+		return au_permission(inode, mask);
+	au_read_lock(inode->i_sb);
+	err = au_permission(inode, mask);
+	au_read_unlock(inode->i_sb);
+	return err;
+}
+
+static int au_getattr(const struct path *path, struct kstat *stat,
+		      u32 request_mask, unsigned int flags)
 {
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
@@ -236,17 +290,30 @@ int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 }
 
 /**
- * aufs_setattr - &inode_operations.setattr for every aufs inode
+ * aufs_getattr - &inode_operations.getattr for every aufs inode
  * @idmap: idmap of the aufs mount
- * @dentry: the aufs dentry
- * @attr: the change
+ * @path: the aufs path
+ * @stat: where the attributes go
+ * @request_mask: STATX_* wanted
+ * @flags: AT_* flags
  *
- * Copies the name up and changes the copy.
+ * The topmost branch's attributes, with the aufs device and inode number.
  *
  * Return: 0 or a negative errno.
  */
-int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
-		 struct iattr *attr)
+int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
+		 struct kstat *stat, u32 request_mask, unsigned int flags)
+{
+	struct super_block *sb = path->dentry->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_getattr(path, stat, request_mask, flags);
+	au_read_unlock(sb);
+	return err;
+}
+
+static int au_setattr(struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
 	struct path h_path;
@@ -286,12 +353,46 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 	return err;
 }
 
+/**
+ * aufs_setattr - &inode_operations.setattr for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @dentry: the aufs dentry
+ * @attr: the change
+ *
+ * Copies the name up and changes the copy.
+ *
+ * Return: 0 or a negative errno.
+ */
+int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
+		 struct iattr *attr)
+{
+	struct super_block *sb = dentry->d_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(dentry);
+	if (!err)
+		err = au_setattr(dentry, attr);
+	au_read_unlock(sb);
+	return err;
+}
+
+/*
+ * The branch symlink is the top entry of the stack, which a branch
+ * change never drops from a dentry in use, so the body stays valid
+ * after the rwsem is released.
+ */
 static const char *aufs_get_link(struct dentry *dentry, struct inode *inode,
 				 struct delayed_call *done)
 {
+	const char *link;
+
 	if (!dentry)
 		return ERR_PTR(-ECHILD);
-	return vfs_get_link(au_h_dentry(dentry), done);
+	au_read_lock(dentry->d_sb);
+	link = vfs_get_link(au_h_dentry(dentry), done);
+	au_read_unlock(dentry->d_sb);
+	return link;
 }
 
 static const struct inode_operations au_file_iops = {
@@ -336,6 +437,7 @@ static int au_iget_set(struct inode *inode, void *data)
 	/* The caller holds a dentry of @h_inode: it cannot go away. */
 	ihold(key->h_inode);
 	ai->h_inode = key->h_inode;
+	au_br_get(key->br);
 	ai->br = key->br;
 	inode->i_ino = au_ino(key->br, key->h_inode->i_ino);
 	return 0;

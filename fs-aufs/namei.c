@@ -40,7 +40,10 @@ struct au_dinfo *au_dinfo_alloc(unsigned int n)
 
 /**
  * au_dinfo_free - drop a branch dentry stack
- * @di: the stack, or %NULL
+ * @di: the stack, or %NULL; not attached to a dentry
+ *
+ * The memory goes after an RCU grace period: readers that take no lock
+ * may still look at the stack a dentry had before a branch change.
  */
 void au_dinfo_free(struct au_dinfo *di)
 {
@@ -48,17 +51,91 @@ void au_dinfo_free(struct au_dinfo *di)
 
 	if (!di)
 		return;
-	for (i = 0; i < di->n; i++)
+	for (i = au_di_first(di); i < di->n; i++) {
 		dput(di->h[i].dentry);
-	kfree(di);
+		au_br_put(di->h[i].br);
+	}
+	kfree_rcu(di, rcu);
+}
+
+/**
+ * au_dinfo_attach - give a new dentry its branch dentry stack
+ * @dentry: the aufs dentry, without a stack
+ * @di: the stack, current in this generation (rwsem held)
+ */
+void au_dinfo_attach(struct dentry *dentry, struct au_dinfo *di)
+{
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+
+	di->dentry = dentry;
+	spin_lock(&sbi->lock);
+	list_add(&di->list, &sbi->dinfos);
+	spin_unlock(&sbi->lock);
+	dentry->d_time = READ_ONCE(sbi->gen);
+	dentry->d_fsdata = di;
+}
+
+/**
+ * au_dinfo_replace - give a dentry in use a new stack
+ * @dentry: the aufs dentry
+ * @di: its stack in the new branch table
+ *
+ * Called by a branch change, the mount's rwsem held exclusive, so no
+ * operation looks at the old stack; readers that take no lock are done
+ * with it after an RCU grace period.
+ */
+void au_dinfo_replace(struct dentry *dentry, struct au_dinfo *di)
+{
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+	struct au_dinfo *old = au_di(dentry);
+
+	di->dentry = dentry;
+	spin_lock(&sbi->lock);
+	list_replace(&old->list, &di->list);
+	spin_unlock(&sbi->lock);
+	dentry->d_time = READ_ONCE(sbi->gen);
+	WRITE_ONCE(dentry->d_fsdata, di);
+	au_dinfo_free(old);
 }
 
 static void au_d_release(struct dentry *dentry)
 {
-	au_dinfo_free(dentry->d_fsdata);
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+	struct au_dinfo *di = dentry->d_fsdata;
+
+	if (!di)
+		return;
+	if (di->dentry) {
+		spin_lock(&sbi->lock);
+		list_del(&di->list);
+		spin_unlock(&sbi->lock);
+	}
+	au_dinfo_free(di);
+}
+
+/*
+ * A dentry looked up in an older generation of the branch table is
+ * looked up again.  Dentries in use when the branches changed that
+ * still stand for the same object were given new stacks then, and are
+ * current.  The rwsem makes a walk wait for a change in progress.
+ */
+static int au_d_revalidate(struct dentry *dentry, unsigned int flags)
+{
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+	int valid;
+
+	if (likely(READ_ONCE(dentry->d_time) == READ_ONCE(sbi->gen)))
+		return 1;
+	if (flags & LOOKUP_RCU)
+		return -ECHILD;
+	down_read(&sbi->rwsem);
+	valid = dentry->d_time == sbi->gen;
+	up_read(&sbi->rwsem);
+	return valid;
 }
 
 const struct dentry_operations au_dentry_ops = {
+	.d_revalidate	= au_d_revalidate,
 	.d_release	= au_d_release,
 };
 
@@ -66,6 +143,7 @@ const struct dentry_operations au_dentry_ops = {
 static void au_dinfo_push(struct au_dinfo *di, struct au_branch *br,
 			  struct dentry *h_dentry)
 {
+	au_br_get(br);
 	di->h[di->n].br = br;
 	di->h[di->n].dentry = h_dentry;
 	di->n++;
@@ -83,6 +161,7 @@ static void au_dinfo_push(struct au_dinfo *di, struct au_branch *br,
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry)
 {
+	au_br_get(br);
 	di->h[0].br = br;
 	di->h[0].dentry = h_dentry;
 	/* h[0] is complete before readers see it; pairs with au_di_first() */
@@ -136,12 +215,18 @@ int au_d_has_lower(const struct dentry *dentry)
 	return ret;
 }
 
-/*
- * Look @name up in the branches of @parent and fill @di.
- * Return 0 or a negative errno; @di holds what was found either way.
+/**
+ * au_lookup_branches - look a name up in the branches of a directory
+ * @parent: the directory's stack
+ * @name: the name
+ * @di: an empty stack with room for @parent's entries, filled here
+ *
+ * Runs with the mounter's credentials, the mount's rwsem held.
+ *
+ * Return: 0 or a negative errno; @di holds what was found either way.
  */
-static int au_lookup_branches(const struct au_dinfo *parent,
-			      const struct qstr *name, struct au_dinfo *di)
+int au_lookup_branches(const struct au_dinfo *parent,
+		       const struct qstr *name, struct au_dinfo *di)
 {
 	unsigned int i;
 	int err;
@@ -194,18 +279,22 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags)
 {
 	struct super_block *sb = dir->i_sb;
-	const struct au_dinfo *parent = au_di(dentry->d_parent);
+	const struct au_dinfo *parent;
 	struct inode *inode = NULL;
 	const struct cred *old_cred;
 	struct au_dinfo *di;
+	struct dentry *ret;
 	int err;
 
 	if (au_wh_name(dentry->d_name.name, dentry->d_name.len))
 		return ERR_PTR(-EPERM);
 
+	au_read_lock(sb);
+	parent = au_di(dentry->d_parent);
 	di = au_dinfo_alloc(parent->n);
+	err = -ENOMEM;
 	if (!di)
-		return ERR_PTR(-ENOMEM);
+		goto out;
 
 	old_cred = override_creds(au_sbi(sb)->cred);
 	err = au_lookup_branches(parent, &dentry->d_name, di);
@@ -220,38 +309,44 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			goto out_free;
 		}
 	}
-	dentry->d_fsdata = di;
-	return d_splice_alias(inode, dentry);
+	au_dinfo_attach(dentry, di);
+	ret = d_splice_alias(inode, dentry);
+	au_read_unlock(sb);
+	return ret;
 
 out_free:
 	au_dinfo_free(di);
+out:
+	au_read_unlock(sb);
 	return ERR_PTR(err);
 }
 
 /**
  * au_lookup_root - build the branch dentry stack of the root
- * @sb: the aufs superblock, branch table set up
+ * @sbi: the mount
+ * @branches: a branch table, top first
+ * @nbranch: number of branches in it
  * @dip: where the new stack goes
  *
  * The root merges every branch root down to the first opaque one.
  *
  * Return: 0 or a negative errno.
  */
-int au_lookup_root(struct super_block *sb, struct au_dinfo **dip)
+int au_lookup_root(struct au_sbinfo *sbi, struct au_branch **branches,
+		   unsigned int nbranch, struct au_dinfo **dip)
 {
-	struct au_sbinfo *sbi = au_sbi(sb);
 	const struct cred *old_cred;
 	struct au_dinfo *di;
 	unsigned int i;
 	int err = 0;
 
-	di = au_dinfo_alloc(sbi->nbranch);
+	di = au_dinfo_alloc(nbranch);
 	if (!di)
 		return -ENOMEM;
 
 	old_cred = override_creds(sbi->cred);
-	for (i = 0; i < sbi->nbranch; i++) {
-		struct au_branch *br = &sbi->branches[i];
+	for (i = 0; i < nbranch; i++) {
+		struct au_branch *br = branches[i];
 
 		au_dinfo_push(di, br, dget(br->path.dentry));
 		err = au_wh_test_opaque(br, br->path.dentry);

@@ -14,7 +14,8 @@
  * is, and telldir/seekdir work.
  *
  * Listing runs under the aufs directory's i_rwsem (shared, held by the
- * VFS) and takes each branch directory's i_rwsem (shared) inside it.
+ * VFS) and the mount's rwsem (shared), and takes each branch directory's
+ * i_rwsem (shared) inside them.
  */
 
 #include <linux/cred.h>
@@ -263,7 +264,10 @@ static int aufs_iterate_shared(struct file *file, struct dir_context *ctx)
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	if (!rdc) {
+		/* Built under the rwsem, emitted without: dir_emit() faults. */
+		au_read_lock(file->f_path.dentry->d_sb);
 		rdc = au_rdcache_build(file->f_path.dentry);
+		au_read_unlock(file->f_path.dentry->d_sb);
 		if (IS_ERR(rdc))
 			return PTR_ERR(rdc);
 		file->private_data = rdc;

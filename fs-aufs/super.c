@@ -4,6 +4,9 @@
  *
  * Mount options (fs_parser):
  *   br=DIR[=PERM]:DIR[=PERM]...   the branches, top first (required)
+ *   refrof / norefrof             whether open files follow a branch
+ *                                 change (default refrof)
+ * Remount also takes the branch change verbs of remount.c.
  * Every rejected option fails with -EINVAL and a one-line reason in the
  * fs_context log, which mount(2) users find in dmesg and fsconfig(2)
  * users read from the context fd.
@@ -18,20 +21,16 @@
 
 #include "aufs.h"
 
-/**
- * struct au_fs_context - mount options being gathered
- * @br: the br= value, %NULL until given
- */
-struct au_fs_context {
-	char *br;
-};
-
 enum au_opt {
 	AU_OPT_BR,
+	AU_OPT_REFROF,
+	AU_OPT_NOREFROF,
 };
 
 static const struct fs_parameter_spec au_fs_parameters[] = {
 	fsparam_string_empty("br", AU_OPT_BR),
+	fsparam_flag("refrof", AU_OPT_REFROF),
+	fsparam_flag("norefrof", AU_OPT_NOREFROF),
 	{}
 };
 
@@ -41,6 +40,9 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	struct fs_parse_result result;
 	int opt;
 
+	opt = au_remount_parse(fc, param);
+	if (opt != -ENOPARAM)
+		return opt;
 	opt = fs_parse(fc, au_fs_parameters, param, &result);
 	if (opt < 0)
 		return opt;
@@ -53,6 +55,10 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "br= needs at least one branch");
 		ctx->br = param->string;
 		param->string = NULL;
+		break;
+	case AU_OPT_REFROF:
+	case AU_OPT_NOREFROF:
+		ctx->refrof = opt == AU_OPT_REFROF;
 		break;
 	}
 	return 0;
@@ -86,43 +92,38 @@ out:
 	return err;
 }
 
-static void au_sbinfo_free(struct au_sbinfo *sbi)
-{
-	if (!sbi)
-		return;
-	dput(sbi->workdir);
-	au_br_table_free(sbi);
-	if (sbi->cred)
-		put_cred(sbi->cred);
-	kfree(sbi);
-}
-
 static int aufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 {
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	int err;
 
-	err = vfs_statfs(&sbi->branches[0].path, buf);
+	au_read_lock(dentry->d_sb);
+	err = vfs_statfs(&sbi->branches[0]->path, buf);
+	au_read_unlock(dentry->d_sb);
 	if (!err)
 		buf->f_type = AUFS_SUPER_MAGIC;
 	return err;
 }
 
+/*
+ * Runs under namespace_sem, which a branch change may wait for below
+ * the rwsem (a mount on a branch directory): print the list rendered by
+ * the last change instead of taking the rwsem.
+ */
 static int aufs_show_options(struct seq_file *m, struct dentry *root)
 {
 	struct au_sbinfo *sbi = au_sbi(root->d_sb);
-	unsigned int i;
+	struct au_opts *opts;
 
-	seq_puts(m, ",br=");
-	for (i = 0; i < sbi->nbranch; i++) {
-		const struct au_branch *br = &sbi->branches[i];
-
-		if (i)
-			seq_putc(m, ':');
-		/* ':', '=' and ',' would split the list: escape them. */
-		seq_path(m, &br->path, ":=, \t\n\\");
-		seq_printf(m, "=%s", au_br_perm_str(br->perm));
+	rcu_read_lock();
+	opts = rcu_dereference(sbi->opts);
+	if (opts) {
+		seq_putc(m, ',');
+		seq_puts(m, opts->str);
 	}
+	rcu_read_unlock();
+	if (!READ_ONCE(sbi->refrof))
+		seq_puts(m, ",norefrof");
 	return 0;
 }
 
@@ -137,17 +138,21 @@ static const struct super_operations au_sops = {
 
 static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
+	struct au_fs_context *ctx = fc->fs_private;
 	struct au_sbinfo *sbi;
+	struct au_branch *top;
 	struct au_dinfo *di;
 	struct inode *root;
 	unsigned int i;
 	int depth = 0;
 	int err;
 
-	sbi = kzalloc(sizeof(*sbi), GFP_KERNEL);
+	sbi = au_sbinfo_alloc();
 	if (!sbi)
 		return -ENOMEM;
 	sb->s_fs_info = sbi;
+	if (ctx->refrof >= 0)
+		sbi->refrof = ctx->refrof;
 
 	err = au_sbinfo_init(sbi, fc);
 	if (err)
@@ -156,7 +161,7 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	sb->s_maxbytes = 0;
 	for (i = 0; i < sbi->nbranch; i++) {
-		struct super_block *h_sb = sbi->branches[i].path.mnt->mnt_sb;
+		struct super_block *h_sb = sbi->branches[i]->path.mnt->mnt_sb;
 
 		depth = max(depth, h_sb->s_stack_depth);
 		sb->s_maxbytes = max(sb->s_maxbytes, h_sb->s_maxbytes);
@@ -171,22 +176,23 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_xattr = au_xattr_handlers;
 	sb->s_time_gran = 1;
 
-	if (sbi->branches[0].perm == AU_BR_RW) {
+	top = sbi->branches[0];
+	if (top->perm == AU_BR_RW) {
 		const struct cred *old_cred = override_creds(sbi->cred);
+		struct dentry *work = au_workdir_init(&top->path);
 
-		err = au_workdir_init(sbi);
 		revert_creds(old_cred);
-		if (err)
-			return invalfc(fc, "branch '%pd': cannot set up %s: %d",
-				       sbi->branches[0].path.dentry,
-				       AUFS_WH_ORPH, err);
+		if (IS_ERR(work))
+			return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
+				       top->path.dentry, AUFS_WH_ORPH,
+				       PTR_ERR(work));
+		sbi->workdir = work;
 	}
 
-	err = au_lookup_root(sb, &di);
+	err = au_lookup_root(sbi, sbi->branches, sbi->nbranch, &di);
 	if (err)
 		return err;
-	root = au_iget(sb, &sbi->branches[0],
-		       d_inode(sbi->branches[0].path.dentry));
+	root = au_iget(sb, top, d_inode(top->path.dentry));
 	if (IS_ERR(root)) {
 		au_dinfo_free(di);
 		return PTR_ERR(root);
@@ -196,8 +202,8 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		au_dinfo_free(di);
 		return -ENOMEM;
 	}
-	sb->s_root->d_fsdata = di;
-	return 0;
+	au_dinfo_attach(sb->s_root, di);
+	return au_sysfs_add(sb);
 }
 
 static int aufs_get_tree(struct fs_context *fc)
@@ -209,14 +215,17 @@ static void aufs_free_fc(struct fs_context *fc)
 {
 	struct au_fs_context *ctx = fc->fs_private;
 
-	if (ctx)
-		kfree(ctx->br);
+	if (!ctx)
+		return;
+	au_remount_free(fc);
+	kfree(ctx->br);
 	kfree(ctx);
 }
 
 static const struct fs_context_operations au_context_ops = {
 	.parse_param	= aufs_parse_param,
 	.get_tree	= aufs_get_tree,
+	.reconfigure	= au_remount,
 	.free		= aufs_free_fc,
 };
 
@@ -227,6 +236,8 @@ static int aufs_init_fs_context(struct fs_context *fc)
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	if (!ctx)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&ctx->verbs);
+	ctx->refrof = -1;
 	fc->fs_private = ctx;
 	fc->ops = &au_context_ops;
 	return 0;
@@ -236,6 +247,8 @@ static void aufs_kill_sb(struct super_block *sb)
 {
 	struct au_sbinfo *sbi = au_sbi(sb);
 
+	if (sbi)
+		au_sysfs_del(sbi);
 	kill_anon_super(sb);
 	au_sbinfo_free(sbi);
 }
@@ -259,11 +272,16 @@ static int __init aufs_init(void)
 	err = au_vmfwd_cache_init();
 	if (err)
 		goto out_inode;
-	err = register_filesystem(&aufs_fs_type);
+	err = au_sysfs_init();
 	if (err)
 		goto out_vmfwd;
+	err = register_filesystem(&aufs_fs_type);
+	if (err)
+		goto out_sysfs;
 	return 0;
 
+out_sysfs:
+	au_sysfs_exit();
 out_vmfwd:
 	au_vmfwd_cache_destroy();
 out_inode:
@@ -274,6 +292,7 @@ out_inode:
 static void __exit aufs_exit(void)
 {
 	unregister_filesystem(&aufs_fs_type);
+	au_sysfs_exit();
 	au_vmfwd_cache_destroy();
 	au_inode_cache_destroy();
 }

@@ -260,18 +260,17 @@ int au_wh_clear_dir(const struct path *h_path)
 
 /**
  * au_workdir_init - set up the work directory on the top branch
- * @sbi: a mount whose top branch is writable
+ * @root: the root of a writable top branch
  *
  * Copy-up builds files in ".wh..wh.orph" at the top branch root and
  * renames them into place, so a half-copied file is never visible.  Files
  * left there by a crash are removed here.  Runs with the mounter's
  * credentials.
  *
- * Return: 0 or a negative errno.
+ * Return: the work directory, or an ERR_PTR.
  */
-int au_workdir_init(struct au_sbinfo *sbi)
+struct dentry *au_workdir_init(const struct path *root)
 {
-	const struct path *root = &sbi->branches[0].path;
 	struct inode *dir = d_inode(root->dentry);
 	struct au_names names = {};
 	struct path work;
@@ -280,7 +279,7 @@ int au_workdir_init(struct au_sbinfo *sbi)
 
 	err = mnt_want_write(root->mnt);
 	if (err)
-		return err;
+		return ERR_PTR(err);
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	h = lookup_one(&nop_mnt_idmap, AUFS_WH_ORPH, root->dentry,
 		       sizeof(AUFS_WH_ORPH) - 1);
@@ -299,13 +298,11 @@ int au_workdir_init(struct au_sbinfo *sbi)
 	if (err)
 		names.err = err;
 	err = au_unlink_names(h, &names);
-	if (!err) {
-		sbi->workdir = h;
-		h = NULL;
-	}
 out:
-	if (!IS_ERR_OR_NULL(h))
-		dput(h);
 	mnt_drop_write(root->mnt);
-	return err;
+	if (!err)
+		return h;
+	if (!IS_ERR(h))
+		dput(h);
+	return ERR_PTR(err);
 }

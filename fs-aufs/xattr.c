@@ -19,21 +19,24 @@ static int au_xattr_get(const struct xattr_handler *handler,
 			const char *name, void *buffer, size_t size)
 {
 	struct path h_path;
+	int err;
 
+	au_read_lock(dentry->d_sb);
 	au_h_path(dentry, &h_path);
-	return vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
-			    size);
+	err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
+			   size);
+	au_read_unlock(dentry->d_sb);
+	return err;
 }
 
-static int au_xattr_set(const struct xattr_handler *handler,
-			struct mnt_idmap *idmap, struct dentry *dentry,
-			struct inode *inode, const char *name,
-			const void *value, size_t size, int flags)
+static int au_do_xattr_set(struct dentry *dentry, struct inode *inode,
+			   const char *name, const void *value, size_t size,
+			   int flags)
 {
 	struct path h_path;
 	int err;
 
-	err = au_copy_up(dentry);
+	err = au_d_current(dentry) ?: au_copy_up(dentry);
 	if (err)
 		return err;
 	au_h_path(dentry, &h_path);
@@ -51,6 +54,19 @@ static int au_xattr_set(const struct xattr_handler *handler,
 	return err;
 }
 
+static int au_xattr_set(const struct xattr_handler *handler,
+			struct mnt_idmap *idmap, struct dentry *dentry,
+			struct inode *inode, const char *name,
+			const void *value, size_t size, int flags)
+{
+	int err;
+
+	au_read_lock(dentry->d_sb);
+	err = au_do_xattr_set(dentry, inode, name, value, size, flags);
+	au_read_unlock(dentry->d_sb);
+	return err;
+}
+
 /**
  * aufs_listxattr - &inode_operations.listxattr for every aufs inode
  * @dentry: the aufs dentry
@@ -61,7 +77,12 @@ static int au_xattr_set(const struct xattr_handler *handler,
  */
 ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
-	return vfs_listxattr(au_h_dentry(dentry), list, size);
+	ssize_t ret;
+
+	au_read_lock(dentry->d_sb);
+	ret = vfs_listxattr(au_h_dentry(dentry), list, size);
+	au_read_unlock(dentry->d_sb);
+	return ret;
 }
 
 static const struct xattr_handler au_xattr_handler = {
