@@ -4,7 +4,7 @@ S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	upstream send-dry-run \
-	source kernel initramfs demo guest-test deps clean distclean
+	source kernel initramfs demo guest-test torture deps clean distclean
 
 help:
 	@echo "make run            build everything, boot the guest, show the aufs demo"
@@ -18,6 +18,7 @@ help:
 	@echo "make kernel         build the guest bzImage (incremental)"
 	@echo "make initramfs      build the guest initramfs with the selftests"
 	@echo "make guest-test     boot the guest and run the selftests"
+	@echo "make torture        long seeded soaks (AUFS_TORTURE_SECS, AUFS_TORTURE_SEED)"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
 	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
 	@echo "make send-dry-run   git send-email --dry-run of build/upstream to get_maintainer.pl"
@@ -46,6 +47,13 @@ shell: kernel initramfs
 
 guest-test: kernel initramfs
 	@$(S)/vm.sh test
+
+# Longer soaks: the torture and branch tests, AUFS_TORTURE_SECS (default
+# 600) per torture run; AUFS_TORTURE_SEED=N replays a run.
+torture: kernel initramfs
+	@AUFS_TESTS=torture_test,branch_test \
+	 AUFS_TORTURE_SECS=$${AUFS_TORTURE_SECS:-600} \
+	 AUFS_VM_TIMEOUT=$${AUFS_VM_TIMEOUT:-7200} $(S)/vm.sh test
 
 check:
 	@$(S)/check.sh

@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the test guest.  The kernel command line picks what it does:
 #   aufsguest=demo   mount aufs over two branches and show the union
-#   aufsguest=test   run the aufs selftests (KTAP on the console)
+#   aufsguest=test   run the aufs selftests (KTAP on the console);
+#                    aufstests=a_test,b_test runs only those
 #   aufsguest=bench  run the benchmarks (bench/aufs_bench.c)
 #   aufsguest=shell  mount the demo union and start a shell
 # Always ends with a line "AUFS-GUEST-EXIT <status>" and powers off.
@@ -79,6 +80,11 @@ test)
 	rc=0
 	cd /tests
 	for t in ./*_test; do
+		# aufstests=a_test,b_test on the command line picks some
+		case ",${aufstests:-${t#./}}," in
+		*",${t#./},"*) ;;
+		*) continue ;;
+		esac
 		echo "# aufs guest: running $t"
 		"$t" || rc=1
 	done

@@ -12,6 +12,8 @@ set -eu
 
 mode=${1:?usage: vm.sh demo|test|bench|shell}
 # AUFS_KBUILD boots another kernel build (make bench), AUFS_VM_MEM sizes it.
+# AUFS_TESTS=a_test,b_test runs only those selftests (aufsguest=test);
+# AUFS_TORTURE_SECS/SEED/OPS are handed to torture_test.
 kernel=${AUFS_KBUILD:-$KBUILD_X86}/arch/x86/boot/bzImage
 initrd=$BUILD/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "build the kernel and initramfs first (make kernel initramfs)"
@@ -26,7 +28,13 @@ accel="-accel tcg"
 qemu=(qemu-system-x86_64 $accel -smp 2 -m "${AUFS_VM_MEM:-1536}" -nographic -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -drive "file=$disk,if=virtio,format=raw")
-append="console=ttyS0 panic=-1 aufsguest=$mode"
+append="console=ttyS0 panic=-1 aufsguest=$mode${AUFS_TESTS:+ aufstests=$AUFS_TESTS}"
+# the torture knobs reach the tests as environment variables of init
+for v in AUFS_TORTURE_SECS AUFS_TORTURE_SEED AUFS_TORTURE_OPS; do
+	if [ -n "${!v:-}" ]; then
+		append="$append $v=${!v}"
+	fi
+done
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -append "$append loglevel=4"

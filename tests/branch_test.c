@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: branches changed at run time with remount verbs.
+ *
+ * The union starts as b0 (rw, top) over b1 (ro); x and y are spare
+ * directories that the tests add.  Every branch lives on a private
+ * tmpfs.  The branch list is checked in /proc/self/mounts and in
+ * /sys/fs/aufs/si_<dev>/br<N>.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#ifndef FSCONFIG_SET_FLAG
+#define FSCONFIG_SET_FLAG		0
+#define FSCONFIG_SET_STRING		1
+#define FSCONFIG_CMD_RECONFIGURE	7
+#endif
+#ifndef FSPICK_CLOEXEC
+#define FSPICK_CLOEXEC			0x00000001
+#endif
+
+static void put(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/* Contents of a small file, or "" if it cannot be read. */
+static const char *get(const char *path)
+{
+	static char buf[4][256];
+	static int next;
+	char *b = buf[next++ % 4];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
+
+	if (fd >= 0)
+		close(fd);
+	b[n < 0 ? 0 : n] = '\0';
+	return b;
+}
+
+/* What a read(2) from the start of @fd gives. */
+static const char *fd_get(int fd)
+{
+	static char b[256];
+	ssize_t n = pread(fd, b, 255, 0);
+
+	b[n < 0 ? 0 : n] = '\0';
+	return b;
+}
+
+FIXTURE(br) {
+	char base[PATH_MAX];
+	char b0[PATH_MAX];
+	char b1[PATH_MAX];
+	char x[PATH_MAX];
+	char y[PATH_MAX];
+	char mnt[PATH_MAX];
+	bool mounted;
+};
+
+/* @name under @dir; four results may be in use at once. */
+static const char *in(const char *dir, const char *name)
+{
+	static char paths[4][PATH_MAX];
+	static int next;
+	char *p = paths[next++ % 4];
+
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+/* The br= option of the union on @mnt in /proc/self/mounts. */
+static const char *branches(const char *mnt)
+{
+	static char line[4096], out[4096];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char *br;
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char dev[64], dir[PATH_MAX], type[32], opts[3000];
+
+		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
+			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
+			continue;
+		br = strstr(opts, "br=");
+		if (br) {
+			snprintf(out, sizeof(out), "%s", br + 3);
+			out[strcspn(out, ",")] = '\0';
+		}
+	}
+	if (f)
+		fclose(f);
+	return out;
+}
+
+static bool has_opt(const char *mnt, const char *opt)
+{
+	static char line[4096];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	bool found = false;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, mnt) && strstr(line, opt))
+			found = true;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static int remount(const char *mnt, const char *opts)
+{
+	return mount("none", mnt, NULL, MS_REMOUNT, opts) ? -errno : 0;
+}
+
+/* Branch @index as sysfs shows it ("" if there is no such file). */
+static const char *sysfs_br(const char *mnt, int index)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (stat(mnt, &st))
+		return "";
+	snprintf(path, sizeof(path), "/sys/fs/aufs/si_%lx/br%d",
+		 (unsigned long)st.st_dev, index);
+	return get(path);
+}
+
+FIXTURE_SETUP(br)
+{
+	char opts[3 * PATH_MAX];
+
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_br.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
+	snprintf(self->b0, PATH_MAX, "%s/b0", self->base);
+	snprintf(self->b1, PATH_MAX, "%s/b1", self->base);
+	snprintf(self->x, PATH_MAX, "%s/x", self->base);
+	snprintf(self->y, PATH_MAX, "%s/y", self->base);
+	snprintf(self->mnt, PATH_MAX, "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->x, 0755));
+	ASSERT_EQ(0, mkdir(self->y, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+
+	put(in(self->b1, "f"), "b1\n");
+	put(in(self->b1, "common"), "common\n");
+	ASSERT_EQ(0, mkdir(in(self->b1, "d"), 0755));
+	put(in(self->b1, "d/in-b1"), "in-b1\n");
+	put(in(self->x, "f"), "x\n");
+	put(in(self->x, "x-only"), "x-only\n");
+	ASSERT_EQ(0, mkdir(in(self->x, "xdir"), 0755));
+	ASSERT_EQ(0, mkdir(in(self->x, "d"), 0755));
+	put(in(self->x, "d/in-x"), "in-x\n");
+	put(in(self->y, "f"), "y\n");
+
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(br)
+{
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+	rmdir(self->base);
+}
+
+/* The expected br= list, from directories and permissions. */
+static const char *list(const char *a, const char *pa, const char *b,
+			const char *pb, const char *c, const char *pc)
+{
+	static char out[4096];
+
+	snprintf(out, sizeof(out), "%s=%s", a, pa);
+	if (b)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out),
+			 ":%s=%s", b, pb);
+	if (c)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out),
+			 ":%s=%s", c, pc);
+	return out;
+}
+
+TEST_F(br, append_adds_at_the_bottom)
+{
+	char opt[PATH_MAX + 16], want[PATH_MAX + 8];
+
+	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro", self->x, "ro"),
+		     branches(self->mnt));
+	/* below b1: b1's f wins, x's own names appear */
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	EXPECT_STREQ("x-only\n", get(in(self->mnt, "x-only")));
+	EXPECT_STREQ("in-x\n", get(in(self->mnt, "d/in-x")));
+	EXPECT_STREQ("in-b1\n", get(in(self->mnt, "d/in-b1")));
+	snprintf(want, sizeof(want), "%s=ro\n", self->x);
+	EXPECT_STREQ(want, sysfs_br(self->mnt, 2));
+	snprintf(want, sizeof(want), "%s=rw\n", self->b0);
+	EXPECT_STREQ(want, sysfs_br(self->mnt, 0));
+	EXPECT_STREQ("", sysfs_br(self->mnt, 3));
+}
+
+TEST_F(br, prepend_unveils_at_once)
+{
+	char opt[PATH_MAX + 16];
+	struct stat st;
+
+	/* cached before the change: the dentry and the inode */
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	ASSERT_EQ(-1, stat(in(self->mnt, "x-only"), &st));
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ(list(self->x, "rw", self->b0, "rw", self->b1, "ro"),
+		     branches(self->mnt));
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+	EXPECT_EQ(0, stat(in(self->mnt, "x-only"), &st));
+	/* new files go to the new top branch */
+	put(in(self->mnt, "new"), "new\n");
+	EXPECT_STREQ("new\n", get(in(self->x, "new")));
+	EXPECT_EQ(-1, access(in(self->b0, "new"), F_OK));
+}
+
+TEST_F(br, add_and_ins_take_an_index)
+{
+	char opt[2 * PATH_MAX + 32], want[4 * PATH_MAX];
+
+	snprintf(opt, sizeof(opt), "add:1:%s=ro,ins:3:%s=rr", self->x,
+		 self->y);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	snprintf(want, sizeof(want), "%s=rw:%s=ro:%s=ro:%s=rr",
+		 self->b0, self->x, self->b1, self->y);
+	EXPECT_STREQ(want, branches(self->mnt));
+	/* x is now above b1 */
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+}
+
+TEST_F(br, del_reveals_the_branch_below)
+{
+	char opt[PATH_MAX + 16];
+
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+	snprintf(opt, sizeof(opt), "del:%s", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro", NULL, NULL),
+		     branches(self->mnt));
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	EXPECT_EQ(-1, access(in(self->mnt, "x-only"), F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	/* the deleted branch is free: its filesystem could go now */
+	EXPECT_STREQ("x\n", get(in(self->x, "f")));
+}
+
+TEST_F(br, del_of_the_top_makes_the_union_read_only)
+{
+	char opt[PATH_MAX + 16];
+
+	put(in(self->mnt, "upper"), "upper\n");
+	snprintf(opt, sizeof(opt), "del:%s", self->b0);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_EQ(-1, access(in(self->mnt, "upper"), F_OK));
+	EXPECT_EQ(-1, open(in(self->mnt, "new"), O_WRONLY | O_CREAT, 0644));
+	EXPECT_EQ(EROFS, errno);
+	/* and writable again with a new rw top */
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", self->b0);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("upper\n", get(in(self->mnt, "upper")));
+	put(in(self->mnt, "new"), "new\n");
+	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
+}
+
+TEST_F(br, mod_changes_permission)
+{
+	char opt[PATH_MAX + 16];
+
+	/* whiteouts on an "ro" branch do not count; on "ro+wh" they do */
+	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("x-only\n", get(in(self->mnt, "x-only")));
+	put(in(self->b1, ".wh.x-only"), "");
+	EXPECT_STREQ("x-only\n", get(in(self->mnt, "x-only")));
+	snprintf(opt, sizeof(opt), "mod:%s=ro+wh", self->b1);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_EQ(-1, access(in(self->mnt, "x-only"), F_OK));
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro+wh", self->x, "ro"),
+		     branches(self->mnt));
+
+	/* the top made read-only: the union is read-only */
+	snprintf(opt, sizeof(opt), "mod:%s=ro", self->b0);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_EQ(-1, open(in(self->mnt, "new"), O_WRONLY | O_CREAT, 0644));
+	EXPECT_EQ(EROFS, errno);
+	snprintf(opt, sizeof(opt), "mod:%s=rw", self->b0);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	put(in(self->mnt, "new"), "new\n");
+	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
+}
+
+TEST_F(br, fsconfig_reconfigure)
+{
+	int fd = syscall(SYS_fspick, AT_FDCWD, self->mnt, FSPICK_CLOEXEC);
+	char key[PATH_MAX + 16], want[4 * PATH_MAX], msg[512];
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	snprintf(key, sizeof(key), "prepend:%s", self->x);
+	ASSERT_EQ(0, syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, key, "ro",
+			     0));
+	snprintf(key, sizeof(key), "append:%s=rr", self->y);
+	ASSERT_EQ(0, syscall(SYS_fsconfig, fd, FSCONFIG_SET_FLAG, key, NULL,
+			     0));
+	ASSERT_EQ(0, syscall(SYS_fsconfig, fd, FSCONFIG_CMD_RECONFIGURE, NULL,
+			     NULL, 0));
+	close(fd);
+	snprintf(want, sizeof(want), "%s=ro:%s=rw:%s=ro:%s=rr",
+		 self->x, self->b0, self->b1, self->y);
+	EXPECT_STREQ(want, branches(self->mnt));
+
+	/* a bad verb is refused when it is set, with a reason */
+	fd = syscall(SYS_fspick, AT_FDCWD, self->mnt, FSPICK_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, "mod:/x",
+			      "bogus", 0));
+	EXPECT_EQ(EINVAL, errno);
+	n = read(fd, msg, sizeof(msg) - 1);
+	ASSERT_LT(0, n);
+	msg[n] = '\0';
+	EXPECT_NE(NULL, strstr(msg, "unknown branch permission"));
+	close(fd);
+}
+
+TEST_F(br, bad_changes_change_nothing)
+{
+	char bad[14][3 * PATH_MAX];
+	const char *before = strdup(branches(self->mnt));
+	char opt[3 * PATH_MAX];
+	unsigned int i, n = 0;
+
+	/* index past the bottom, not an index, no index */
+	snprintf(bad[n++], sizeof(bad[0]), "add:9:%s", self->x);
+	snprintf(bad[n++], sizeof(bad[0]), "add:x:%s", self->x);
+	snprintf(bad[n++], sizeof(bad[0]), "add:%s", self->x);
+	/* not a directory, not a branch */
+	snprintf(bad[n++], sizeof(bad[0]), "del:%s/nonexistent", self->x);
+	snprintf(bad[n++], sizeof(bad[0]), "del:%s", self->x);
+	/* no permission, unknown permission, del takes none */
+	snprintf(bad[n++], sizeof(bad[0]), "mod:%s", self->b1);
+	snprintf(bad[n++], sizeof(bad[0]), "mod:%s=bogus", self->b1);
+	snprintf(bad[n++], sizeof(bad[0]), "del:%s=ro", self->b1);
+	/* inside b1, b1 inside it, the union itself */
+	snprintf(bad[n++], sizeof(bad[0]), "prepend:%s/d", self->b1);
+	snprintf(bad[n++], sizeof(bad[0]), "append:%s", self->base);
+	snprintf(bad[n++], sizeof(bad[0]), "append:%s", self->mnt);
+	/* a good verb, then a bad one; the same branch twice */
+	snprintf(bad[n++], sizeof(bad[0]), "prepend:%s=rw,del:%s", self->y,
+		 self->x);
+	snprintf(bad[n++], sizeof(bad[0]), "append:%s,append:%s", self->y,
+		 self->y);
+	/* br= cannot change */
+	snprintf(bad[n++], sizeof(bad[0]), "br=%s=rw", self->x);
+
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(-EINVAL, remount(self->mnt, bad[i])) {
+			TH_LOG("accepted: %s", bad[i]);
+		}
+		EXPECT_STREQ(before, branches(self->mnt)) {
+			TH_LOG("changed by: %s", bad[i]);
+		}
+	}
+	EXPECT_EQ(-EINVAL, remount(self->mnt, "prepend:"));
+	EXPECT_STREQ(before, branches(self->mnt));
+	/* the list as /proc/mounts shows it is accepted unchanged */
+	snprintf(opt, sizeof(opt), "br=%s", before);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	/* verbs only on remount */
+	snprintf(opt, sizeof(opt), "br=%s,append:%s", self->b1, self->x);
+	EXPECT_EQ(-1, mount("none", self->y, "aufs", 0, opt));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(br, open_file_is_refreshed_with_refrof)
+{
+	char opt[PATH_MAX + 16];
+	int fd = open(in(self->mnt, "f"), O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_STREQ("b1\n", fd_get(fd));
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	/* the next read sees the file the name shows now */
+	EXPECT_STREQ("x\n", fd_get(fd));
+	/* and the next branch change moves it again */
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->y);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("y\n", fd_get(fd));
+	/* x is not busy: the file moved off it */
+	snprintf(opt, sizeof(opt), "del:%s", self->x);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	close(fd);
+}
+
+TEST_F(br, open_file_is_kept_with_norefrof)
+{
+	char opt[PATH_MAX + 32];
+	int fd;
+
+	ASSERT_EQ(0, remount(self->mnt, "norefrof"));
+	EXPECT_TRUE(has_opt(self->mnt, "norefrof"));
+	fd = open(in(self->mnt, "f"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_STREQ("b1\n", fd_get(fd));
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("b1\n", fd_get(fd));
+	/* a new open sees the new file */
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+	close(fd);
+	ASSERT_EQ(0, remount(self->mnt, "refrof"));
+	EXPECT_FALSE(has_opt(self->mnt, "norefrof"));
+}
+
+TEST_F(br, mapping_is_never_refreshed)
+{
+	char opt[PATH_MAX + 16];
+	int fd = open(in(self->mnt, "f"), O_RDONLY);
+	char *p;
+
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, memcmp(p, "b1\n", 3));
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	/* the mapping and the mapped file stay on b1's file */
+	EXPECT_EQ(0, memcmp(p, "b1\n", 3));
+	EXPECT_STREQ("b1\n", fd_get(fd));
+	munmap(p, 4096);
+	close(fd);
+}
+
+TEST_F(br, del_of_a_busy_branch_fails)
+{
+	char opt[PATH_MAX + 16];
+	char *before;
+	int fd, cwd;
+	char *p;
+
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	before = strdup(branches(self->mnt));
+	snprintf(opt, sizeof(opt), "del:%s", self->x);
+
+	/* an open file */
+	fd = open(in(self->mnt, "x-only"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	EXPECT_STREQ("x-only\n", fd_get(fd));
+
+	/* a mapping, its file closed */
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	close(fd);
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	EXPECT_EQ(0, memcmp(p, "x-only\n", 7));
+	munmap(p, 4096);
+
+	/* a working directory */
+	cwd = open(".", O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, cwd);
+	ASSERT_EQ(0, chdir(in(self->mnt, "xdir")));
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	ASSERT_EQ(0, fchdir(cwd));
+	close(cwd);
+
+	/* a mount point */
+	ASSERT_EQ(0, mount("tmpfs", in(self->mnt, "xdir"), "tmpfs", 0, NULL));
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	ASSERT_EQ(0, umount(in(self->mnt, "xdir")));
+
+	/* nothing left: it goes */
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro", NULL, NULL),
+		     branches(self->mnt));
+	/* a merged directory in use does not hold a branch */
+	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	fd = open(in(self->mnt, "d"), O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	snprintf(opt, sizeof(opt), "del:%s", self->x);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	EXPECT_EQ(-1, access(in(self->mnt, "d/in-x"), F_OK));
+	EXPECT_STREQ("in-b1\n", get(in(self->mnt, "d/in-b1")));
+	close(fd);
+	free(before);
+}
+
+TEST_F(br, rw_to_ro_with_a_writer_fails)
+{
+	char opt[PATH_MAX + 16];
+	int fd = open(in(self->mnt, "w"), O_WRONLY | O_CREAT, 0644);
+
+	ASSERT_LE(0, fd);
+	snprintf(opt, sizeof(opt), "mod:%s=ro", self->b0);
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro", NULL, NULL),
+		     branches(self->mnt));
+	EXPECT_EQ(1, write(fd, "w", 1));
+	close(fd);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+}
+
+TEST_F(br, all_or_nothing)
+{
+	char opt[3 * PATH_MAX];
+	const char *before = strdup(branches(self->mnt));
+	int fd;
+
+	/* the last verb is busy: the first ones must not stay */
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->y);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	fd = open(in(self->mnt, "f"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	before = strdup(branches(self->mnt));
+	snprintf(opt, sizeof(opt), "append:%s=ro,mod:%s=rr,del:%s", self->x,
+		 self->b1, self->y);
+	EXPECT_EQ(-EBUSY, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	EXPECT_STREQ("y\n", fd_get(fd));
+	EXPECT_EQ(-1, access(in(self->mnt, "x-only"), F_OK));
+	close(fd);
+}
+
+/*
+ * Readers check what they see while the parent adds and deletes a
+ * branch: names of the other branches never change, a name of the
+ * churned branch is either absent or right.
+ */
+TEST_F_TIMEOUT(br, churn_under_read_load, 300)
+{
+	char add[PATH_MAX + 16], del[PATH_MAX + 16];
+	int i, status, busy = 0, bad = 0;
+	pid_t pids[3];
+
+	snprintf(add, sizeof(add), "append:%s=ro", self->x);
+	snprintf(del, sizeof(del), "del:%s", self->x);
+	for (i = 0; i < 3; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i])
+			continue;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (unsigned long n = 0;; n++) {
+			struct stat st;
+			const char *x;
+
+			if (strcmp(get(in(self->mnt, "common")), "common\n"))
+				_exit(1);
+			if (strcmp(get(in(self->mnt, "f")), "b1\n"))
+				_exit(2);
+			if (!stat(in(self->mnt, "x-only"), &st) &&
+			    st.st_size != 7)
+				_exit(3);
+			/* the churned branch's own file, now and then */
+			if (i == 2 && n % 16 == 0) {
+				x = get(in(self->mnt, "x-only"));
+				if (*x && strcmp(x, "x-only\n"))
+					_exit(4);
+			}
+		}
+	}
+	for (i = 0; i < 300; i++) {
+		int err = remount(self->mnt, add);
+
+		/* a reader may hold x busy for a moment */
+		while (!err) {
+			err = remount(self->mnt, del);
+			if (err != -EBUSY)
+				break;
+			busy++;
+			err = 0;
+			usleep(1000);
+		}
+		if (err) {
+			TH_LOG("round %d: %s", i, strerror(-err));
+			bad++;
+			break;
+		}
+	}
+	ksft_print_msg("300 add/del rounds, %d del retried on EBUSY\n", busy);
+	for (i = 0; i < 3; i++) {
+		/* still running means no stale data was seen */
+		EXPECT_EQ(0, waitpid(pids[i], &status, WNOHANG));
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], &status, 0);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_STREQ(list(self->b0, "rw", self->b1, "ro", NULL, NULL),
+		     branches(self->mnt));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: allocation failures injected into mount, lookup, copy-up,
+ * rename and remount (failslab and fail_page_alloc, for this task only).
+ *
+ * Every call must fail cleanly or succeed: after a failure the union
+ * and its branches are as before, with no partial file anywhere, and
+ * after a success they are as the call says.  Leaks are found by the
+ * kmemleak scan that follows the selftests.  Needs CONFIG_FAILSLAB,
+ * CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS; skipped
+ * without them.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#define ROUNDS		150
+#define DBG		"/sys/kernel/debug"
+
+static void put(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+static const char *get(const char *path)
+{
+	static char buf[4][256];
+	static int next;
+	char *b = buf[next++ % 4];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
+
+	if (fd >= 0)
+		close(fd);
+	b[n < 0 ? 0 : n] = '\0';
+	return b;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static bool knob(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * Fail about @pct percent of this task's allocations, or none.  Keeps
+ * errno: it is called right after the call under test.
+ */
+static bool inject(int pct)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
+	char path[128], val[16];
+	int saved = errno;
+	unsigned int i;
+	bool ok = true;
+
+	/* turning it off may itself fail an allocation: retry */
+	for (i = 0; !pct && i < 1000; i++)
+		if (knob("/proc/self/make-it-fail", "0"))
+			break;
+	snprintf(val, sizeof(val), "%d", pct);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), DBG "/%s/probability", attrs[i]);
+		ok &= knob(path, val);
+	}
+	if (pct)
+		ok &= knob("/proc/self/make-it-fail", "1");
+	errno = saved;
+	return ok;
+}
+
+static bool inject_setup(void)
+{
+	static const char *const attrs[] = { "failslab", "fail_page_alloc" };
+	char path[128];
+	unsigned int i;
+	bool ok = true;
+
+	if (access(DBG "/failslab", F_OK))
+		mount("debugfs", DBG, "debugfs", 0, NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), DBG "/%s/task-filter", attrs[i]);
+		ok &= knob(path, "Y");
+		snprintf(path, sizeof(path), DBG "/%s/ignore-gfp-wait",
+			 attrs[i]);
+		ok &= knob(path, "N");
+		snprintf(path, sizeof(path), DBG "/%s/verbose", attrs[i]);
+		ok &= knob(path, "0");
+		snprintf(path, sizeof(path), DBG "/%s/interval", attrs[i]);
+		ok &= knob(path, "1");
+		snprintf(path, sizeof(path), DBG "/%s/times", attrs[i]);
+		ok &= knob(path, "-1");
+	}
+	return ok;
+}
+
+FIXTURE(fault) {
+	char base[PATH_MAX];
+	char b0[PATH_MAX];
+	char b1[PATH_MAX];
+	char x[PATH_MAX];
+	char mnt[PATH_MAX];
+	char opts[3 * PATH_MAX];
+	bool mounted;
+	int failed;
+	int ok;
+};
+
+static const char *in(const char *dir, const char *name)
+{
+	static char paths[8][PATH_MAX];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+static const char *num(const char *fmt, int i)
+{
+	static char names[4][64];
+	static int next;
+	char *p = names[next++ % 4];
+
+	snprintf(p, 64, fmt, i);
+	return p;
+}
+
+FIXTURE_SETUP(fault)
+{
+	int i;
+
+	if (!inject_setup())
+		SKIP(return, "no fault injection in this kernel");
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_fault.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
+	snprintf(self->b0, PATH_MAX, "%s/b0", self->base);
+	snprintf(self->b1, PATH_MAX, "%s/b1", self->base);
+	snprintf(self->x, PATH_MAX, "%s/x", self->base);
+	snprintf(self->mnt, PATH_MAX, "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->x, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	ASSERT_EQ(0, mkdir(in(self->b1, "d"), 0755));
+	for (i = 0; i < ROUNDS; i++)
+		put(in(self->b1, num("d/f%d", i)), num("lower %d\n", i));
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro", self->b0,
+		 self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	inject(0);
+	ksft_print_msg("%s: %d calls failed, %d succeeded\n",
+		       _metadata->name, self->failed, self->ok);
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+	rmdir(self->base);
+}
+
+/*
+ * Count a result: 1 for a success, 0 for a failure an allocation may
+ * cause, -1 for any other failure.
+ */
+static int count(int *ok, int *failed, int ret)
+{
+	int err = errno;
+
+	if (!ret) {
+		(*ok)++;
+		return 1;
+	}
+	(*failed)++;
+	/* tmpfs says ENOSPC when it cannot allocate an inode */
+	if (err == ENOMEM || err == ENOSPC || err == EINVAL)
+		return 0;
+	ksft_print_msg("unexpected error %s\n", strerror(err));
+	return -1;
+}
+
+TEST_F(fault, mount)
+{
+	int i, r, ret;
+
+	for (i = 0; i < ROUNDS; i++) {
+		inject(2);
+		ret = mount("none", self->x, "aufs", 0, self->opts);
+		inject(0);
+		r = count(&self->ok, &self->failed, ret);
+		EXPECT_NE(-1, r);
+		if (r > 0) {
+			EXPECT_STREQ("lower 3\n", get(in(self->x, "d/f3")));
+			ASSERT_EQ(0, umount(self->x));
+		}
+		/* nothing stays mounted on a failure */
+		EXPECT_EQ(0, entries(self->x));
+	}
+}
+
+TEST_F(fault, lookup)
+{
+	int i, ret;
+	struct stat st;
+
+	for (i = 0; i < ROUNDS; i++) {
+		/* cold names: drop what the last round cached */
+		knob("/proc/sys/vm/drop_caches", "2");
+		inject(5);
+		ret = stat(in(self->mnt, num("d/f%d", i)), &st);
+		inject(0);
+		EXPECT_NE(-1, count(&self->ok, &self->failed, ret));
+		EXPECT_STREQ(num("lower %d\n", i),
+			     get(in(self->mnt, num("d/f%d", i))));
+	}
+	EXPECT_EQ(ROUNDS, entries(in(self->mnt, "d")));
+}
+
+TEST_F(fault, copy_up)
+{
+	char want[64];
+	int i, r, fd;
+	ssize_t wr;
+
+	for (i = 0; i < ROUNDS; i++) {
+		const char *name = num("d/f%d", i);
+
+		inject(4);
+		fd = open(in(self->mnt, name), O_WRONLY | O_APPEND);
+		wr = fd >= 0 ? write(fd, "+", 1) : -1;
+		inject(0);
+		r = count(&self->ok, &self->failed, fd < 0 ? -1 : 0);
+		EXPECT_NE(-1, r);
+		if (fd >= 0) {
+			EXPECT_NE(-1, count(&self->ok, &self->failed, wr == 1 ? 0 : -1));
+			close(fd);
+		}
+		snprintf(want, sizeof(want), "lower %d\n%s", i,
+			 wr == 1 ? "+" : "");
+		/* the union shows the whole file, with or without the write */
+		EXPECT_STREQ(want, get(in(self->mnt, name)));
+		/* no half copy on the top branch, none left in the work dir */
+		if (exists(in(self->b0, name)))
+			EXPECT_STREQ(want, get(in(self->b0, name)));
+		EXPECT_EQ(0, entries(in(self->b0, ".wh..wh.orph")));
+		EXPECT_STREQ(num("lower %d\n", i), get(in(self->b1, name)));
+	}
+}
+
+TEST_F(fault, rename)
+{
+	int i, r, ret;
+
+	for (i = 0; i < ROUNDS; i++) {
+		const char *from = num("d/f%d", i), *to = num("d/g%d", i);
+
+		inject(5);
+		ret = rename(in(self->mnt, from), in(self->mnt, to));
+		inject(0);
+		r = count(&self->ok, &self->failed, ret);
+		EXPECT_NE(-1, r);
+		if (r > 0) {
+			EXPECT_FALSE(exists(in(self->mnt, from)));
+			EXPECT_STREQ(num("lower %d\n", i),
+				     get(in(self->mnt, to)));
+		} else {
+			EXPECT_STREQ(num("lower %d\n", i),
+				     get(in(self->mnt, from)));
+			EXPECT_FALSE(exists(in(self->mnt, to)));
+		}
+		EXPECT_EQ(0, entries(in(self->b0, ".wh..wh.orph")));
+		EXPECT_STREQ(num("lower %d\n", i), get(in(self->b1, from)));
+	}
+	EXPECT_EQ(ROUNDS, entries(in(self->mnt, "d")));
+}
+
+/* The br= option of the union on @mnt in /proc/self/mounts. */
+static const char *branches(const char *mnt)
+{
+	static char line[4096], out[4096];
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *aufs = strstr(line, " aufs ");
+		char *br = aufs ? strstr(aufs, "br=") : NULL;
+
+		if (br && strstr(line, mnt)) {
+			snprintf(out, sizeof(out), "%s", br + 3);
+			out[strcspn(out, ", ")] = '\0';
+		}
+	}
+	if (f)
+		fclose(f);
+	return out;
+}
+
+TEST_F(fault, remount)
+{
+	char add[PATH_MAX + 16], del[PATH_MAX + 16], before[4096];
+	int i, r, ret;
+
+	snprintf(add, sizeof(add), "prepend:%s=ro", self->x);
+	snprintf(del, sizeof(del), "del:%s", self->x);
+	put(in(self->x, "xfile"), "x\n");
+	for (i = 0; i < ROUNDS; i++) {
+		bool added;
+
+		snprintf(before, sizeof(before), "%s", branches(self->mnt));
+		added = strstr(before, self->x);
+		/* something in use, so there are stacks to rebuild */
+		get(in(self->mnt, num("d/f%d", i)));
+		inject(3);
+		ret = mount("none", self->mnt, NULL, MS_REMOUNT,
+			    added ? del : add);
+		inject(0);
+		r = count(&self->ok, &self->failed, ret);
+		EXPECT_NE(-1, r);
+		/* changed exactly when the remount succeeded */
+		EXPECT_EQ(r > 0, strcmp(before, branches(self->mnt)) != 0);
+		EXPECT_EQ(!strstr(branches(self->mnt), self->x),
+			  !exists(in(self->mnt, "xfile")));
+	}
+}
+
+TEST_HARNESS_MAIN
