@@ -4,13 +4,14 @@ S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	upstream send-dry-run \
-	source kernel initramfs demo guest-test torture deps clean distclean
+	source kernel initramfs demo guest-test torture check-bisect deps clean distclean
 
 help:
 	@echo "make run            build everything, boot the guest, show the aufs demo"
 	@echo "make check          every test and check; ends with 'N passed, N failed'"
 	@echo "make shell          boot the guest into a shell with aufs mounted"
 	@echo "make patches        regenerate the aufs patches from fs-aufs/ kunit/ Documentation/ tests/"
+	@echo "make check-bisect   build after every patch of the series (aufs =y and =m, W=1)"
 	@echo "make check-patches  fail if patches/ drifted from those sources"
 	@echo "make checkpatch     checkpatch.pl --strict on every patch in series"
 	@echo "make kunit          KUnit suites under UML (kunit.py --kunitconfig=fs/aufs)"
@@ -57,6 +58,9 @@ torture: kernel initramfs
 
 check:
 	@$(S)/check.sh
+
+check-bisect: deps
+	@$(S)/check-bisect.sh
 
 bench: source
 	@$(S)/bench.sh
