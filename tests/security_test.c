@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: who may do what through the union.
+ *
+ * Mounting and branch changes need CAP_SYS_ADMIN.  A user gets no more
+ * through the union than the branches allow: no read, write, create,
+ * unlink or rename of what the branch permissions deny, no copy-up on
+ * a denied write, no wider mode or other owner on a copy, set-id bits
+ * dropped on write.  Paths stay in the union: ".." at its root, and
+ * symlinks in branches, resolve in the union's namespace.
+ */
+#define _GNU_SOURCE
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#define USER	1000
+#define OTHER	1001
+
+static void put(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
+		perror(path);
+		exit(1);
+	}
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+FIXTURE(sec) {
+	char base[PATH_MAX];
+	char b0[PATH_MAX];
+	char b1[PATH_MAX];
+	char mnt[PATH_MAX];
+	char opts[3 * PATH_MAX];
+	bool mounted;
+};
+
+static const char *in(const char *dir, const char *name)
+{
+	static char paths[8][PATH_MAX];
+	static int next;
+	char *p = paths[next++ % 8];
+
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+FIXTURE_SETUP(sec)
+{
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_sec.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, "mode=0755"));
+	snprintf(self->b0, PATH_MAX, "%s/b0", self->base);
+	snprintf(self->b1, PATH_MAX, "%s/b1", self->base);
+	snprintf(self->mnt, PATH_MAX, "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+
+	put(in(self->b1, "secret"), "secret\n", 0600);
+	put(in(self->b1, "public"), "public\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->b1, "rootdir"), 0755));
+	put(in(self->b1, "rootdir/file"), "file\n", 0666);
+	ASSERT_EQ(0, mkdir(in(self->b1, "userdir"), 0700));
+	ASSERT_EQ(0, chown(in(self->b1, "userdir"), USER, USER));
+	put(in(self->b1, "userdir/mine"), "mine\n", 0640);
+	ASSERT_EQ(0, chown(in(self->b1, "userdir/mine"), USER, USER));
+	put(in(self->b1, "sgid"), "sgid\n", 02777);
+	ASSERT_EQ(0, chown(in(self->b1, "sgid"), USER, USER));
+	ASSERT_EQ(0, chmod(in(self->b1, "sgid"), 02777));
+	ASSERT_EQ(0, mkdir(in(self->b1, "d"), 0755));
+	ASSERT_EQ(0, symlink("..", in(self->b1, "d/up")));
+	ASSERT_EQ(0, symlink("../../../..", in(self->b1, "d/far")));
+
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro", self->b0,
+		 self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(sec)
+{
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+	rmdir(self->base);
+}
+
+/* errno of @fn(@a, @b) run as @uid, 0 on success. */
+static int as(uid_t uid, int (*fn)(const char *, const char *),
+	      const char *a, const char *b)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
+		    setresuid(uid, uid, uid))
+			_exit(99);
+		_exit(fn(a, b) ? errno : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int do_read(const char *path, const char *unused)
+{
+	char buf[16];
+	int fd = open(path, O_RDONLY);
+	int ret = fd < 0 || read(fd, buf, sizeof(buf)) < 0 ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int do_append(const char *path, const char *unused)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	int ret = fd < 0 || write(fd, "x", 1) != 1 ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int do_create(const char *path, const char *unused)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int do_unlink(const char *path, const char *unused)
+{
+	return unlink(path);
+}
+
+static int do_rename(const char *from, const char *to)
+{
+	return rename(from, to);
+}
+
+static int do_chmod(const char *path, const char *unused)
+{
+	return chmod(path, 0777);
+}
+
+static int do_mount(const char *dir, const char *opts)
+{
+	return mount("none", dir, "aufs", 0, opts);
+}
+
+static int do_remount(const char *dir, const char *opts)
+{
+	return mount("none", dir, NULL, MS_REMOUNT, opts);
+}
+
+TEST_F(sec, mount_and_remount_need_cap_sys_admin)
+{
+	char verb[PATH_MAX + 16];
+
+	EXPECT_EQ(EPERM, as(USER, do_mount, self->b0, self->opts));
+	EXPECT_FALSE(exists(in(self->b0, "public")));
+	snprintf(verb, sizeof(verb), "del:%s", self->b1);
+	EXPECT_EQ(EPERM, as(USER, do_remount, self->mnt, verb));
+	EXPECT_TRUE(exists(in(self->mnt, "public")));
+}
+
+TEST_F(sec, branch_permissions_hold_through_the_union)
+{
+	EXPECT_EQ(EACCES, as(USER, do_read, in(self->mnt, "secret"), NULL));
+	EXPECT_EQ(0, as(USER, do_read, in(self->mnt, "public"), NULL));
+	EXPECT_EQ(EACCES, as(USER, do_append, in(self->mnt, "public"), NULL));
+	EXPECT_EQ(EACCES, as(USER, do_create, in(self->mnt, "rootdir/new"),
+			     NULL));
+	EXPECT_EQ(EACCES, as(USER, do_unlink, in(self->mnt, "rootdir/file"),
+			     NULL));
+	EXPECT_EQ(EACCES, as(USER, do_rename, in(self->mnt, "rootdir/file"),
+			     in(self->mnt, "rootdir/moved")));
+	EXPECT_EQ(EPERM, as(USER, do_chmod, in(self->mnt, "public"), NULL));
+	/* another user's private directory stays closed */
+	EXPECT_EQ(EACCES, as(OTHER, do_read, in(self->mnt, "userdir/mine"),
+			     NULL));
+	EXPECT_EQ(EACCES, as(OTHER, do_create, in(self->mnt, "userdir/x"),
+			     NULL));
+	/* nothing of it reached the top branch: no copy-up, no whiteout */
+	EXPECT_FALSE(exists(in(self->b0, "public")));
+	EXPECT_FALSE(exists(in(self->b0, "rootdir")));
+	EXPECT_FALSE(exists(in(self->b0, "userdir")));
+	EXPECT_TRUE(exists(in(self->mnt, "rootdir/file")));
+	/* a file writable by all may be written, in a copy */
+	EXPECT_EQ(0, as(USER, do_append, in(self->mnt, "rootdir/file"), NULL));
+	EXPECT_TRUE(exists(in(self->b0, "rootdir/file")));
+}
+
+TEST_F(sec, copy_up_never_widens_mode_or_owner)
+{
+	struct stat st;
+
+	/* the owner writes in their private directory */
+	EXPECT_EQ(0, as(USER, do_append, in(self->mnt, "userdir/mine"), NULL));
+	ASSERT_EQ(0, stat(in(self->b0, "userdir"), &st));
+	EXPECT_EQ(0700, st.st_mode & 07777);
+	EXPECT_EQ(USER, st.st_uid);
+	ASSERT_EQ(0, stat(in(self->b0, "userdir/mine"), &st));
+	EXPECT_EQ(0640, st.st_mode & 07777);
+	EXPECT_EQ(USER, st.st_uid);
+	EXPECT_EQ(USER, st.st_gid);
+	/* and it stays closed to others */
+	EXPECT_EQ(EACCES, as(OTHER, do_read, in(self->mnt, "userdir/mine"),
+			     NULL));
+	/* root copies up a private file: still private */
+	EXPECT_EQ(0, do_append(in(self->mnt, "secret"), NULL));
+	ASSERT_EQ(0, stat(in(self->b0, "secret"), &st));
+	EXPECT_EQ(0600, st.st_mode & 07777);
+	EXPECT_EQ(EACCES, as(USER, do_read, in(self->mnt, "secret"), NULL));
+}
+
+TEST_F(sec, setgid_dropped_on_write_by_non_member)
+{
+	struct stat st;
+
+	EXPECT_EQ(0, as(OTHER, do_append, in(self->mnt, "sgid"), NULL));
+	ASSERT_EQ(0, stat(in(self->mnt, "sgid"), &st));
+	EXPECT_EQ(0, st.st_mode & S_ISGID);
+	ASSERT_EQ(0, stat(in(self->b1, "sgid"), &st));
+	EXPECT_EQ(S_ISGID, st.st_mode & S_ISGID);
+}
+
+TEST_F(sec, paths_stay_in_the_union)
+{
+	struct stat up, root, far, parent, dotdot;
+
+	/* a symlink in a branch resolves in the union's namespace */
+	ASSERT_EQ(0, stat(in(self->mnt, "d/up"), &up));
+	ASSERT_EQ(0, stat(self->mnt, &root));
+	EXPECT_EQ(root.st_dev, up.st_dev);
+	EXPECT_EQ(root.st_ino, up.st_ino);
+	/* ".." at the union's root is the mount point's parent */
+	ASSERT_EQ(0, stat(in(self->mnt, ".."), &dotdot));
+	ASSERT_EQ(0, stat(self->base, &parent));
+	EXPECT_EQ(parent.st_dev, dotdot.st_dev);
+	EXPECT_EQ(parent.st_ino, dotdot.st_ino);
+	/* and far up is where the path says, not above a branch */
+	ASSERT_EQ(0, stat(in(self->mnt, "d/far"), &far));
+	ASSERT_EQ(0, stat("/", &root));
+	EXPECT_EQ(root.st_ino, far.st_ino);
+}
+
+TEST_F(sec, crafted_whiteout_names)
+{
+	char name[64];
+	DIR *d;
+	struct dirent *e;
+	int dots = 0;
+
+	/* whiteout names cannot be made or looked up through the union */
+	EXPECT_EQ(-1, open(in(self->mnt, ".wh.public"), O_RDONLY));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, mkdir(in(self->mnt, ".wh..wh..opq"), 0755));
+	/* one made on the top branch for "." or ".." hides nothing */
+	snprintf(name, sizeof(name), ".wh...");
+	put(in(self->b0, name), "", 0644);
+	put(in(self->b0, ".wh.."), "", 0644);
+	d = opendir(self->mnt);
+	ASSERT_NE(NULL, d);
+	while ((e = readdir(d)))
+		dots += !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	EXPECT_EQ(2, dots);
+	EXPECT_TRUE(exists(in(self->mnt, "d/..")));
+	EXPECT_TRUE(exists(in(self->mnt, "public")));
+}
+
+TEST_HARNESS_MAIN
