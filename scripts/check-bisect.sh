@@ -44,7 +44,7 @@ start=$(date +%s)
 while quilt next >/dev/null 2>&1; do
 	i=$((i + 1))
 	quilt push -q >/dev/null
-	name=$(quilt top)
+	name=$(basename "$(quilt top)")
 	step "[$i/$total] $name: aufs=y, aufs=m"
 	if ! build "$KBUILD_X86" "$TOP/configs/guest.config" bzImage; then
 		quilt push -a -q >/dev/null

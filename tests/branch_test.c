@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #ifndef FSCONFIG_SET_FLAG
 #define FSCONFIG_SET_FLAG		0
@@ -36,32 +37,6 @@
 #ifndef FSPICK_CLOEXEC
 #define FSPICK_CLOEXEC			0x00000001
 #endif
-
-static void put(const char *path, const char *data)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-}
-
-/* Contents of a small file, or "" if it cannot be read. */
-static const char *get(const char *path)
-{
-	static char buf[4][256];
-	static int next;
-	char *b = buf[next++ % 4];
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
-
-	if (fd >= 0)
-		close(fd);
-	b[n < 0 ? 0 : n] = '\0';
-	return b;
-}
 
 /* What a read(2) from the start of @fd gives. */
 static const char *fd_get(int fd)
@@ -82,42 +57,6 @@ FIXTURE(br) {
 	char mnt[PATH_MAX];
 	bool mounted;
 };
-
-/* @name under @dir; four results may be in use at once. */
-static const char *in(const char *dir, const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
-
-/* The br= option of the union on @mnt in /proc/self/mounts. */
-static const char *branches(const char *mnt)
-{
-	static char line[4096], out[4096];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	char *br;
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		char dev[64], dir[PATH_MAX], type[32], opts[3000];
-
-		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
-			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
-			continue;
-		br = strstr(opts, "br=");
-		if (br) {
-			snprintf(out, sizeof(out), "%s", br + 3);
-			out[strcspn(out, ",")] = '\0';
-		}
-	}
-	if (f)
-		fclose(f);
-	return out;
-}
 
 static bool has_opt(const char *mnt, const char *opt)
 {
@@ -169,16 +108,16 @@ FIXTURE_SETUP(br)
 	ASSERT_EQ(0, mkdir(self->y, 0755));
 	ASSERT_EQ(0, mkdir(self->mnt, 0755));
 
-	put(in(self->b1, "f"), "b1\n");
-	put(in(self->b1, "common"), "common\n");
+	put(in(self->b1, "f"), "b1\n", 0644);
+	put(in(self->b1, "common"), "common\n", 0644);
 	ASSERT_EQ(0, mkdir(in(self->b1, "d"), 0755));
-	put(in(self->b1, "d/in-b1"), "in-b1\n");
-	put(in(self->x, "f"), "x\n");
-	put(in(self->x, "x-only"), "x-only\n");
+	put(in(self->b1, "d/in-b1"), "in-b1\n", 0644);
+	put(in(self->x, "f"), "x\n", 0644);
+	put(in(self->x, "x-only"), "x-only\n", 0644);
 	ASSERT_EQ(0, mkdir(in(self->x, "xdir"), 0755));
 	ASSERT_EQ(0, mkdir(in(self->x, "d"), 0755));
-	put(in(self->x, "d/in-x"), "in-x\n");
-	put(in(self->y, "f"), "y\n");
+	put(in(self->x, "d/in-x"), "in-x\n", 0644);
+	put(in(self->y, "f"), "y\n", 0644);
 
 	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, self->b1);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
@@ -244,7 +183,7 @@ TEST_F(br, prepend_unveils_at_once)
 	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
 	EXPECT_EQ(0, stat(in(self->mnt, "x-only"), &st));
 	/* new files go to the new top branch */
-	put(in(self->mnt, "new"), "new\n");
+	put(in(self->mnt, "new"), "new\n", 0644);
 	EXPECT_STREQ("new\n", get(in(self->x, "new")));
 	EXPECT_EQ(-1, access(in(self->b0, "new"), F_OK));
 }
@@ -285,7 +224,7 @@ TEST_F(br, del_of_the_top_makes_the_union_read_only)
 {
 	char opt[PATH_MAX + 16];
 
-	put(in(self->mnt, "upper"), "upper\n");
+	put(in(self->mnt, "upper"), "upper\n", 0644);
 	snprintf(opt, sizeof(opt), "del:%s", self->b0);
 	ASSERT_EQ(0, remount(self->mnt, opt));
 	EXPECT_EQ(-1, access(in(self->mnt, "upper"), F_OK));
@@ -295,7 +234,7 @@ TEST_F(br, del_of_the_top_makes_the_union_read_only)
 	snprintf(opt, sizeof(opt), "prepend:%s=rw", self->b0);
 	ASSERT_EQ(0, remount(self->mnt, opt));
 	EXPECT_STREQ("upper\n", get(in(self->mnt, "upper")));
-	put(in(self->mnt, "new"), "new\n");
+	put(in(self->mnt, "new"), "new\n", 0644);
 	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
 }
 
@@ -307,7 +246,7 @@ TEST_F(br, mod_changes_permission)
 	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
 	ASSERT_EQ(0, remount(self->mnt, opt));
 	EXPECT_STREQ("x-only\n", get(in(self->mnt, "x-only")));
-	put(in(self->b1, ".wh.x-only"), "");
+	put(in(self->b1, ".wh.x-only"), "", 0644);
 	EXPECT_STREQ("x-only\n", get(in(self->mnt, "x-only")));
 	snprintf(opt, sizeof(opt), "mod:%s=ro+wh", self->b1);
 	ASSERT_EQ(0, remount(self->mnt, opt));
@@ -322,7 +261,7 @@ TEST_F(br, mod_changes_permission)
 	EXPECT_EQ(EROFS, errno);
 	snprintf(opt, sizeof(opt), "mod:%s=rw", self->b0);
 	ASSERT_EQ(0, remount(self->mnt, opt));
-	put(in(self->mnt, "new"), "new\n");
+	put(in(self->mnt, "new"), "new\n", 0644);
 	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
 }
 

@@ -25,56 +25,10 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #define ROUNDS		150
 #define DBG		"/sys/kernel/debug"
-
-static void put(const char *path, const char *data)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
-		perror(path);
-		exit(1);
-	}
-	close(fd);
-}
-
-static const char *get(const char *path)
-{
-	static char buf[4][256];
-	static int next;
-	char *b = buf[next++ % 4];
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
-
-	if (fd >= 0)
-		close(fd);
-	b[n < 0 ? 0 : n] = '\0';
-	return b;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return !lstat(path, &st);
-}
-
-static int entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
 
 static bool knob(const char *path, const char *val)
 {
@@ -150,16 +104,6 @@ FIXTURE(fault) {
 	int ok;
 };
 
-static const char *in(const char *dir, const char *name)
-{
-	static char paths[8][PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
-
 static const char *num(const char *fmt, int i)
 {
 	static char names[4][64];
@@ -189,7 +133,7 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, mkdir(self->mnt, 0755));
 	ASSERT_EQ(0, mkdir(in(self->b1, "d"), 0755));
 	for (i = 0; i < ROUNDS; i++)
-		put(in(self->b1, num("d/f%d", i)), num("lower %d\n", i));
+		put(in(self->b1, num("d/f%d", i)), num("lower %d\n", i), 0644);
 	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro", self->b0,
 		 self->b1);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
@@ -242,7 +186,7 @@ TEST_F(fault, mount)
 			ASSERT_EQ(0, umount(self->x));
 		}
 		/* nothing stays mounted on a failure */
-		EXPECT_EQ(0, entries(self->x));
+		EXPECT_EQ(0, dir_entries(self->x));
 	}
 }
 
@@ -261,7 +205,7 @@ TEST_F(fault, lookup)
 		EXPECT_STREQ(num("lower %d\n", i),
 			     get(in(self->mnt, num("d/f%d", i))));
 	}
-	EXPECT_EQ(ROUNDS, entries(in(self->mnt, "d")));
+	EXPECT_EQ(ROUNDS, dir_entries(in(self->mnt, "d")));
 }
 
 TEST_F(fault, copy_up)
@@ -290,7 +234,7 @@ TEST_F(fault, copy_up)
 		/* no half copy on the top branch, none left in the work dir */
 		if (exists(in(self->b0, name)))
 			EXPECT_STREQ(want, get(in(self->b0, name)));
-		EXPECT_EQ(0, entries(in(self->b0, ".wh..wh.orph")));
+		EXPECT_EQ(0, dir_entries(in(self->b0, ".wh..wh.orph")));
 		EXPECT_STREQ(num("lower %d\n", i), get(in(self->b1, name)));
 	}
 }
@@ -316,31 +260,10 @@ TEST_F(fault, rename)
 				     get(in(self->mnt, from)));
 			EXPECT_FALSE(exists(in(self->mnt, to)));
 		}
-		EXPECT_EQ(0, entries(in(self->b0, ".wh..wh.orph")));
+		EXPECT_EQ(0, dir_entries(in(self->b0, ".wh..wh.orph")));
 		EXPECT_STREQ(num("lower %d\n", i), get(in(self->b1, from)));
 	}
-	EXPECT_EQ(ROUNDS, entries(in(self->mnt, "d")));
-}
-
-/* The br= option of the union on @mnt in /proc/self/mounts. */
-static const char *branches(const char *mnt)
-{
-	static char line[4096], out[4096];
-	FILE *f = fopen("/proc/self/mounts", "r");
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		char *aufs = strstr(line, " aufs ");
-		char *br = aufs ? strstr(aufs, "br=") : NULL;
-
-		if (br && strstr(line, mnt)) {
-			snprintf(out, sizeof(out), "%s", br + 3);
-			out[strcspn(out, ", ")] = '\0';
-		}
-	}
-	if (f)
-		fclose(f);
-	return out;
+	EXPECT_EQ(ROUNDS, dir_entries(in(self->mnt, "d")));
 }
 
 TEST_F(fault, remount)
@@ -350,7 +273,7 @@ TEST_F(fault, remount)
 
 	snprintf(add, sizeof(add), "prepend:%s=ro", self->x);
 	snprintf(del, sizeof(del), "del:%s", self->x);
-	put(in(self->x, "xfile"), "x\n");
+	put(in(self->x, "xfile"), "x\n", 0644);
 	for (i = 0; i < ROUNDS; i++) {
 		bool added;
 

@@ -26,28 +26,10 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #define USER	1000
 #define OTHER	1001
-
-static void put(const char *path, const char *data, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
-		perror(path);
-		exit(1);
-	}
-	fchmod(fd, mode);
-	close(fd);
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return !lstat(path, &st);
-}
 
 FIXTURE(sec) {
 	char base[PATH_MAX];
@@ -57,16 +39,6 @@ FIXTURE(sec) {
 	char opts[3 * PATH_MAX];
 	bool mounted;
 };
-
-static const char *in(const char *dir, const char *name)
-{
-	static char paths[8][PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
 
 FIXTURE_SETUP(sec)
 {

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #define EXT4_SUPER_MAGIC	0xEF53
 #define DEFAULT_SECS		20
@@ -136,24 +137,6 @@ static void rnd_fill(unsigned char *p, size_t n)
 	}
 }
 
-/* @name under @dir; four results may be in use at once. */
-static const char *in(const char *dir, const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return !lstat(path, &st);
-}
-
 static int write_file(const char *path, const void *data, size_t len)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -213,22 +196,6 @@ static int rm_one(const char *path, const struct stat *st, int flag,
 		  struct FTW *ftw)
 {
 	return remove(path);
-}
-
-/* Entries in @dir besides "." and "..", or -1 if it cannot be read. */
-static int dir_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
 }
 
 /* A union of a writable b0 over a read-only b1, in a base directory. */

@@ -29,44 +29,11 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #define EXT4_SUPER_MAGIC	0xEF53
 #define SPARSE_SIZE		(64L << 20)
 #define LOWER_TIME		1000000000L
-
-static void put(const char *path, const char *data, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-	if (fd < 0 || write(fd, data, strlen(data)) != (ssize_t)strlen(data)) {
-		perror(path);
-		exit(1);
-	}
-	fchmod(fd, mode);
-	close(fd);
-}
-
-/* Contents of a small file, or "" if it cannot be read. */
-static const char *get(const char *path)
-{
-	static char buf[4][256];
-	static int next;
-	char *b = buf[next++ % 4];
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, b, 255);
-
-	if (fd >= 0)
-		close(fd);
-	b[n < 0 ? 0 : n] = '\0';
-	return b;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return !lstat(path, &st);
-}
 
 static int rm_one(const char *path, const struct stat *st, int flag,
 		  struct FTW *ftw)
@@ -119,17 +86,6 @@ FIXTURE_VARIANT_ADD(rw, tmpfs) {
 FIXTURE_VARIANT_ADD(rw, ext4) {
 	.ext4 = true,
 };
-
-/* @name under @dir; four results may be in use at once. */
-static const char *in(const char *dir, const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, PATH_MAX, "%s/%s", dir, name);
-	return p;
-}
 
 FIXTURE_SETUP(rw)
 {
