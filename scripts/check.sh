@@ -5,7 +5,7 @@
 #   2. the series applies to the 6.12 tree with quilt
 #   3. checkpatch.pl --strict on every patch
 #   4. kernel-doc, a W=1 build, sparse and a module build of fs/aufs
-#   5. KUnit suites under UML
+#   5. KUnit suites under UML, also on a KASAN kernel
 #   6. the guest kernel boots, runs the demo and the selftests with no
 #      kernel splat
 #
@@ -69,6 +69,14 @@ if [ -n "$k_total" ] && [ "$k_total" -gt 0 ]; then
 else
 	fail "KUnit: did not run (build/logs/kunit.log)"
 fi
+
+AUFS_KUNIT_KASAN=1 "$TOP/scripts/kunit.sh" | grep -E "^==>|Building|Testing complete"
+kasan_rc=${PIPESTATUS[0]}
+summary=$(grep -o 'Ran [0-9]* tests: .*' "$LOGS/kunit-kasan.log" | tail -1)
+echo "KUnit under KASAN: ${summary:-no result (see build/logs/kunit-kasan.log)}"
+result "KUnit suites under KASAN, no report" \
+	"$([ $kasan_rc = 0 ] && [ -n "$summary" ] &&
+	   ! grep -q 'BUG: KASAN' "$LOGS/kunit-kasan.log" && echo 0 || echo 1)"
 
 if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	step "W=1 build of fs/aufs"
