@@ -207,6 +207,8 @@ struct au_hdentry {
  * @list: in &au_sbinfo.dinfos while attached
  * @rcu: for freeing after the readers that hold no lock
  * @next: the stack a branch change in progress has built for @dentry
+ * @removed: the name was unlinked or renamed over through aufs: open
+ *	files of it never move to another file of that name
  * @h: branch dentries, topmost first; each holds a branch reference
  */
 struct au_dinfo {
@@ -216,6 +218,7 @@ struct au_dinfo {
 	struct list_head list;
 	struct rcu_head rcu;
 	struct au_dinfo *next;
+	bool removed;
 	struct au_hdentry h[];
 };
 

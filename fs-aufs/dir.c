@@ -251,8 +251,10 @@ static int au_do_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 		inode_unlock(hdir);
 		dput(h);
 	}
-	if (!err)
+	if (!err) {
+		WRITE_ONCE(au_di(dentry)->removed, true);
 		d_drop(dentry);
+	}
 	mnt_drop_write(hp.mnt);
 	mutex_unlock(&au_i(d_inode(dentry))->cu_mutex);
 	if (err)
@@ -424,8 +426,10 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	}
 	if (!err)
 		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
-	if (!err && victim)
+	if (!err && victim) {
+		WRITE_ONCE(au_di(new)->removed, true);
 		d_drop(new);
+	}
 	mnt_drop_write(old_hp.mnt);
 out_unlock:
 	if (victim)

@@ -104,8 +104,9 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
  * The branches changed since @file chose its branch file (refrof): if
  * its name now shows another regular file, move @file there.  The name
  * is looked up through the VFS, as the user would; the rwsem is not
- * held for that.  Files open for writing and mapped files stay; so does
- * a file whose name is now hidden or not a regular file.
+ * held for that.  Files open for writing and mapped files stay; so do a
+ * file whose name was removed, and one whose name is now hidden or not a
+ * regular file.
  */
 static void au_file_regen(struct file *file)
 {
@@ -115,10 +116,17 @@ static void au_file_regen(struct file *file)
 	struct dentry *parent, *dentry;
 	struct name_snapshot name;
 	const struct cred *old_cred;
+	bool removed;
 
 	WRITE_ONCE(fi->gen, gen);
 	if (!READ_ONCE(sbi->refrof) || (file->f_mode & FMODE_WRITE) ||
 	    READ_ONCE(fi->mapped))
+		return;
+	/* a removed name: a new file of that name is another file */
+	rcu_read_lock();
+	removed = READ_ONCE(au_di(file->f_path.dentry)->removed);
+	rcu_read_unlock();
+	if (removed)
 		return;
 	parent = dget_parent(file->f_path.dentry);
 	take_dentry_name_snapshot(&name, file->f_path.dentry);

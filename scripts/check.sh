@@ -70,7 +70,7 @@ else
 	fail "KUnit: did not run (build/logs/kunit.log)"
 fi
 
-AUFS_KUNIT_KASAN=1 "$TOP/scripts/kunit.sh" | grep -E "^==>|Building|Testing complete"
+AUFS_KUNIT_KASAN=1 "$TOP/scripts/kunit.sh" | grep --line-buffered -E "^==>|Building|Testing complete"
 kasan_rc=${PIPESTATUS[0]}
 summary=$(grep -o 'Ran [0-9]* tests: .*' "$LOGS/kunit-kasan.log" | tail -1)
 echo "KUnit under KASAN: ${summary:-no result (see build/logs/kunit-kasan.log)}"

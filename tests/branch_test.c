@@ -369,6 +369,23 @@ TEST_F(br, open_file_is_refreshed_with_refrof)
 	close(fd);
 }
 
+TEST_F(br, removed_name_is_not_followed)
+{
+	char opt[PATH_MAX + 16];
+	int fd = open(in(self->mnt, "f"), O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	/* the name goes and comes back as another file */
+	ASSERT_EQ(0, unlink(in(self->mnt, "f")));
+	put(in(self->mnt, "f"), "new\n", 0644);
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	ASSERT_EQ(0, remount(self->mnt, opt));
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+	/* the descriptor keeps the file it was opened on */
+	EXPECT_STREQ("b1\n", fd_get(fd));
+	close(fd);
+}
+
 TEST_F(br, open_file_is_kept_with_norefrof)
 {
 	char opt[PATH_MAX + 32];
