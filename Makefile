@@ -4,7 +4,7 @@ S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	upstream send-dry-run \
-	source kernel initramfs demo guest-test torture check-bisect kasan-test deps clean distclean
+	source kernel initramfs demo guest-test torture check-bisect deps clean distclean
 
 help:
 	@echo "make run            build everything, boot the guest, show the aufs demo"
@@ -19,7 +19,6 @@ help:
 	@echo "make kernel         build the guest bzImage (incremental)"
 	@echo "make initramfs      build the guest initramfs with the selftests"
 	@echo "make guest-test     boot the guest and run the selftests"
-	@echo "make kasan-test     the selftests on a generic-KASAN guest kernel"
 	@echo "make torture        long seeded soaks (AUFS_TORTURE_SECS, AUFS_TORTURE_SEED)"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
 	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
@@ -62,9 +61,6 @@ check:
 
 check-bisect: deps
 	@$(S)/check-bisect.sh
-
-kasan-test: source
-	@$(S)/kasan-test.sh
 
 bench: source
 	@$(S)/bench.sh

@@ -29,8 +29,9 @@ qemu=(qemu-system-x86_64 $accel -smp 2 -m "${AUFS_VM_MEM:-1536}" -nographic -no-
       -kernel "$kernel" -initrd "$initrd"
       -drive "file=$disk,if=virtio,format=raw")
 append="console=ttyS0 panic=-1 aufsguest=$mode${AUFS_TESTS:+ aufstests=$AUFS_TESTS}"
-# AUFS_CMDLINE adds kernel parameters (a debug kernel may need longer
-# watchdog and RCU stall timeouts under TCG)
+# KASAN under TCG: the soft-lockup detector and RCU stall warnings need
+# more patience than on hardware.  AUFS_CMDLINE adds kernel parameters.
+append="$append watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300"
 append="$append${AUFS_CMDLINE:+ $AUFS_CMDLINE}"
 # the torture knobs reach the tests as environment variables of init
 for v in AUFS_TORTURE_SECS AUFS_TORTURE_SEED AUFS_TORTURE_OPS; do
