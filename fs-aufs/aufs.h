@@ -403,6 +403,7 @@ int au_br_perm_parse(const char *str, enum au_br_perm *perm);
 const char *au_br_perm_str(enum au_br_perm perm);
 int au_br_spec_parse(char *str, struct au_br_spec *specs,
 		     struct p_log *log);
+int au_br_lookup(const char *name, struct path *path, struct p_log *log);
 struct au_sbinfo *au_sbinfo_alloc(void);
 void au_sbinfo_free(struct au_sbinfo *sbi);
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,

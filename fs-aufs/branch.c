@@ -126,6 +126,26 @@ int au_br_spec_parse(char *str, struct au_br_spec *specs, struct p_log *log)
 EXPORT_SYMBOL_IF_KUNIT(au_br_spec_parse);
 
 /**
+ * au_br_lookup - resolve a branch directory
+ * @name: the directory as the user wrote it (symlinks are followed)
+ * @path: where the result goes; the caller puts it
+ * @log: where a reason for a failure is reported
+ *
+ * Return: 0, or -EINVAL with a reason in @log.
+ */
+int au_br_lookup(const char *name, struct path *path, struct p_log *log)
+{
+	int err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
+
+	if (!err)
+		return 0;
+	return inval_plog(log, "branch '%s': %s", name,
+			  err == -ENOENT ? "no such directory" :
+			  err == -ENOTDIR ? "not a directory" :
+			  "cannot be looked up");
+}
+
+/**
  * au_br_table_init - resolve branch specifications into the branch table
  * @sbi: the mount's state; its table must be empty
  * @specs: @n parsed specifications, top first
@@ -149,15 +169,9 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		goto out;
 	/* resolved before the rwsem: a path may lead through another union */
 	for (got = 0, err = 0; got < n; got++) {
-		err = kern_path(specs[got].path,
-				LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &paths[got]);
-		if (err) {
-			err = inval_plog(log, "branch '%s': %s", specs[got].path,
-					 err == -ENOENT ? "no such directory" :
-					 err == -ENOTDIR ? "not a directory" :
-					 "cannot be looked up");
+		err = au_br_lookup(specs[got].path, &paths[got], log);
+		if (err)
 			break;
-		}
 	}
 	if (err)
 		goto out_put;

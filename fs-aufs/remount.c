@@ -243,13 +243,9 @@ static int au_remount_resolve(struct fs_context *fc)
 	int err;
 
 	list_for_each_entry(v, &ctx->verbs, list) {
-		err = kern_path(v->dir, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
-				&v->path);
+		err = au_br_lookup(v->dir, &v->path, &fc->log);
 		if (err)
-			return invalfc(fc, "'%s': %s", v->buf,
-				       err == -ENOENT ? "no such directory" :
-				       err == -ENOTDIR ? "not a directory" :
-				       "cannot be looked up");
+			return err;
 	}
 	return 0;
 }
