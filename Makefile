@@ -7,7 +7,7 @@ S := scripts
 	source kernel initramfs demo guest-test torture check-bisect deps clean distclean
 
 help:
-	@echo "make run            build everything, boot the guest, show the aufs demo"
+	@echo "make run            build a plain kernel, boot the guest, show the aufs demo"
 	@echo "make check          every test and check; ends with 'N passed, N failed'"
 	@echo "make shell          boot the guest into a shell with aufs mounted"
 	@echo "make patches        regenerate the aufs patches from fs-aufs/ kunit/ Documentation/ tests/"
@@ -38,8 +38,13 @@ kernel: source
 initramfs: source
 	@$(S)/initramfs.sh
 
-run: kernel initramfs
-	@$(S)/vm.sh demo
+# make run and make bench boot a kernel without the debug options
+# (configs/plain.config, build/kbuild-plain): quicker to build and boot.
+PLAIN := AUFS_KCONFIG=$(CURDIR)/configs/plain.config AUFS_KBUILD=$(CURDIR)/build/kbuild-plain
+
+run: source initramfs
+	@$(PLAIN) $(S)/build-kernel.sh
+	@$(PLAIN) $(S)/vm.sh demo
 
 demo: run
 
@@ -54,7 +59,8 @@ guest-test: kernel initramfs
 torture: kernel initramfs
 	@AUFS_TESTS=torture_test,branch_test \
 	 AUFS_TORTURE_SECS=$${AUFS_TORTURE_SECS:-600} \
-	 AUFS_VM_TIMEOUT=$${AUFS_VM_TIMEOUT:-7200} $(S)/vm.sh test
+	 AUFS_VM_TIMEOUT=$${AUFS_VM_TIMEOUT:-7200} \
+	 AUFS_VM_STALL=$$(( $${AUFS_TORTURE_SECS:-600} + 120 )) $(S)/vm.sh test
 
 check:
 	@$(S)/check.sh

@@ -5,8 +5,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-export AUFS_KCONFIG=$TOP/configs/bench.config
-export AUFS_KBUILD=$BUILD/kbuild-bench
+export AUFS_KCONFIG=$TOP/configs/plain.config
+export AUFS_KBUILD=$BUILD/kbuild-plain
 export AUFS_VM_MEM=${AUFS_VM_MEM:-3072}
 export AUFS_DISK_MB=${AUFS_DISK_MB:-2048}
 "$TOP/scripts/build-kernel.sh"

@@ -17,6 +17,8 @@ mount -t tmpfs tmpfs /tmp
 if [ -b /dev/vda ]; then
 	mkdir -p /ext4
 	mount -t ext4 /dev/vda /ext4 || echo "cannot mount the ext4 test disk"
+else
+	echo "no test disk: /dev/vda is missing (ext4 branch tests will fail)"
 fi
 
 demo_union() {
@@ -59,7 +61,9 @@ check_leaks() {
 	[ -e $k ] || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 	[ -e $k ] || { echo "# kmemleak: not available"; return 0; }
 	# objects younger than 5 s are not reported yet
-	sleep 6; echo scan > $k; sleep 1; echo scan > $k
+	echo "# kmemleak: scanning twice"
+	sleep 6; echo scan > $k; echo "# kmemleak: first scan done"
+	sleep 1; echo scan > $k
 	cat $k > /tmp/leaks
 	echo "# kmemleak: $(grep -c '^unreferenced object' /tmp/leaks) unreferenced objects in all"
 	awk '/^unreferenced object/ { if (rep ~ /[] ](au_|aufs_)/) printf "%s", rep; rep = "" }

@@ -41,16 +41,46 @@ unapply_by_hand() {
 	rm -rf .pc
 }
 
+# Popping and pushing the series gives every file it touches a new
+# mtime; a hook in a header included everywhere would then rebuild the
+# whole kernel after any change.  Remember each touched file's content
+# and mtime, and give files whose content came back unchanged their old
+# mtime again.
+keep=$BUILD/series.mtimes
+remember_mtimes() {
+	local p f
+	rm -rf "$keep"
+	mkdir -p "$keep"
+	for p in $(cat .pc/applied-patches); do
+		(cd ".pc/$p" && find . -type f)
+	done | sort -u | while read -r f; do
+		[ -f "$f" ] || continue
+		mkdir -p "$keep/$(dirname "$f")"
+		cp -p "$f" "$keep/$f"
+	done
+}
+restore_mtimes() {
+	(cd "$keep" && find . -type f) | while read -r f; do
+		if [ -f "$f" ] && cmp -s "$keep/$f" "$f"; then
+			touch -r "$keep/$f" "$f"
+		fi
+	done
+	rm -rf "$keep"
+}
+
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 	cd "$TREE"
+	rm -rf "$keep"
 	if [ -d .pc ]; then
 		step "popping the old series"
+		remember_mtimes
 		quilt pop -a -f -q >/dev/null 2>&1 || unapply_by_hand
 	fi
 	step "applying the series ($(grep -cv '^\s*\(#\|$\)' "$TOP/series") patches)"
 	rm -f "$stamp"
 	quilt push -a -q --fuzz=0 > "$LOGS/quilt.log" 2>&1 ||
 		{ cat "$LOGS/quilt.log"; die "the series does not apply"; }
+	[ -d "$keep" ] && restore_mtimes
 	echo "$want" > "$stamp"
 fi
 step "kernel tree: Linux $(kernel_version) + aufs series"

@@ -1,34 +1,51 @@
 #!/bin/bash
 # Boot the guest kernel with the initramfs under QEMU.
 #
-# usage: scripts/vm.sh demo|test|bench|shell
+# usage: scripts/vm.sh demo|test|bench|shell  (any other MODE: a boot that
+# runs no aufs step, as the watchdog check of make check uses)
 #
 # TCG by default (nested KVM hangs on many hosts); AUFS_KVM=1 uses KVM.
-# demo and test write the whole console to build/logs/guest-MODE.log,
-# show the guest's own output, and fail when the guest did not exit 0 or
-# the kernel log holds a WARN, BUG, Oops, lockdep or other splat.
+# demo, test and bench write the whole console to build/logs/guest-MODE.log
+# as it comes (QEMU writes the file itself, unbuffered), show the guest's
+# own output, and fail when the guest did not exit 0, when the kernel log
+# holds a WARN, BUG, Oops, lockdep or other splat, or when the guest
+# stops making progress (see the watchdog below).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 mode=${1:?usage: vm.sh demo|test|bench|shell}
-# AUFS_KBUILD boots another kernel build (make bench), AUFS_VM_MEM sizes it.
-# AUFS_TESTS=a_test,b_test runs only those selftests (aufsguest=test);
-# AUFS_TORTURE_SECS/SEED/OPS are handed to torture_test.
+# AUFS_KBUILD boots another kernel build (make run, make bench),
+# AUFS_VM_MEM sizes it.  AUFS_TESTS=a_test,b_test runs only those
+# selftests (aufsguest=test); AUFS_TORTURE_SECS/SEED/OPS are handed to
+# torture_test.
 kernel=${AUFS_KBUILD:-$KBUILD_X86}/arch/x86/boot/bzImage
 initrd=$BUILD/initramfs.cpio.gz
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "build the kernel and initramfs first (make kernel initramfs)"
 
+# The watchdog: the run fails when the console stays silent for
+# AUFS_VM_STALL seconds, when init has not started AUFS_VM_BOOT seconds
+# after QEMU did, or after AUFS_VM_TIMEOUT seconds in all.
+stall=${AUFS_VM_STALL:-100}
+boot_deadline=${AUFS_VM_BOOT:-180}
+total=${AUFS_VM_TIMEOUT:-2400}
+
 # A fresh, empty ext4 test disk for every boot (sparse).
 disk=$BUILD/ext4.img
 rm -f "$disk"
-mkfs.ext4 -q -F "$disk" "${AUFS_DISK_MB:-512}M"
+mkfs.ext4 -q -F "$disk" "${AUFS_DISK_MB:-512}M" >/dev/null
 
 accel="-accel tcg"
 [ "${AUFS_KVM:-0}" = 1 ] && accel="-accel kvm -cpu host"
-qemu=(qemu-system-x86_64 $accel -smp 2 -m "${AUFS_VM_MEM:-1536}" -nographic -no-reboot
+qemu=(qemu-system-x86_64 $accel -smp 2 -m "${AUFS_VM_MEM:-1536}" -no-reboot
       -kernel "$kernel" -initrd "$initrd"
       -drive "file=$disk,if=virtio,format=raw")
-append="console=ttyS0 panic=-1 aufsguest=$mode${AUFS_TESTS:+ aufstests=$AUFS_TESTS}"
+# pci=noacpi: PCI interrupt routing from the BIOS table instead of the
+# ACPI _PRT method.  Evaluating _PRT in the AML interpreter can take
+# longer than ACPICA's 30 s loop limit on a slow (TCG, KASAN, loaded)
+# guest; ACPICA then aborts, virtio-blk gets no interrupt and the guest
+# waits for its disk for ever.  ACPI itself stays on (second CPU,
+# poweroff, clock).
+append="console=ttyS0 panic=-1 pci=noacpi aufsguest=$mode${AUFS_TESTS:+ aufstests=$AUFS_TESTS}"
 # KASAN under TCG: the soft-lockup detector and RCU stall warnings need
 # more patience than on hardware.  AUFS_CMDLINE adds kernel parameters.
 append="$append watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300"
@@ -41,20 +58,76 @@ for v in AUFS_TORTURE_SECS AUFS_TORTURE_SEED AUFS_TORTURE_OPS; do
 done
 
 if [ "$mode" = shell ]; then
-	exec "${qemu[@]}" -append "$append loglevel=4"
+	exec "${qemu[@]}" -nographic -append "$append loglevel=4"
 fi
 
 log=$LOGS/guest-$mode.log
+rm -f "$log" "$LOGS/guest-$mode.splats"
+: > "$log"
 step "booting the guest ($mode, ${accel#-accel }, 2 CPUs; log: ${log#$TOP/})"
 start=$(date +%s)
+"${qemu[@]}" -display none -monitor none -serial "file:$log" \
+	-append "$append" </dev/null >"$LOGS/qemu-$mode.err" 2>&1 &
+qpid=$!
+# Show the guest's own output (not the kernel's timestamped lines) as it
+# comes; tail ends with QEMU.
+tail -n +1 -F --pid=$qpid "$log" 2>/dev/null |
+	sed -u 's/\r$//' | grep --line-buffered -v '^\[ *[0-9]*\.[0-9]*\]' &
+viewer=$!
+
+last_line() {
+	tr -d '\r' < "$log" | grep -v '^$' | tail -n 1
+}
+
+# Poll every 2 s: the log's size is the sign of progress.
+stuck=""
+size=-1
+quiet_since=$start
+longest=0
+booted=0
+while kill -0 $qpid 2>/dev/null; do
+	sleep 2
+	now=$(date +%s)
+	cur=$(stat -c %s "$log")
+	if [ "$cur" != "$size" ]; then
+		size=$cur
+		quiet_since=$now
+	fi
+	[ $((now - quiet_since)) -gt $longest ] && longest=$((now - quiet_since))
+	if [ $booted = 0 ] && grep -q '^aufs guest: ' "$log"; then
+		booted=1
+	fi
+	if [ $((now - quiet_since)) -ge "$stall" ]; then
+		stuck="no console output for $stall s"
+	elif [ $booted = 0 ] && [ $((now - start)) -ge "$boot_deadline" ]; then
+		stuck="init did not start within $boot_deadline s"
+	elif [ $((now - start)) -ge "$total" ]; then
+		stuck="still running after $total s (AUFS_VM_TIMEOUT)"
+	fi
+	if [ -n "$stuck" ]; then
+		kill $qpid 2>/dev/null || true
+		break
+	fi
+done
 set +e
-timeout "${AUFS_VM_TIMEOUT:-1200}" "${qemu[@]}" -append "$append" </dev/null 2>&1 |
-	tr -d '\r' | tee "$log" | grep --line-buffered -v '^\[ *[0-9]*\.[0-9]*\]'
-qemu_rc=${PIPESTATUS[0]}
+wait $qpid
+qemu_rc=$?
+wait $viewer 2>/dev/null
 set -e
-step "guest finished ($(( $(date +%s) - start ))s, qemu exit $qemu_rc)"
+# The log as a text file, lines without the serial line's \r.
+sed -i 's/\r$//' "$log"
+step "guest finished ($(( $(date +%s) - start ))s, qemu exit $qemu_rc, longest console silence ${longest}s of ${stall}s allowed)"
+[ -s "$LOGS/qemu-$mode.err" ] && sed 's/^/qemu: /' "$LOGS/qemu-$mode.err" >&2
 
 fail=0
+if [ -n "$stuck" ]; then
+	{
+		echo "the guest made no progress: $stuck; QEMU was stopped."
+		echo "last console line: $(last_line)"
+		echo "whole console: ${log#$TOP/}"
+	} >&2
+	fail=1
+fi
 # Every lockdep, KASAN, UBSAN and DEBUG_* report has one of these.
 splat='WARNING:|BUG:|Oops|Kernel panic|general protection fault|INFO: |UBSAN:|refcount_t:|list_add corruption|list_del corruption|cut here|Call Trace:'
 if grep -E "^\[ *[0-9]+\.[0-9]+\] .*($splat)" "$log" > "$LOGS/guest-$mode.splats"; then
@@ -71,7 +144,8 @@ if grep -q '^AUFS-LEAK' "$log"; then
 fi
 status=$(sed -n 's/^AUFS-GUEST-EXIT \([0-9]*\)$/\1/p' "$log" | tail -1)
 if [ -z "$status" ]; then
-	echo "the guest did not finish (timeout, panic or crash); see ${log#$TOP/}" >&2
+	[ -n "$stuck" ] ||
+		echo "the guest did not finish (panic or crash); last console line: $(last_line); see ${log#$TOP/}" >&2
 	fail=1
 elif [ "$status" != 0 ]; then
 	echo "the guest $mode exited with status $status" >&2
