@@ -368,17 +368,16 @@ static int au_br_check(const struct au_br_edit *ed, const struct path *path,
  * @ed: the change
  * @sbi: the mount
  *
- * Takes @sbi's rwsem exclusive and starts a new generation: every
- * dentry cached before is looked up again, whether the change is
- * committed or not.  The new table starts as a copy of the current one.
- * End the change with au_br_edit_end(), committed or not.
+ * Takes @sbi's rwsem exclusive.  The new table starts as a copy of the
+ * current one.  End the change with au_br_edit_end(), committed or not;
+ * only a committed change starts a new generation (au_br_edit_commit()),
+ * so one that is refused leaves every cached name as it was.
  */
 void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
 {
 	unsigned int i;
 
 	down_write(&sbi->rwsem);
-	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->sbi = sbi;
 	ed->nbranch = sbi->nbranch;
 	ed->nremoved = 0;
@@ -650,7 +649,10 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_edit_stage);
  * @ed: the change; cannot fail from here on
  *
  * The permissions, the top branch and the work directory change with
- * the table.  @ed keeps the old table, which au_br_edit_end() drops.
+ * the table, and a new generation starts: every dentry cached before is
+ * looked up again (au_d_revalidate()) unless the change gives it a
+ * stack in the new table (au_dinfo_replace(), after this).  @ed keeps
+ * the old table, which au_br_edit_end() drops.
  */
 void au_br_edit_commit(struct au_br_edit *ed)
 {
@@ -667,6 +669,7 @@ void au_br_edit_commit(struct au_br_edit *ed)
 				       lockdep_is_held(&sbi->rwsem));
 	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
 		   sbi->branches[0] : NULL);
+	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->committed = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_edit_commit);

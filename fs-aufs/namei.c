@@ -117,7 +117,8 @@ static void au_d_release(struct dentry *dentry)
  * A dentry looked up in an older generation of the branch table is
  * looked up again.  Dentries in use when the branches changed that
  * still stand for the same object were given new stacks then, and are
- * current.  The rwsem makes a walk wait for a change in progress.
+ * current.  Only a committed change starts a generation; the rwsem
+ * makes a walk that meets an old dentry wait for a change in progress.
  */
 static int au_d_revalidate(struct dentry *dentry, unsigned int flags)
 {

@@ -16,7 +16,8 @@
  * A change holds the mount's rwsem exclusive.  It builds the new table
  * (branch.c), then a new branch dentry stack for every dentry in use:
  * unused dentries are pruned first and looked up afresh later, since
- * the change starts a new generation (au_d_revalidate()).  A dentry in
+ * a committed change starts a new generation (au_d_revalidate()).  A
+ * refused change changes no dentry.  A dentry in
  * use that still stands for the same object gets its new stack; one
  * that now shows another object stays as it was, and the VFS looks its
  * name up again.  The change fails with -EBUSY, changing nothing, if a
@@ -310,13 +311,11 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
  * struct au_inuse - a dentry in use during a branch change
  * @dentry: the dentry (a reference is held)
  * @depth: its depth below the root, to build parents first
- * @was_current: it was current before the change began
  * @replace: its new stack (in the old stack's @next) is to be attached
  */
 struct au_inuse {
 	struct dentry *dentry;
 	unsigned int depth;
-	bool was_current;
 	bool replace;
 };
 
@@ -361,8 +360,6 @@ static int au_refresh_collect(struct au_sbinfo *sbi, struct au_refresh *rf)
 		spin_lock(&d->d_lock);
 		if (d_count(d) > 0) {
 			dget_dlock(d);
-			/* au_br_edit_begin() started a new generation */
-			rf->ents[n].was_current = d->d_time == sbi->gen - 1;
 			rf->ents[n++].dentry = d;
 		}
 		spin_unlock(&d->d_lock);
@@ -472,12 +469,11 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 }
 
 /*
- * The stacks of the old table stay alive in old->next until the change
- * is committed or dropped; every dentry in use is current afterwards
- * unless it now shows another object.
+ * The new stacks wait in old->next until the change is committed or
+ * dropped.  After a commit every dentry in use is current unless it now
+ * shows another object; after a refusal every dentry is as it was.
  */
-static void au_refresh_end(struct au_sbinfo *sbi, struct au_refresh *rf,
-			   bool commit)
+static void au_refresh_end(struct au_refresh *rf, bool commit)
 {
 	unsigned int i;
 
@@ -490,8 +486,6 @@ static void au_refresh_end(struct au_sbinfo *sbi, struct au_refresh *rf,
 		if (!commit) {
 			/* nothing changed: the old stack is as right as it was */
 			au_dinfo_free(di);
-			if (ent->was_current)
-				d->d_time = sbi->gen;
 			continue;
 		}
 		if (!ent->replace)
@@ -550,7 +544,7 @@ static int au_remount_change(struct fs_context *fc, struct super_block *sb)
 		if (ctx->refrof >= 0)
 			WRITE_ONCE(sbi->refrof, ctx->refrof);
 	}
-	au_refresh_end(sbi, &rf, !err);
+	au_refresh_end(&rf, !err);
 	au_br_edit_end(ed);
 	kfree(ed);
 	au_refresh_free(&rf);

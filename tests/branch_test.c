@@ -348,6 +348,47 @@ TEST_F(br, bad_changes_change_nothing)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * A refused change leaves the union as it was: a mount inside it stays
+ * (a path walk does not invalidate its mount point), and the root, the
+ * working directory and an open directory keep working.
+ */
+TEST_F(br, refused_change_keeps_mounts_and_directories)
+{
+	char inner[PATH_MAX], opt[3 * PATH_MAX], cwd[PATH_MAX];
+	int root, dir;
+
+	snprintf(inner, sizeof(inner), "%s/d", self->mnt);
+	ASSERT_EQ(0, mount("tmpfs", inner, "tmpfs", 0, NULL));
+	put(in(inner, "on-tmpfs"), "inner\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->mnt, "w"), 0755));
+	root = open(self->mnt, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, root);
+	dir = open(in(self->mnt, "w"), O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dir);
+	ASSERT_NE(NULL, getcwd(cwd, sizeof(cwd)));
+	ASSERT_EQ(0, chdir(in(self->mnt, "w")));
+
+	snprintf(opt, sizeof(opt), "del:%s", self->x);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
+	snprintf(opt, sizeof(opt), "prepend:%s=rw,del:%s", self->y, self->x);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
+
+	EXPECT_STREQ("inner\n", get(in(inner, "on-tmpfs")));
+	EXPECT_EQ(0, fchmod(root, 0750)) TH_LOG("root: %s", strerror(errno));
+	EXPECT_EQ(0, fchmod(dir, 0750)) TH_LOG("open dir: %s", strerror(errno));
+	EXPECT_EQ(0, chmod(".", 0700)) TH_LOG("cwd: %s", strerror(errno));
+	put("created-in-cwd", "cwd\n", 0644);
+	EXPECT_STREQ("cwd\n", get(in(self->mnt, "w/created-in-cwd")));
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+
+	EXPECT_EQ(0, chdir(cwd));
+	close(dir);
+	close(root);
+	/* still mounted: the unmount finds it */
+	EXPECT_EQ(0, umount(inner));
+}
+
 TEST_F(br, open_file_is_refreshed_with_refrof)
 {
 	char opt[PATH_MAX + 16];
