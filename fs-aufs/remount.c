@@ -251,6 +251,25 @@ static int au_remount_resolve(struct fs_context *fc)
 	return 0;
 }
 
+/*
+ * A branch added at run time must be stacked less deep than the union.
+ * The union's depth is fixed at mount: filesystems stacked on it counted
+ * on it, and a branch as deep as the union may be stacked on the union
+ * itself (an overlayfs whose lower layer is the union), whose lookups
+ * would then wait for themselves.
+ */
+static int au_remount_check_depth(struct fs_context *fc,
+				  const struct au_verb *v)
+{
+	int depth = v->path.mnt->mnt_sb->s_stack_depth;
+	int max = fc->root->d_sb->s_stack_depth;
+
+	if (depth < max)
+		return 0;
+	return invalfc(fc, "branch '%s' is stacked %d deep, not less than the union (%d)",
+		       v->dir, depth, max);
+}
+
 static int au_remount_apply(struct fs_context *fc, struct au_br_edit *ed)
 {
 	struct au_fs_context *ctx = fc->fs_private;
@@ -263,6 +282,9 @@ static int au_remount_apply(struct fs_context *fc, struct au_br_edit *ed)
 
 		switch (v->op) {
 		case AU_VERB_ADD:
+			err = au_remount_check_depth(fc, v);
+			if (err)
+				return err;
 			index = v->index < 0 ? ed->nbranch : v->index;
 			perm = v->has_perm ? v->perm :
 			       index ? AU_BR_RO : AU_BR_RW;

@@ -389,6 +389,39 @@ TEST_F(br, refused_change_keeps_mounts_and_directories)
 	EXPECT_EQ(0, umount(inner));
 }
 
+/*
+ * A branch added at run time is stacked less deep than the union: an
+ * overlayfs whose lower layer is the union itself is refused (its
+ * lookups would wait for the union, which would wait for them), and so
+ * is any stacked branch as deep as the union.
+ */
+TEST_F(br, branch_stacked_on_the_union_is_refused)
+{
+	char ovl[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
+	char opt[4 * PATH_MAX];
+	const char *before = strdup(branches(self->mnt));
+
+	snprintf(ovl, sizeof(ovl), "%s/ovl", self->base);
+	snprintf(upper, sizeof(upper), "%s/ovl-upper", self->base);
+	snprintf(work, sizeof(work), "%s/ovl-work", self->base);
+	ASSERT_EQ(0, mkdir(ovl, 0755));
+	ASSERT_EQ(0, mkdir(upper, 0755));
+	ASSERT_EQ(0, mkdir(work, 0755));
+	snprintf(opt, sizeof(opt), "lowerdir=%s,upperdir=%s,workdir=%s",
+		 self->mnt, upper, work);
+	ASSERT_EQ(0, mount("overlay", ovl, "overlay", 0, opt));
+
+	snprintf(opt, sizeof(opt), "append:%s", ovl);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", ovl);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
+	EXPECT_STREQ(before, branches(self->mnt));
+	/* the union and the overlay on it go on working */
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	EXPECT_STREQ("b1\n", get(in(ovl, "f")));
+	EXPECT_EQ(0, umount(ovl));
+}
+
 TEST_F(br, open_file_is_refreshed_with_refrof)
 {
 	char opt[PATH_MAX + 16];
