@@ -36,17 +36,28 @@ static char *au_wh_name_alloc(const struct qstr *name)
 			 name->name);
 }
 
-/* Is there a positive @name in @h_dir?  Caller holds no lock on @h_dir. */
-static int au_h_name_exists(struct au_branch *br, struct dentry *h_dir,
-			    const char *name, unsigned int len)
+/*
+ * Is there a marker @name (a whiteout, the opaque marker) in @h_dir?
+ * Markers are regular files; anything else of that name is a damaged
+ * branch, reported as real aufs does (-EIO) rather than taken for a
+ * marker.  Caller holds no lock on @h_dir.
+ */
+static int au_h_marker_exists(struct au_branch *br, struct dentry *h_dir,
+			      const char *name, unsigned int len)
 {
 	struct dentry *h;
-	int ret;
+	int ret = 0;
 
 	h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name, h_dir, len);
 	if (IS_ERR(h))
 		return PTR_ERR(h);
-	ret = d_is_positive(h);
+	if (d_is_reg(h)) {
+		ret = 1;
+	} else if (d_is_positive(h)) {
+		pr_warn_ratelimited("aufs: %pd2 is not a regular file, so not a whiteout (branch %pd)\n",
+				    h, br->path.dentry);
+		ret = -EIO;
+	}
 	dput(h);
 	return ret;
 }
@@ -59,7 +70,8 @@ static int au_h_name_exists(struct au_branch *br, struct dentry *h_dir,
  *
  * A name too long to have a whiteout has none.
  *
- * Return: 1 if ".wh.@name" exists, 0 if not, or a negative errno.
+ * Return: 1 if ".wh.@name" exists, 0 if not, -EIO if ".wh.@name" is
+ * not a regular file, or another negative errno.
  */
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 	       const struct qstr *name)
@@ -73,7 +85,7 @@ int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 	whname = au_wh_name_alloc(name);
 	if (!whname)
 		return -ENOMEM;
-	ret = au_h_name_exists(br, h_parent, whname, len);
+	ret = au_h_marker_exists(br, h_parent, whname, len);
 	kfree(whname);
 	return ret;
 }
@@ -84,13 +96,14 @@ int au_wh_test(struct au_branch *br, struct dentry *h_parent,
  * @h_dir: branch directory, unlocked
  *
  * Return: 1 if @h_dir is opaque, 0 if not (always 0 on a branch that does
- * not honour whiteouts), or a negative errno.
+ * not honour whiteouts), -EIO if the marker is not a regular file, or
+ * another negative errno.
  */
 int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir)
 {
 	if (!au_br_whable(br))
 		return 0;
-	return au_h_name_exists(br, h_dir, AUFS_WH_OPQ,
+	return au_h_marker_exists(br, h_dir, AUFS_WH_OPQ,
 				sizeof(AUFS_WH_OPQ) - 1);
 }
 

@@ -342,6 +342,32 @@ TEST_F(union, opaque_dir_hides_lower_dirs)
 	EXPECT_EQ(ENOENT, errno);
 }
 
+/*
+ * Whiteouts and the opaque marker are regular files.  A directory (or
+ * anything else) of such a name is a damaged branch: looking the name up
+ * fails with EIO, as in real aufs, instead of hiding what lies below.
+ */
+TEST_F(union, non_regular_whiteout_is_an_error)
+{
+	struct stat st;
+
+	put_file(self->br[1], "bad_wh", "below\n");
+	put_dir(self->br[0], ".wh.bad_wh");
+	EXPECT_EQ(-1, stat(under(self->mnt, "bad_wh"), &st));
+	EXPECT_EQ(EIO, errno);
+
+	put_dir(self->br[0], "bad_opq");
+	put_dir(self->br[0], "bad_opq/.wh..wh..opq");
+	put_dir(self->br[1], "bad_opq");
+	put_file(self->br[1], "bad_opq/in_b1", "x");
+	EXPECT_EQ(-1, stat(under(self->mnt, "bad_opq"), &st));
+	EXPECT_EQ(EIO, errno);
+	/* a regular file of that name is a whiteout, as before */
+	put_file(self->br[0], ".wh.mid_only", "");
+	EXPECT_EQ(-1, stat(under(self->mnt, "mid_only"), &st));
+	EXPECT_EQ(ENOENT, errno);
+}
+
 TEST_F(union, whiteout_names_are_not_visible)
 {
 	struct stat st;
