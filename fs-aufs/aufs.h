@@ -269,16 +269,19 @@ struct au_finfo {
  * @h_ops: the vm_ops the branch file's ->mmap installed
  * @file: the aufs file, in vm_file while no call is forwarded
  * @h_file: the branch file, in vm_file while calls are forwarded
- * @lock: serializes changes of @nswap and the vm_file swap
+ * @lock: protects @nswap, @calls and the vm_file swap
  * @nswap: number of forwarded calls in flight on the VMA
+ * @calls: the fault-type calls among them (struct au_vmfwd_call), for
+ *	->fault_unlock
  */
 struct au_vmfwd {
 	const struct vm_operations_struct ops;
 	const struct vm_operations_struct *h_ops;
 	struct file *file;
 	struct file *h_file;
-	spinlock_t lock;		/* see au_vmfwd_enter() */
+	spinlock_t lock;		/* see above */
 	unsigned int nswap;
+	struct list_head calls;
 };
 
 static inline struct au_sbinfo *au_sbi(const struct super_block *sb)
@@ -485,6 +488,7 @@ u64 au_ino(const struct au_branch *br, u64 h_ino);
 /* file.c */
 extern const struct file_operations au_file_fops;
 struct file *au_h_file_map(struct file *file);
+void au_file_accessed(struct file *file);
 
 /* mmap.c */
 int aufs_mmap(struct file *file, struct vm_area_struct *vma);

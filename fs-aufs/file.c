@@ -282,7 +282,13 @@ static int aufs_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static void aufs_file_accessed(struct file *file)
+/**
+ * au_file_accessed - &backing_file_ctx.accessed for aufs files
+ * @file: the aufs file
+ *
+ * The branch updated its inode's times (read, mmap): show them.
+ */
+void au_file_accessed(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 
@@ -295,7 +301,7 @@ static ssize_t aufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	struct backing_file_ctx ctx = {
 		.cred = file->f_cred,
 		.user_file = file,
-		.accessed = aufs_file_accessed,
+		.accessed = au_file_accessed,
 	};
 
 	struct file *h_file;
@@ -385,6 +391,24 @@ static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 }
 
 /*
+ * posix_fadvise(2), readahead(2) and MADV_WILLNEED: the advice is for the
+ * branch file, whose readahead state reads use.  generic_fadvise() on
+ * the aufs file would hand the aufs file to the branch's ->readahead,
+ * which may read its private_data (NFS, FUSE), as overlayfs notes.
+ */
+static int aufs_fadvise(struct file *file, loff_t offset, loff_t len,
+			int advice)
+{
+	struct file *h_file = au_h_file_get(file, true);
+	const struct cred *old_cred = override_creds(file->f_cred);
+	int err = vfs_fadvise(h_file, offset, len, advice);
+
+	revert_creds(old_cred);
+	fput(h_file);
+	return err;
+}
+
+/*
  * FICLONE, FICLONERANGE and FIDEDUPERANGE between aufs files: done by the
  * branch files when the branch can (same branch filesystem, reflink
  * support), refused as the branch refuses it otherwise.
@@ -424,7 +448,7 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 	struct backing_file_ctx ctx = {
 		.cred = in->f_cred,
 		.user_file = in,
-		.accessed = aufs_file_accessed,
+		.accessed = au_file_accessed,
 	};
 
 	struct file *h_file = au_h_file_get(in, false);
@@ -465,4 +489,5 @@ const struct file_operations au_file_fops = {
 	.fallocate	= aufs_fallocate,
 	.remap_file_range = aufs_remap_file_range,
 	.mmap		= aufs_mmap,
+	.fadvise	= aufs_fadvise,
 };

@@ -395,11 +395,32 @@ static const char *aufs_get_link(struct dentry *dentry, struct inode *inode,
 	return link;
 }
 
+/*
+ * file_update_time() on an aufs file.  A write through a shared mapping
+ * of a branch without ->page_mkwrite (tmpfs) ends in
+ * fault_dirty_shared_page(), which updates the times of vm_file: the
+ * aufs file, the forwarded fault being over.  The times belong to the
+ * branch inode (the aufs inode shows them); other time updates (atime)
+ * stay on the aufs inode, as before.
+ */
+static int aufs_update_time(struct inode *inode, int flags)
+{
+	struct inode *h_inode = au_h_inode(inode);
+	int err;
+
+	if (!(flags & (S_MTIME | S_CTIME | S_VERSION)))
+		return generic_update_time(inode, flags);
+	err = inode_update_time(h_inode, flags);
+	fsstack_copy_attr_times(inode, h_inode);
+	return err;
+}
+
 static const struct inode_operations au_file_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.update_time	= aufs_update_time,
 };
 
 static const struct inode_operations au_symlink_iops = {

@@ -9,25 +9,29 @@
  * hard problems and why the solution holds are written up in
  * Documentation/filesystems/aufs/mmap.rst; in short:
  *
+ * Not every mapping is forwarded: a branch whose ->mmap puts its own
+ * file into the VMA or changes vm_flags keeps the VMA it set up, mapped
+ * as a backing file is (see aufs_mmap()).
+ *
  * Fault-forwarding lock.  Faults on one VMA run in parallel (per-VMA lock
  * or mmap_lock held for read).  The swap is counted per VMA: the first
  * call in sets vm_file to the branch file, the last one out sets it back,
  * and only these transitions take au_vmfwd.lock, a spinlock, so handlers
  * themselves run concurrently and no handler ever sees the aufs file.
  *
- * The fault lock is never dropped while swapped.  The forwarded call runs
- * with FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE and
- * FAULT_FLAG_RETRY_NOWAIT cleared (restored afterwards).  In 6.12 these
- * are the only ways a ->fault, ->huge_fault, ->page_mkwrite or ->map_pages
- * handler can release mmap_lock or the per-VMA lock: filemap_fault()
- * through maybe_unlock_mmap_for_io() (needs ALLOW_RETRY without
- * RETRY_NOWAIT) and lock_folio_maybe_drop_mmap() (drops on a fatal signal
- * when KILLABLE is set, even without ALLOW_RETRY), shmem_falloc_wait()
- * through maybe_unlock_mmap_for_io(), and every handler that returns
- * VM_FAULT_RETRY, which the mm only permits with ALLOW_RETRY.  Once the
- * lock is dropped the VMA may be unmapped and freed while its vm_file is
- * swapped, so the price - a fault that waits for I/O cannot be retried
- * and a killed task waits for its folio lock - is paid.
+ * The fault lock may be dropped.  A handler may release mmap_lock or the
+ * per-VMA lock to wait for I/O or on a fatal signal (filemap_fault(),
+ * shmem_falloc_wait(), __folio_lock_or_retry()), always through
+ * release_fault_lock(), which calls ->fault_unlock with the lock still
+ * held.  Each forwarded fault-type call is recorded in the VMA's state
+ * (struct au_vmfwd_call, on the caller's stack); au_vmfwd_fault_unlock()
+ * finds the record of that vm_fault and ends the call there, so the
+ * swap is undone while the VMA is still safe to touch.  After the
+ * handler returns, the forwarder touches nothing of the VMA if its call
+ * was ended that way: the VMA may be gone.  The retry flags reach the
+ * branch as the mm set them, and VM_FAULT_RETRY from a handler that did
+ * not drop the lock (FAULT_FLAG_RETRY_NOWAIT, ->page_mkwrite) passes
+ * through like any other result.
  *
  * Per-VMA state.  Each aufs VMA has its own struct au_vmfwd, reached
  * through vma->vm_ops (the branch may use vm_private_data; aufs leaves it
@@ -48,17 +52,13 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/backing-file.h>
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "aufs.h"
-
-/* What could let a forwarded fault drop mmap_lock or the VMA lock. */
-#define AU_FAULT_DROP_FLAGS \
-	(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_RETRY_NOWAIT)
 
 static struct kmem_cache *au_vmfwd_cachep;
 
@@ -74,18 +74,35 @@ struct au_vmfwd *au_vmfwd_of(const struct vm_area_struct *vma)
 }
 EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_of);
 
+/* A forwarded call begins: the first one in swaps the branch file in. */
+static void au_vmfwd_swap_in(struct au_vmfwd *fwd, struct vm_area_struct *vma)
+{
+	lockdep_assert_held(&fwd->lock);
+	if (!fwd->nswap++)
+		WRITE_ONCE(vma->vm_file, fwd->h_file);
+}
+
+/* A forwarded call ends: the last one out puts the aufs file back. */
+static void au_vmfwd_swap_out(struct au_vmfwd *fwd, struct vm_area_struct *vma)
+{
+	lockdep_assert_held(&fwd->lock);
+	if (!--fwd->nswap)
+		WRITE_ONCE(vma->vm_file, fwd->file);
+}
+
 /**
  * au_vmfwd_enter - point the VMA at the branch file for a forwarded call
  * @fwd: forwarding state of @vma
  * @vma: the VMA
  *
- * Pairs with au_vmfwd_exit().  Calls may nest and run in parallel.
+ * For calls that cannot drop the fault lock (all but the fault-type
+ * ones).  Pairs with au_vmfwd_exit().  Calls may nest and run in
+ * parallel.
  */
 void au_vmfwd_enter(struct au_vmfwd *fwd, struct vm_area_struct *vma)
 {
 	spin_lock(&fwd->lock);
-	if (!fwd->nswap++)
-		WRITE_ONCE(vma->vm_file, fwd->h_file);
+	au_vmfwd_swap_in(fwd, vma);
 	spin_unlock(&fwd->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_enter);
@@ -100,64 +117,110 @@ EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_enter);
 void au_vmfwd_exit(struct au_vmfwd *fwd, struct vm_area_struct *vma)
 {
 	spin_lock(&fwd->lock);
-	if (!--fwd->nswap)
-		WRITE_ONCE(vma->vm_file, fwd->file);
+	au_vmfwd_swap_out(fwd, vma);
 	spin_unlock(&fwd->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_exit);
 
-/*
- * Around a vm_fault based op of the branch: pin the fault lock (clear the
- * flags that could drop it) and swap vm_file in; then undo both.
+/**
+ * struct au_vmfwd_call - a forwarded fault-type call in flight
+ * @list: in &au_vmfwd.calls
+ * @vmf: the fault, as handed to the branch
+ * @ended: au_vmfwd_fault_unlock() ended the call because the handler
+ *	released the fault lock; the VMA may be gone.  Written and read by
+ *	the faulting task only.
  */
-static enum fault_flag au_vmfwd_fault_begin(struct vm_fault *vmf)
-{
-	enum fault_flag flags = vmf->flags;
+struct au_vmfwd_call {
+	struct list_head list;
+	const struct vm_fault *vmf;
+	bool ended;
+};
 
-	vmf->flags &= ~AU_FAULT_DROP_FLAGS;
-	au_vmfwd_enter(au_vmfwd_of(vmf->vma), vmf->vma);
-	return flags;
+static void au_vmfwd_fault_begin(struct vm_fault *vmf,
+				 struct au_vmfwd_call *call)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vmf->vma);
+
+	call->vmf = vmf;
+	call->ended = false;
+	spin_lock(&fwd->lock);
+	list_add(&call->list, &fwd->calls);
+	au_vmfwd_swap_in(fwd, vmf->vma);
+	spin_unlock(&fwd->lock);
 }
 
 static vm_fault_t au_vmfwd_fault_end(struct vm_fault *vmf,
-				     enum fault_flag flags, vm_fault_t ret)
+				     struct au_vmfwd_call *call, vm_fault_t ret)
 {
-	au_vmfwd_exit(au_vmfwd_of(vmf->vma), vmf->vma);
-	vmf->flags = flags;
-	/* Only possible if the handler dropped the lock it must not drop. */
-	WARN_ON_ONCE(ret & VM_FAULT_RETRY);
+	struct au_vmfwd *fwd;
+
+	/* the lock was released: nothing of the VMA may be touched */
+	if (call->ended)
+		return ret;
+	fwd = au_vmfwd_of(vmf->vma);
+	spin_lock(&fwd->lock);
+	list_del(&call->list);
+	au_vmfwd_swap_out(fwd, vmf->vma);
+	spin_unlock(&fwd->lock);
 	return ret;
+}
+
+/*
+ * ->fault_unlock: the handler of @vmf is about to release the fault
+ * lock; end its forwarded call now.  The mm also calls this for faults
+ * it handles itself in an aufs VMA (swap-in of a private copy): no call
+ * is recorded for those.
+ */
+static void au_vmfwd_fault_unlock(struct vm_fault *vmf)
+{
+	struct au_vmfwd *fwd = au_vmfwd_of(vmf->vma);
+	struct au_vmfwd_call *call;
+
+	spin_lock(&fwd->lock);
+	list_for_each_entry(call, &fwd->calls, list) {
+		if (call->vmf == vmf) {
+			list_del(&call->list);
+			call->ended = true;
+			au_vmfwd_swap_out(fwd, vmf->vma);
+			break;
+		}
+	}
+	spin_unlock(&fwd->lock);
 }
 
 static vm_fault_t au_vmfwd_fault(struct vm_fault *vmf)
 {
-	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+	struct au_vmfwd_call call;
 
-	return au_vmfwd_fault_end(vmf, flags,
+	au_vmfwd_fault_begin(vmf, &call);
+	return au_vmfwd_fault_end(vmf, &call,
 				  au_vmfwd_of(vmf->vma)->h_ops->fault(vmf));
 }
 
 static vm_fault_t au_vmfwd_page_mkwrite(struct vm_fault *vmf)
 {
-	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+	struct au_vmfwd_call call;
 
-	return au_vmfwd_fault_end(vmf, flags,
+	au_vmfwd_fault_begin(vmf, &call);
+	return au_vmfwd_fault_end(vmf, &call,
 				  au_vmfwd_of(vmf->vma)->h_ops->page_mkwrite(vmf));
 }
 
 static vm_fault_t au_vmfwd_pfn_mkwrite(struct vm_fault *vmf)
 {
-	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+	struct au_vmfwd_call call;
 
-	return au_vmfwd_fault_end(vmf, flags,
+	au_vmfwd_fault_begin(vmf, &call);
+	return au_vmfwd_fault_end(vmf, &call,
 				  au_vmfwd_of(vmf->vma)->h_ops->pfn_mkwrite(vmf));
 }
 
 static vm_fault_t au_vmfwd_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+	struct au_vmfwd_call call;
 
-	return au_vmfwd_fault_end(vmf, flags,
+	au_vmfwd_fault_begin(vmf, &call);
+	return au_vmfwd_fault_end(vmf, &call,
 				  au_vmfwd_of(vmf->vma)->h_ops->huge_fault(vmf,
 									   order));
 }
@@ -165,9 +228,10 @@ static vm_fault_t au_vmfwd_huge_fault(struct vm_fault *vmf, unsigned int order)
 static vm_fault_t au_vmfwd_map_pages(struct vm_fault *vmf, pgoff_t start,
 				     pgoff_t end)
 {
-	enum fault_flag flags = au_vmfwd_fault_begin(vmf);
+	struct au_vmfwd_call call;
 
-	return au_vmfwd_fault_end(vmf, flags,
+	au_vmfwd_fault_begin(vmf, &call);
+	return au_vmfwd_fault_end(vmf, &call,
 				  au_vmfwd_of(vmf->vma)->h_ops->map_pages(vmf,
 									  start,
 									  end));
@@ -301,6 +365,7 @@ static struct au_vmfwd *au_vmfwd_alloc(struct file *file, struct file *h_file,
 			.mremap = h->mremap ? au_vmfwd_mremap : NULL,
 			.mprotect = h->mprotect ? au_vmfwd_mprotect : NULL,
 			.fault = h->fault ? au_vmfwd_fault : NULL,
+			.fault_unlock = au_vmfwd_fault_unlock,
 			.huge_fault = h->huge_fault ? au_vmfwd_huge_fault : NULL,
 			.map_pages = h->map_pages ? au_vmfwd_map_pages : NULL,
 			.pagesize = h->pagesize ? au_vmfwd_pagesize : NULL,
@@ -329,6 +394,7 @@ static struct au_vmfwd *au_vmfwd_alloc(struct file *file, struct file *h_file,
 		return NULL;
 	memcpy(fwd, &tmpl, sizeof(*fwd));
 	spin_lock_init(&fwd->lock);
+	INIT_LIST_HEAD(&fwd->calls);
 	return fwd;
 }
 
@@ -398,62 +464,53 @@ int au_vmfwd_attach(struct vm_area_struct *vma, struct file *file,
 }
 EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_attach);
 
-/*
- * The branch's ->mmap put another file into the VMA (overlayfs and FUSE
- * passthrough do, through vma_set_file()): it dropped a reference on
- * @h_file that the VMA never held, and the VMA now holds one on a file
- * aufs cannot forward to.  Undo that and refuse the mapping.
- */
-static int au_mmap_undo_file_change(struct vm_area_struct *vma,
-				    struct file *file, struct file *h_file,
-				    int err)
-{
-	struct file *other = vma->vm_file;
-
-	get_file(h_file);
-	if (vma->vm_ops && vma->vm_ops->close && !err)
-		vma->vm_ops->close(vma);
-	WRITE_ONCE(vma->vm_file, file);
-	fput(other);
-	return err ?: -ENODEV;
-}
-
 /**
  * aufs_mmap - &file_operations.mmap for aufs regular files
  * @file: the aufs file
  * @vma: the new VMA, vm_file is @file
  *
- * The branch file's ->mmap sets the VMA up with vm_file pointing at the
- * branch file, as if it had been mapped directly; then the aufs file goes
- * back into the VMA and aufs forwards every vm_ops call.
+ * The branch file's ->mmap sets the VMA up the way a backing file is
+ * mapped (backing_file_mmap(): the VMA holds a reference on the branch
+ * file for the call, the opener's credentials, the LSM's
+ * mmap_backing_file hook), as if the branch file had been mapped
+ * directly.  Then the aufs file goes back into the VMA and aufs forwards
+ * every vm_ops call, unless the branch's ->mmap
+ *  - put yet another file into the VMA (overlayfs, FUSE passthrough):
+ *    faults go to that file's vm_ops with that file in vm_file;
+ *  - changed vm_flags (hugetlbfs, DAX): hugetlb faults are not
+ *    dispatched through vm_ops, and mmap_region() may merge a VMA whose
+ *    flags changed into a neighbour and free it without ->close, which
+ *    would leak forwarding state.
+ * In those two cases the VMA keeps the branch file: it is mapped as a
+ * backing file, like an overlayfs mapping, and is not forwarded.
  *
- * Return: 0 or a negative errno.
+ * Return: 0 or a negative errno.  On failure the VMA holds a reference
+ * on whatever file is in vm_file, which mmap_region() drops.
  */
 int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct file *h_file = au_h_file_map(file);
+	vm_flags_t flags = vma->vm_flags;
+	struct backing_file_ctx ctx = {
+		.cred = file->f_cred,
+		.user_file = file,
+		.accessed = au_file_accessed,
+	};
 	int err;
 
-	/* hugetlb faults do not go through vm_ops: nothing to forward. */
-	if (!h_file->f_op->mmap || is_file_hugepages(h_file))
-		return -ENODEV;
-
-	WRITE_ONCE(vma->vm_file, h_file);
-	err = call_mmap(h_file, vma);
-	/* Also on failure: the branch may have swapped files, then failed. */
-	if (vma->vm_file != h_file)
-		return au_mmap_undo_file_change(vma, file, h_file, err);
-	WRITE_ONCE(vma->vm_file, file);
-	if (err)
+	err = backing_file_mmap(h_file, vma, &ctx);
+	if (err || vma->vm_file != h_file || vma->vm_flags != flags)
 		return err;
 
 	err = au_vmfwd_attach(vma, file, h_file, vma->vm_ops);
-	if (err && vma->vm_ops->close) {
-		WRITE_ONCE(vma->vm_file, h_file);
-		vma->vm_ops->close(vma);
-		WRITE_ONCE(vma->vm_file, file);
+	if (err) {
+		if (vma->vm_ops->close)
+			vma->vm_ops->close(vma);
+		return err;
 	}
-	return err;
+	/* the VMA's reference moves from the branch file to the aufs file */
+	vma_set_file(vma, file);
+	return 0;
 }
 
 /**

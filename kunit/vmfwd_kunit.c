@@ -23,7 +23,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 #define AU_TEST_THREADS		4
 #define AU_TEST_FAULTS		20
-#define AU_DROP_FLAGS \
+#define AU_RETRY_FLAGS \
 	(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_RETRY_NOWAIT)
 
 /**
@@ -39,6 +39,12 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
  * @flags: vmf->flags of the last call
  * @opens: branch ->open calls
  * @closes: branch ->close calls
+ * @unlock: handlers release the fault lock, as filemap_fault() does
+ *	for I/O: they call ->fault_unlock as release_fault_lock() would
+ * @unmap: after releasing the lock, the handler removes and frees the
+ *	VMA, as a munmap() in another thread may then do
+ * @test: the test, for @unmap
+ * @file_at_unlock: vm_file right after ->fault_unlock returned
  */
 struct au_fake_branch {
 	struct file *file;
@@ -52,7 +58,13 @@ struct au_fake_branch {
 	enum fault_flag flags;
 	atomic_t opens;
 	atomic_t closes;
+	bool unlock;
+	bool unmap;
+	struct kunit *test;
+	struct file *file_at_unlock;
 };
+
+static void au_test_vma_remove(struct vm_area_struct *vma);
 
 static struct au_fake_branch *au_fake(struct vm_area_struct *vma)
 {
@@ -78,6 +90,16 @@ static vm_fault_t au_fake_handler(struct vm_fault *vmf)
 	if (READ_ONCE(vmf->vma->vm_file) != fb->h_file)
 		atomic_inc(&fb->saw_other_file);
 	atomic_dec(&fb->inside);
+	if (fb->unlock) {
+		struct vm_area_struct *vma = vmf->vma;
+
+		vma->vm_ops->fault_unlock(vmf);
+		fb->file_at_unlock = READ_ONCE(vma->vm_file);
+		if (fb->unmap) {
+			au_test_vma_remove(vma);
+			kunit_kfree(fb->test, vma);
+		}
+	}
 	return fb->ret;
 }
 
@@ -202,34 +224,93 @@ static void au_vmfwd_forwards_only_branch_ops(struct kunit *test)
 	au_test_vma_remove(bare);
 }
 
-static void au_vmfwd_fault_flags_cleared_and_restored(struct kunit *test)
+/* The branch gets the fault flags as the mm set them, retry included. */
+static void au_vmfwd_fault_flags_pass_through(struct kunit *test)
 {
-	static const enum fault_flag kept = FAULT_FLAG_WRITE |
-		FAULT_FLAG_VMA_LOCK | FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE;
+	static const enum fault_flag flags = FAULT_FLAG_WRITE |
+		FAULT_FLAG_VMA_LOCK | FAULT_FLAG_USER |
+		FAULT_FLAG_INTERRUPTIBLE | AU_RETRY_FLAGS;
 	struct au_fake_branch *fb = au_test_branch(test);
 	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
-	struct vm_fault vmf = { .vma = vma, .flags = kept | AU_DROP_FLAGS };
+	struct vm_fault vmf = { .vma = vma, .flags = flags };
 
 	vma->vm_ops->fault(&vmf);
-	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
-	KUNIT_EXPECT_EQ(test, fb->flags, kept);
-	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
-
-	vmf.flags = kept | AU_DROP_FLAGS;
+	KUNIT_EXPECT_EQ(test, fb->flags, flags);
 	vma->vm_ops->page_mkwrite(&vmf);
-	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
-	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
-
-	vmf.flags = kept | AU_DROP_FLAGS;
+	KUNIT_EXPECT_EQ(test, fb->flags, flags);
 	vma->vm_ops->map_pages(&vmf, 0, 1);
-	KUNIT_EXPECT_EQ(test, fb->flags & AU_DROP_FLAGS, 0);
-	KUNIT_EXPECT_EQ(test, vmf.flags, kept | AU_DROP_FLAGS);
+	KUNIT_EXPECT_EQ(test, fb->flags, flags);
+	KUNIT_EXPECT_EQ(test, vmf.flags, flags);
+	au_test_vma_remove(vma);
+}
+
+/*
+ * A handler releases the fault lock (I/O, a fatal signal): the call
+ * ends at ->fault_unlock, with the aufs file back in vm_file before the
+ * lock goes, and the forwarder does not touch the VMA afterwards, which
+ * may be freed at once (KASAN checks that in the KASAN run).
+ */
+static void au_vmfwd_lock_released_during_fault(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	long file_refs = file_count(fb->file) - 1;	/* the VMA's goes */
+	long h_file_refs = file_count(fb->h_file);
+	struct vm_fault vmf = { .vma = vma, .flags = AU_RETRY_FLAGS };
+
+	fb->unlock = true;
+	fb->unmap = true;
+	fb->test = test;
+	fb->ret = VM_FAULT_RETRY;
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), VM_FAULT_RETRY);
+	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->file);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->closes), 1);
+	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs);
+	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
+}
+
+/* Another forwarded call in flight keeps the branch file in vm_file. */
+static void au_vmfwd_lock_released_with_another_call(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma, .flags = AU_RETRY_FLAGS };
+
+	fb->unlock = true;
+	fb->ret = VM_FAULT_COMPLETED;
+	au_vmfwd_enter(au_vmfwd_of(vma), vma);
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->page_mkwrite(&vmf),
+			VM_FAULT_COMPLETED);
+	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->h_file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 1);
+	au_vmfwd_exit(au_vmfwd_of(vma), vma);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&au_vmfwd_of(vma)->calls));
+	au_test_vma_remove(vma);
+}
+
+/*
+ * The mm releases the lock in an aufs VMA outside any forwarded call
+ * (swap-in of a private copy): nothing to undo, nothing changes.
+ */
+static void au_vmfwd_unlock_outside_a_call(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma };
+
+	vma->vm_ops->fault_unlock(&vmf);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
 	au_test_vma_remove(vma);
 }
 
 static const vm_fault_t au_ret_cases[] = {
 	0, VM_FAULT_NOPAGE, VM_FAULT_LOCKED, VM_FAULT_MAJOR | VM_FAULT_LOCKED,
 	VM_FAULT_SIGBUS, VM_FAULT_OOM, VM_FAULT_HWPOISON, VM_FAULT_SIGSEGV,
+	/* with the lock held: RETRY_NOWAIT, or ->page_mkwrite (exfat, nfs) */
+	VM_FAULT_RETRY,
 };
 
 static void au_ret_case_desc(const vm_fault_t *ret, char *desc)
@@ -252,6 +333,8 @@ static void au_vmfwd_return_codes_pass_through(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vma->vm_ops->pfn_mkwrite(&vmf), *ret);
 	KUNIT_EXPECT_EQ(test, vma->vm_ops->map_pages(&vmf, 0, 1), *ret);
 	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&au_vmfwd_of(vma)->calls));
 	au_test_vma_remove(vma);
 }
 
@@ -268,7 +351,7 @@ static int au_fault_worker_fn(void *data)
 	for (i = 0; i < AU_TEST_FAULTS; i++) {
 		struct vm_fault vmf = {
 			.vma = w->vma,
-			.flags = FAULT_FLAG_VMA_LOCK | AU_DROP_FLAGS,
+			.flags = FAULT_FLAG_VMA_LOCK | AU_RETRY_FLAGS,
 		};
 
 		w->vma->vm_ops->fault(&vmf);
@@ -383,7 +466,10 @@ static void au_vmfwd_copy_during_fault_restores_file(struct kunit *test)
 static struct kunit_case au_vmfwd_cases[] = {
 	KUNIT_CASE(au_vmfwd_fault_sees_branch_file),
 	KUNIT_CASE(au_vmfwd_forwards_only_branch_ops),
-	KUNIT_CASE(au_vmfwd_fault_flags_cleared_and_restored),
+	KUNIT_CASE(au_vmfwd_fault_flags_pass_through),
+	KUNIT_CASE(au_vmfwd_lock_released_during_fault),
+	KUNIT_CASE(au_vmfwd_lock_released_with_another_call),
+	KUNIT_CASE(au_vmfwd_unlock_outside_a_call),
 	KUNIT_CASE_PARAM(au_vmfwd_return_codes_pass_through, au_ret_gen_params),
 	KUNIT_CASE_SLOW(au_vmfwd_parallel_faults),
 	KUNIT_CASE(au_vmfwd_copy_gets_own_state),
