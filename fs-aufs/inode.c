@@ -401,7 +401,9 @@ static const char *aufs_get_link(struct dentry *dentry, struct inode *inode,
  * fault_dirty_shared_page(), which updates the times of vm_file: the
  * aufs file, the forwarded fault being over.  The times belong to the
  * branch inode (the aufs inode shows them); other time updates (atime)
- * stay on the aufs inode, as before.
+ * stay on the aufs inode, as before.  The caller holds write access to
+ * the aufs mount only: a file mapped shared and writable was opened for
+ * writing, so it lives on the top branch, which is writable.
  */
 static int aufs_update_time(struct inode *inode, int flags)
 {

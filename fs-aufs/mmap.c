@@ -21,9 +21,10 @@
  *
  * The fault lock may be dropped.  A handler may release mmap_lock or the
  * per-VMA lock to wait for I/O or on a fatal signal (filemap_fault(),
- * shmem_falloc_wait(), __folio_lock_or_retry()), always through
+ * shmem_falloc_wait(), __folio_lock_or_retry()) through
  * release_fault_lock(), which calls ->fault_unlock with the lock still
- * held.  Each forwarded fault-type call is recorded in the VMA's state
+ * held (the paths that drop it by hand are anonymous or hugetlb ones,
+ * never inside a forwarded call).  Each forwarded fault-type call is recorded in the VMA's state
  * (struct au_vmfwd_call, on the caller's stack); au_vmfwd_fault_unlock()
  * finds the record of that vm_fault and ends the call there, so the
  * swap is undone while the VMA is still safe to touch.  After the
@@ -42,9 +43,10 @@
  * before the copy becomes visible.
  *
  * rmap.  The aufs file's f_mapping is the branch file's mapping (see
- * aufs_open()), so the VMA sits on the branch mapping's i_mmap whichever
- * file vm_file points at, and truncate, writeback, reclaim and migration
- * of the branch folios find it.
+ * aufs_open()), so a forwarded VMA sits on the branch mapping's i_mmap
+ * whichever file vm_file points at, and truncate, writeback, reclaim
+ * and migration of the branch folios find it.  A VMA that is not
+ * forwarded holds the branch's own file and hangs off its mapping.
  *
  * Lock ordering: au_vmfwd.lock is innermost; nothing is taken under it.
  *   mmap_lock or per-VMA lock (mm)
@@ -55,6 +57,7 @@
 #include <linux/backing-file.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hugetlb.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
@@ -155,8 +158,10 @@ static vm_fault_t au_vmfwd_fault_end(struct vm_fault *vmf,
 	struct au_vmfwd *fwd;
 
 	/* the lock was released: nothing of the VMA may be touched */
-	if (call->ended)
+	if (call->ended) {
+		WARN_ON_ONCE(!(ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)));
 		return ret;
+	}
 	fwd = au_vmfwd_of(vmf->vma);
 	spin_lock(&fwd->lock);
 	list_del(&call->list);
@@ -439,7 +444,7 @@ static void au_vmfwd_close(struct vm_area_struct *vma)
 		fwd->h_ops->close(vma);
 		au_vmfwd_exit(fwd, vma);
 	}
-	WARN_ON_ONCE(fwd->nswap);
+	WARN_ON_ONCE(fwd->nswap || !list_empty(&fwd->calls));
 	kmem_cache_free(au_vmfwd_cachep, fwd);
 }
 
@@ -477,12 +482,16 @@ EXPORT_SYMBOL_IF_KUNIT(au_vmfwd_attach);
  * every vm_ops call, unless the branch's ->mmap
  *  - put yet another file into the VMA (overlayfs, FUSE passthrough):
  *    faults go to that file's vm_ops with that file in vm_file;
- *  - changed vm_flags (hugetlbfs, DAX): hugetlb faults are not
- *    dispatched through vm_ops, and mmap_region() may merge a VMA whose
- *    flags changed into a neighbour and free it without ->close, which
- *    would leak forwarding state.
+ *  - changed vm_flags (DAX): mmap_region() may merge a VMA whose flags
+ *    changed into a neighbour and free it without ->close, which would
+ *    leak forwarding state.
  * In those two cases the VMA keeps the branch file: it is mapped as a
  * backing file, like an overlayfs mapping, and is not forwarded.
+ *
+ * hugetlbfs branches are refused: do_mmap() checks hugetlb alignment
+ * and length on the file it is given, the aufs file, which is not a
+ * hugetlbfs file, so the branch would get a VMA that is not aligned to
+ * its page size.
  *
  * Return: 0 or a negative errno.  On failure the VMA holds a reference
  * on whatever file is in vm_file, which mmap_region() drops.
@@ -498,6 +507,8 @@ int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 	};
 	int err;
 
+	if (is_file_hugepages(h_file))
+		return -ENODEV;
 	err = backing_file_mmap(h_file, vma, &ctx);
 	if (err || vma->vm_file != h_file || vma->vm_flags != flags)
 		return err;

@@ -45,6 +45,10 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
  *	VMA, as a munmap() in another thread may then do
  * @test: the test, for @unmap
  * @file_at_unlock: vm_file right after ->fault_unlock returned
+ * @nest: the handler forwards a second call (page_mkwrite) on the same
+ *	VMA, with @unlock set for that one only
+ * @file_after_inner: vm_file after the nested call returned
+ * @nswap_after_inner: calls in flight after the nested call returned
  */
 struct au_fake_branch {
 	struct file *file;
@@ -62,6 +66,9 @@ struct au_fake_branch {
 	bool unmap;
 	struct kunit *test;
 	struct file *file_at_unlock;
+	bool nest;
+	struct file *file_after_inner;
+	unsigned int nswap_after_inner;
 };
 
 static void au_test_vma_remove(struct vm_area_struct *vma);
@@ -90,6 +97,16 @@ static vm_fault_t au_fake_handler(struct vm_fault *vmf)
 	if (READ_ONCE(vmf->vma->vm_file) != fb->h_file)
 		atomic_inc(&fb->saw_other_file);
 	atomic_dec(&fb->inside);
+	if (fb->nest) {
+		struct vm_fault inner = { .vma = vmf->vma, .flags = vmf->flags };
+
+		fb->nest = false;
+		fb->unlock = true;
+		vmf->vma->vm_ops->page_mkwrite(&inner);
+		fb->unlock = false;
+		fb->file_after_inner = READ_ONCE(vmf->vma->vm_file);
+		fb->nswap_after_inner = au_vmfwd_of(vmf->vma)->nswap;
+	}
 	if (fb->unlock) {
 		struct vm_area_struct *vma = vmf->vma;
 
@@ -291,6 +308,30 @@ static void au_vmfwd_lock_released_with_another_call(struct kunit *test)
 }
 
 /*
+ * Two fault-type calls in flight on one VMA, the inner one releasing
+ * the lock: ->fault_unlock ends that call only, the outer one keeps the
+ * branch file in vm_file and ends normally.
+ */
+static void au_vmfwd_lock_released_by_one_of_two_calls(struct kunit *test)
+{
+	struct au_fake_branch *fb = au_test_branch(test);
+	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
+	struct vm_fault vmf = { .vma = vma, .flags = AU_RETRY_FLAGS };
+
+	fb->nest = true;
+	fb->ret = VM_FAULT_RETRY;
+	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), VM_FAULT_RETRY);
+	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->h_file);
+	KUNIT_EXPECT_PTR_EQ(test, fb->file_after_inner, fb->h_file);
+	KUNIT_EXPECT_EQ(test, fb->nswap_after_inner, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->calls), 2);
+	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
+	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
+	KUNIT_EXPECT_TRUE(test, list_empty(&au_vmfwd_of(vma)->calls));
+	au_test_vma_remove(vma);
+}
+
+/*
  * The mm releases the lock in an aufs VMA outside any forwarded call
  * (swap-in of a private copy): nothing to undo, nothing changes.
  */
@@ -469,6 +510,7 @@ static struct kunit_case au_vmfwd_cases[] = {
 	KUNIT_CASE(au_vmfwd_fault_flags_pass_through),
 	KUNIT_CASE(au_vmfwd_lock_released_during_fault),
 	KUNIT_CASE(au_vmfwd_lock_released_with_another_call),
+	KUNIT_CASE(au_vmfwd_lock_released_by_one_of_two_calls),
 	KUNIT_CASE(au_vmfwd_unlock_outside_a_call),
 	KUNIT_CASE_PARAM(au_vmfwd_return_codes_pass_through, au_ret_gen_params),
 	KUNIT_CASE_SLOW(au_vmfwd_parallel_faults),
