@@ -368,16 +368,17 @@ static int au_br_check(const struct au_br_edit *ed, const struct path *path,
  * @ed: the change
  * @sbi: the mount
  *
- * Takes @sbi's rwsem exclusive.  The new table starts as a copy of the
- * current one.  End the change with au_br_edit_end(), committed or not;
- * only a committed change starts a new generation (au_br_edit_commit()),
- * so one that is refused leaves every cached name as it was.
+ * Takes @sbi's rwsem exclusive and starts a new generation, so that a
+ * path walk meeting a cached dentry waits for the change to end
+ * (au_d_revalidate()).  The new table starts as a copy of the current
+ * one.  End the change with au_br_edit_end(), committed or not.
  */
 void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
 {
 	unsigned int i;
 
 	down_write(&sbi->rwsem);
+	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->sbi = sbi;
 	ed->nbranch = sbi->nbranch;
 	ed->nremoved = 0;
@@ -649,10 +650,10 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_edit_stage);
  * @ed: the change; cannot fail from here on
  *
  * The permissions, the top branch and the work directory change with
- * the table, and a new generation starts: every dentry cached before is
- * looked up again (au_d_revalidate()) unless the change gives it a
- * stack in the new table (au_dinfo_replace(), after this).  @ed keeps
- * the old table, which au_br_edit_end() drops.
+ * the table.  Every dentry cached before is looked up again
+ * (au_d_revalidate()) unless the change gives it a stack in the new
+ * table (au_dinfo_replace(), after this).  @ed keeps the old table,
+ * which au_br_edit_end() drops.
  */
 void au_br_edit_commit(struct au_br_edit *ed)
 {
@@ -669,10 +670,28 @@ void au_br_edit_commit(struct au_br_edit *ed)
 				       lockdep_is_held(&sbi->rwsem));
 	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
 		   sbi->branches[0] : NULL);
-	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->committed = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_edit_commit);
+
+/*
+ * A refused change changed nothing: every dentry that was current when
+ * it began is current again.  The generation itself stays: it only
+ * grows, so that an open file that read it meanwhile (au_file_regen())
+ * is not taken for current after a later change.  No dentry got the new
+ * generation: lookups wait for the rwsem, held exclusive.
+ */
+static void au_br_edit_undo_gen(struct au_sbinfo *sbi)
+{
+	unsigned long gen = sbi->gen;
+	struct au_dinfo *di;
+
+	spin_lock(&sbi->lock);
+	list_for_each_entry(di, &sbi->dinfos, list)
+		if (di->dentry->d_time == gen - 1)
+			WRITE_ONCE(di->dentry->d_time, gen);
+	spin_unlock(&sbi->lock);
+}
 
 /**
  * au_br_edit_end - finish a branch change
@@ -680,15 +699,19 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_edit_commit);
  *
  * Releases the rwsem and drops what the change holds: the old table if
  * the change was committed, the new one if not, and the deleted
- * branches.
+ * branches.  A change that was not committed leaves every dentry as
+ * current as it was.
  */
 void au_br_edit_end(struct au_br_edit *ed)
 {
 	unsigned int i;
 
-	if (ed->staged && !ed->committed)
-		for (i = 0; i < ed->nbranch; i++)
-			ed->branches[i]->perm = ed->old_perm[i];
+	if (!ed->committed) {
+		if (ed->staged)
+			for (i = 0; i < ed->nbranch; i++)
+				ed->branches[i]->perm = ed->old_perm[i];
+		au_br_edit_undo_gen(ed->sbi);
+	}
 	up_write(&ed->sbi->rwsem);
 	dput(ed->workdir);
 	if (ed->opts)

@@ -117,8 +117,9 @@ static void au_d_release(struct dentry *dentry)
  * A dentry looked up in an older generation of the branch table is
  * looked up again.  Dentries in use when the branches changed that
  * still stand for the same object were given new stacks then, and are
- * current.  Only a committed change starts a generation; the rwsem
- * makes a walk that meets an old dentry wait for a change in progress.
+ * current.  A change starts a generation when it begins, so the rwsem
+ * makes a walk wait for a change in progress; a refused change makes
+ * the dentries that were current before current again.
  */
 static int au_d_revalidate(struct dentry *dentry, unsigned int flags)
 {

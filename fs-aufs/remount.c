@@ -16,8 +16,9 @@
  * A change holds the mount's rwsem exclusive.  It builds the new table
  * (branch.c), then a new branch dentry stack for every dentry in use:
  * unused dentries are pruned first and looked up afresh later, since
- * a committed change starts a new generation (au_d_revalidate()).  A
- * refused change changes no dentry.  A dentry in
+ * the change starts a new generation (au_d_revalidate()); a refused
+ * change gives the dentries that were current their generation back
+ * (au_br_edit_end()).  A dentry in
  * use that still stands for the same object gets its new stack; one
  * that now shows another object stays as it was, and the VFS looks its
  * name up again.  The change fails with -EBUSY, changing nothing, if a
