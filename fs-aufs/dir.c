@@ -344,6 +344,25 @@ out:
 	return err;
 }
 
+/*
+ * RENAME_EXCHANGE moves each object to the other's name and makes no
+ * whiteout.  A directory landing on a name that a lower branch holds
+ * would be merged with what the other object hid there: refuse that.
+ */
+static int au_exchange_check(const struct dentry *old,
+			     const struct dentry *new)
+{
+	int ret = 0;
+
+	if (d_is_dir(new) && au_d_merges_lower(new))
+		return -EXDEV;
+	if (d_is_dir(old))
+		ret = au_d_has_lower(new);
+	if (!ret && d_is_dir(new))
+		ret = au_d_has_lower(old);
+	return ret > 0 ? -EXDEV : ret;
+}
+
 static int au_rename(struct inode *old_dir, struct dentry *old,
 		     struct inode *new_dir, struct dentry *new,
 		     unsigned int flags)
@@ -360,9 +379,9 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		return -EXDEV;
 	if (flags & RENAME_EXCHANGE) {
 		/* Both names stay: no whiteout, but both must be on top. */
-		if (d_is_dir(new) && au_d_merges_lower(new))
-			return -EXDEV;
-		err = au_copy_up(old);
+		err = au_exchange_check(old, new);
+		if (!err)
+			err = au_copy_up(old);
 		if (!err)
 			err = au_copy_up(new);
 		if (!err)

@@ -701,6 +701,41 @@ TEST_F(rw, rename_exchange_swaps_two_names)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+/*
+ * RENAME_EXCHANGE makes no whiteout: a directory may not land on a name
+ * whose lower directory the other object hid, or that directory's
+ * contents would show again once the name is looked up afresh.  Such an
+ * exchange is refused and changes nothing.
+ */
+TEST_F(rw, rename_exchange_never_unveils_a_hidden_dir)
+{
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, mkdir(in(self->b1, "hidden"), 0755));
+	put(in(self->b1, "hidden/secret"), "secret\n", 0644);
+	put(in(self->b0, "hidden"), "file on top\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->mnt, "updir"), 0755));
+
+	EXPECT_EQ(-1, renameat2(AT_FDCWD, in(self->mnt, "updir"), AT_FDCWD,
+				in(self->mnt, "hidden"), RENAME_EXCHANGE));
+	EXPECT_EQ(EXDEV, errno);
+	EXPECT_EQ(-1, renameat2(AT_FDCWD, in(self->mnt, "hidden"), AT_FDCWD,
+				in(self->mnt, "updir"), RENAME_EXCHANGE));
+	EXPECT_EQ(EXDEV, errno);
+
+	/* look the names up afresh: drop the unused dentries */
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "2", 1));
+	close(fd);
+	EXPECT_STREQ("file on top\n", get(in(self->mnt, "hidden")));
+	EXPECT_EQ(-1, stat(in(self->mnt, "hidden/secret"), &st));
+	EXPECT_EQ(ENOTDIR, errno);
+	ASSERT_EQ(0, stat(in(self->mnt, "updir"), &st));
+	EXPECT_TRUE(S_ISDIR(st.st_mode));
+}
+
 /* A copy-up left half done by a crash is removed at the next mount. */
 TEST_F(rw, stale_work_files_are_removed_at_mount)
 {
