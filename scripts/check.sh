@@ -101,17 +101,18 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	"$TOP/scripts/vm.sh" demo
 	result "guest demo: mount a union and read it" $?
 
-	# A guest that stops making progress must fail the run quickly and
-	# say so: boot one whose init only sleeps (busybox sleep as init).
+	# A guest that stops making progress must fail the run soon and say
+	# so: boot one whose init only sleeps (busybox sleep as init), with
+	# a 30 s silence limit.  The bound allows for a slow boot.
 	step "the watchdog stops a guest whose init sleeps (30 s of silence)"
 	t=$(date +%s)
 	out=$(AUFS_VM_STALL=30 AUFS_CMDLINE="rdinit=/bin/busybox -- sleep 100000" \
 		"$TOP/scripts/vm.sh" stuck 2>&1)
 	rc=$?
 	echo "$out" | grep -E 'made no progress|last console line'
-	result "a stuck guest fails within a minute, naming its last console line" \
-		"$([ $rc != 0 ] && [ $(( $(date +%s) - t )) -lt 90 ] &&
-		   echo "$out" | grep -q 'made no progress: no console output' &&
+	result "a stuck guest is stopped after 30 s of silence, naming its last console line" \
+		"$([ $rc != 0 ] && [ $(( $(date +%s) - t )) -lt 240 ] &&
+		   echo "$out" | grep -q 'made no progress: no console output for 30 s' &&
 		   echo "$out" | grep -q '^last console line: .' && echo 0 || echo 1)"
 
 	"$TOP/scripts/vm.sh" test | grep -E '^(not )?ok |^# (FAILED|PASSED|Totals)|^#  .*:[0-9]+:'

@@ -73,6 +73,15 @@ check_leaks() {
 	[ ! -s /tmp/aufs-leaks ]
 }
 
+# A line every 30 s while tests or benchmarks run, some of which are
+# silent for minutes: scripts/vm.sh takes a silent console for a guest
+# that no longer runs (AUFS_VM_STALL).
+heartbeat() {
+	while sleep 30; do
+		echo "# aufs guest: alive at $(cut -d' ' -f1 /proc/uptime) s"
+	done
+}
+
 mode=${aufsguest:-demo}
 echo "aufs guest: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, mode $mode"
 case "$mode" in
@@ -82,6 +91,8 @@ demo)
 	;;
 test)
 	rc=0
+	heartbeat &
+	hb=$!
 	cd /tests
 	for t in ./*_test; do
 		# aufstests=a_test,b_test on the command line picks some
@@ -94,11 +105,15 @@ test)
 	done
 	cd /
 	check_leaks || rc=1
+	kill $hb
 	;;
 bench)
 	echo "# machine: $(grep -c ^processor /proc/cpuinfo) CPUs, $(grep MemTotal /proc/meminfo)"
+	heartbeat &
+	hb=$!
 	/tests/aufs_bench
 	rc=$?
+	kill $hb
 	;;
 shell)
 	demo_union

@@ -25,14 +25,16 @@ fi
 
 # When series no longer names what was applied (a patch renamed or
 # dropped), quilt refuses to pop: restore the backups quilt kept in .pc
-# (an empty backup means the patch created the file), keeping their
-# timestamps so that kbuild rebuilds only what the patches touch.
+# (an empty backup means the patch created the file).  The restored
+# files get a new mtime: kbuild must rebuild what a dropped patch
+# changed; restore_mtimes() below gives the files the new series
+# patches the same way again their old one.
 unapply_by_hand() {
 	local p f
 	for p in $(tac .pc/applied-patches); do
 		(cd ".pc/$p" && find . -type f) | while read -r f; do
 			if [ -s ".pc/$p/$f" ]; then
-				cp -p ".pc/$p/$f" "$f"
+				cp ".pc/$p/$f" "$f"
 			else
 				rm -f "$f"
 			fi

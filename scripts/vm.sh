@@ -24,7 +24,10 @@ initrd=$BUILD/initramfs.cpio.gz
 
 # The watchdog: the run fails when the console stays silent for
 # AUFS_VM_STALL seconds, when init has not started AUFS_VM_BOOT seconds
-# after QEMU did, or after AUFS_VM_TIMEOUT seconds in all.
+# after QEMU did, or after AUFS_VM_TIMEOUT seconds in all.  While tests
+# or benchmarks run, the guest prints a line every 30 s
+# (scripts/guest-init.sh), so only a guest that no longer runs its
+# userspace goes silent.
 stall=${AUFS_VM_STALL:-100}
 boot_deadline=${AUFS_VM_BOOT:-180}
 total=${AUFS_VM_TIMEOUT:-2400}
@@ -49,13 +52,14 @@ append="console=ttyS0 panic=-1 pci=noacpi aufsguest=$mode${AUFS_TESTS:+ aufstest
 # KASAN under TCG: the soft-lockup detector and RCU stall warnings need
 # more patience than on hardware.  AUFS_CMDLINE adds kernel parameters.
 append="$append watchdog_thresh=60 rcupdate.rcu_cpu_stall_timeout=300"
-append="$append${AUFS_CMDLINE:+ $AUFS_CMDLINE}"
 # the torture knobs reach the tests as environment variables of init
 for v in AUFS_TORTURE_SECS AUFS_TORTURE_SEED AUFS_TORTURE_OPS; do
 	if [ -n "${!v:-}" ]; then
 		append="$append $v=${!v}"
 	fi
 done
+# last: it may end with "-- ARGS" for init
+append="$append${AUFS_CMDLINE:+ $AUFS_CMDLINE}"
 
 if [ "$mode" = shell ]; then
 	exec "${qemu[@]}" -nographic -append "$append loglevel=4"
@@ -69,6 +73,9 @@ start=$(date +%s)
 "${qemu[@]}" -display none -monitor none -serial "file:$log" \
 	-append "$append" </dev/null >"$LOGS/qemu-$mode.err" 2>&1 &
 qpid=$!
+# QEMU never outlives this script (an interrupted make, a killed check).
+trap 'kill $qpid 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
 # Show the guest's own output (not the kernel's timestamped lines) as it
 # comes; tail ends with QEMU.
 tail -n +1 -F --pid=$qpid "$log" 2>/dev/null |
