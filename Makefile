@@ -89,7 +89,8 @@ kunit: source
 	@$(S)/kunit.sh
 
 clean:
-	rm -rf build/kbuild-x86 build/kbuild-uml build/initramfs build/tests \
+	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan \
+		build/kbuild-plain build/kbuild-mod build/initramfs build/tests \
 		build/initramfs.cpio.gz build/logs
 
 distclean:
