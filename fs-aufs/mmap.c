@@ -24,10 +24,11 @@
  * shmem_falloc_wait(), __folio_lock_or_retry()) through
  * release_fault_lock(), which calls ->fault_unlock with the lock still
  * held (the paths that drop it by hand are anonymous or hugetlb ones,
- * never inside a forwarded call).  Each forwarded fault-type call is recorded in the VMA's state
- * (struct au_vmfwd_call, on the caller's stack); au_vmfwd_fault_unlock()
- * finds the record of that vm_fault and ends the call there, so the
- * swap is undone while the VMA is still safe to touch.  After the
+ * never inside a forwarded call).  Each forwarded fault-type call is
+ * recorded in the VMA's state (struct au_vmfwd_call, on the caller's
+ * stack); au_vmfwd_fault_unlock() finds the record of that vm_fault and
+ * ends the call there, so the swap is undone while the VMA is still
+ * safe to touch.  After the
  * handler returns, the forwarder touches nothing of the VMA if its call
  * was ended that way: the VMA may be gone.  The retry flags reach the
  * branch as the mm set them, and VM_FAULT_RETRY from a handler that did

@@ -17,7 +17,7 @@
  * (branch.c), then a new branch dentry stack for every dentry in use:
  * unused dentries are pruned first and looked up afresh later, since
  * the change starts a new generation (au_d_revalidate()); a refused
- * change gives the dentries that were current their generation back
+ * change makes the dentries that were current before it current again
  * (au_br_edit_end()).  A dentry in
  * use that still stands for the same object gets its new stack; one
  * that now shows another object stays as it was, and the VFS looks its
