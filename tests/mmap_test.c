@@ -33,7 +33,12 @@
 
 #include "../../kselftest_harness.h"
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE		25
+#endif
+
 #define EXT4_SUPER_MAGIC	0xEF53
+#define HPAGE_SIZE		(2UL << 20)
 #define DATA_SIZE		(4UL << 20)
 #define STORM_THREADS		3
 
@@ -100,6 +105,25 @@ static void drop_page_cache(void)
 			perror("drop page cache");
 		close(fd);
 	}
+}
+
+/*
+ * umount(2), allowing for a file reference that is on its way out: with
+ * transparent huge pages, khugepaged may hold a mapped file for a scan,
+ * and its last fput() is then deferred to a workqueue.  A leaked
+ * reference still fails: EBUSY for 10 s.
+ */
+static int umount_settled(const char *path)
+{
+	int i, ret;
+
+	for (i = 0; i < 200; i++) {
+		ret = umount(path);
+		if (!ret || errno != EBUSY)
+			break;
+		usleep(50000);
+	}
+	return ret;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag,
@@ -230,7 +254,7 @@ FIXTURE_TEARDOWN(mmap)
 	umount2(path, MNT_DETACH);
 	/* Fails with EBUSY if a mapping leaked a file reference. */
 	if (self->mounted)
-		EXPECT_EQ(0, umount(self->mnt));
+		EXPECT_EQ(0, umount_settled(self->mnt));
 	if (self->own_tmpfs) {
 		EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
 		rmdir(self->base);
@@ -753,8 +777,8 @@ TEST_F(mmap, overlayfs_branch_maps_read_and_closes)
 	EXPECT_EQ(8, pread(fd, &got, 8, 3 * 8));
 	EXPECT_EQ(word(3), got);
 	EXPECT_EQ(0, close(fd));
-	EXPECT_EQ(0, umount(u2));
-	EXPECT_EQ(0, umount(ovl));
+	EXPECT_EQ(0, umount_settled(u2));
+	EXPECT_EQ(0, umount_settled(ovl));
 }
 
 /* Pages of @path's first @pages pages in the page cache, or -1. */
@@ -942,6 +966,90 @@ TEST_F(mmap, swapon_of_an_aufs_file_is_refused)
 	EXPECT_EQ(EINVAL, errno);
 	/* nothing was left marked as swap: the file takes writes */
 	ASSERT_EQ(0, write_swap_area(path, 64));
+}
+
+/* The first huge page of @path, mapped read-only at an aligned address. */
+static uint64_t *map_huge_aligned(const char *path)
+{
+	char *resv, *at;
+	void *map;
+	int fd;
+
+	resv = mmap(NULL, 2 * HPAGE_SIZE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (resv == MAP_FAILED)
+		return NULL;
+	at = (char *)(((unsigned long)resv + HPAGE_SIZE - 1) &
+		      ~(HPAGE_SIZE - 1));
+	fd = open(path, O_RDONLY);
+	map = fd < 0 ? MAP_FAILED : mmap(at, HPAGE_SIZE, PROT_READ,
+					 MAP_SHARED | MAP_FIXED, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (map == MAP_FAILED) {
+		munmap(resv, 2 * HPAGE_SIZE);
+		return NULL;
+	}
+	if (at > resv)
+		munmap(resv, at - resv);
+	munmap(at + HPAGE_SIZE, resv + HPAGE_SIZE - at);
+	return map;
+}
+
+/*
+ * MADV_COLLAPSE of an aufs mapping (a kernel with transparent huge pages
+ * for files).  The collapse code hands the file in vm_file to the
+ * readahead of the mapping, which is the branch's: an aufs file is
+ * refused (EINVAL) and its data stay as they were.  A mapping of the
+ * branch file itself collapses (the control: the guest does collapse
+ * files), and the aufs mapping then reads the huge folio.  While other
+ * threads fault, the collapse may find the branch file in vm_file and
+ * collapse through it, as for the branch's own mapping: 0 or EINVAL,
+ * and the data never change.
+ */
+TEST_F(mmap, madv_collapse_refuses_the_aufs_file_and_keeps_data)
+{
+	char path[PATH_MAX];
+	struct toucher t[STORM_THREADS];
+	pthread_t tid[STORM_THREADS];
+	uint64_t *map, *native;
+	int i, round, odd = 0;
+	bool stop = false;
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
+		SKIP(return, "no transparent huge pages in this kernel");
+	map = map_huge_aligned(self->data);
+	ASSERT_NE(NULL, map);
+	EXPECT_EQ(-1, madvise(map, HPAGE_SIZE, MADV_COLLAPSE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bad_word(map, 0, HPAGE_SIZE / 8));
+
+	snprintf(path, sizeof(path), "%s/data", self->br[1]);
+	native = map_huge_aligned(path);
+	ASSERT_NE(NULL, native);
+	EXPECT_EQ(0, madvise(native, HPAGE_SIZE, MADV_COLLAPSE));
+	EXPECT_EQ(-1, bad_word(native, 0, HPAGE_SIZE / 8));
+	EXPECT_EQ(0, munmap(native, HPAGE_SIZE));
+	EXPECT_EQ(0, madvise(map, HPAGE_SIZE, MADV_DONTNEED));
+	EXPECT_EQ(-1, bad_word(map, 0, HPAGE_SIZE / 8));
+
+	drop_page_cache();
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct toucher){ .map = map, .words = HPAGE_SIZE / 8,
+					 .start = i, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
+	}
+	for (round = 0; round < 50; round++)
+		if (madvise(map, HPAGE_SIZE, MADV_COLLAPSE) && errno != EINVAL)
+			odd++;
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(-1, t[i].bad);
+	}
+	EXPECT_EQ(0, odd);
+	EXPECT_EQ(-1, bad_word(map, 0, HPAGE_SIZE / 8));
+	EXPECT_EQ(0, munmap(map, HPAGE_SIZE));
 }
 
 TEST_HARNESS_MAIN
