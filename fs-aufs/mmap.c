@@ -38,10 +38,10 @@
  * Per-VMA state.  Each aufs VMA has its own struct au_vmfwd, reached
  * through vma->vm_ops (the branch may use vm_private_data; aufs leaves it
  * alone).  Split, fork and mremap copy a VMA and call ->open on the copy,
- * which gets its own state; ->close frees it.  __split_vma() copies the
- * VMA before it write-locks the original, so a copy may catch vm_file
- * swapped and hold a reference on the branch file: ->open puts it right
- * before the copy becomes visible.
+ * which gets its own state; ->close frees it.  A VMA is copied only
+ * write-locked, so never with vm_file swapped: __split_vma() copies
+ * before it write-locks, and ->may_split, which it calls first, takes
+ * the lock for it.
  *
  * rmap.  The aufs file's f_mapping is the branch file's mapping (see
  * aufs_open()), so a forwarded VMA sits on the branch mapping's i_mmap
@@ -243,11 +243,21 @@ static vm_fault_t au_vmfwd_map_pages(struct vm_fault *vmf, pgoff_t start,
 									  end));
 }
 
+/*
+ * ->may_split: __split_vma() calls it under mmap_lock held for write,
+ * then copies the VMA with vm_area_dup(), and only then write-locks the
+ * VMA.  Write-lock it here: faults in flight under the per-VMA lock end
+ * first, so the copy never catches the branch file in vm_file (and
+ * vm_area_dup()'s ASSERT_EXCLUSIVE_WRITER(vm_file) holds).
+ */
 static int au_vmfwd_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	struct au_vmfwd *fwd = au_vmfwd_of(vma);
 	int ret;
 
+	vma_start_write(vma);
+	if (!fwd->h_ops->may_split)
+		return 0;
 	au_vmfwd_enter(fwd, vma);
 	ret = fwd->h_ops->may_split(vma, addr);
 	au_vmfwd_exit(fwd, vma);
@@ -367,7 +377,7 @@ static struct au_vmfwd *au_vmfwd_alloc(struct file *file, struct file *h_file,
 		.ops = {
 			.open = au_vmfwd_open,
 			.close = au_vmfwd_close,
-			.may_split = h->may_split ? au_vmfwd_may_split : NULL,
+			.may_split = au_vmfwd_may_split,
 			.mremap = h->mremap ? au_vmfwd_mremap : NULL,
 			.mprotect = h->mprotect ? au_vmfwd_mprotect : NULL,
 			.fault = h->fault ? au_vmfwd_fault : NULL,
@@ -416,12 +426,14 @@ static void au_vmfwd_open(struct vm_area_struct *vma)
 	fwd = au_vmfwd_alloc(src->file, src->h_file, src->h_ops,
 			     GFP_KERNEL | __GFP_NOFAIL);
 	/*
-	 * __split_vma() copies the VMA before write-locking it: a fault in
-	 * flight on the original may have left the branch file in the copy,
-	 * with a reference taken on it.  The copy is not visible yet; the
-	 * aufs file (pinned by the original) keeps the branch file alive.
+	 * Every copy is made of a write-locked VMA (->may_split locks it
+	 * before __split_vma() copies; dup_mmap() and copy_vma() lock it
+	 * themselves), so no forwarded call was in flight.  Should a copy
+	 * ever catch the branch file, a reference on it, give the copy the
+	 * aufs file: the copy is not visible yet, and the aufs file, pinned
+	 * by the original, keeps the branch file alive.
 	 */
-	if (vma->vm_file != fwd->file) {
+	if (WARN_ON_ONCE(vma->vm_file != fwd->file)) {
 		struct file *h_file = vma->vm_file;
 
 		WRITE_ONCE(vma->vm_file, get_file(fwd->file));

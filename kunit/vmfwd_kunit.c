@@ -234,9 +234,13 @@ static void au_vmfwd_forwards_only_branch_ops(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, bare->vm_ops->page_mkwrite);
 	KUNIT_EXPECT_NULL(test, bare->vm_ops->pfn_mkwrite);
 	KUNIT_EXPECT_NULL(test, bare->vm_ops->huge_fault);
-	/* open and close are always aufs' own: they carry the VMA state */
+	/*
+	 * open and close are always aufs' own: they carry the VMA state;
+	 * may_split too: it keeps faults out while the VMA is copied
+	 */
 	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->open);
 	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->close);
+	KUNIT_EXPECT_NOT_NULL(test, bare->vm_ops->may_split);
 	au_test_vma_remove(full);
 	au_test_vma_remove(bare);
 }
@@ -477,33 +481,6 @@ static void au_vmfwd_copy_gets_own_state(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
 }
 
-/* __split_vma() copies the VMA while a fault on it may be in flight. */
-static void au_vmfwd_copy_during_fault_restores_file(struct kunit *test)
-{
-	struct au_fake_branch *fb = au_test_branch(test);
-	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
-	long file_refs = file_count(fb->file);
-	long h_file_refs = file_count(fb->h_file);
-	struct vm_area_struct *copy;
-
-	au_vmfwd_enter(au_vmfwd_of(vma), vma);
-	copy = au_test_vma_copy(test, vma);
-	au_vmfwd_exit(au_vmfwd_of(vma), vma);
-
-	KUNIT_EXPECT_PTR_EQ(test, copy->vm_file, fb->file);
-	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
-	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs + 1);
-	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
-	KUNIT_EXPECT_EQ(test, au_vmfwd_of(copy)->nswap, 0);
-	/* the branch ->open ran with its own file in the copy */
-	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
-
-	au_test_vma_remove(copy);
-	au_test_vma_remove(vma);
-	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs - 1);
-	KUNIT_EXPECT_EQ(test, file_count(fb->h_file), h_file_refs);
-}
-
 static struct kunit_case au_vmfwd_cases[] = {
 	KUNIT_CASE(au_vmfwd_fault_sees_branch_file),
 	KUNIT_CASE(au_vmfwd_forwards_only_branch_ops),
@@ -515,7 +492,6 @@ static struct kunit_case au_vmfwd_cases[] = {
 	KUNIT_CASE_PARAM(au_vmfwd_return_codes_pass_through, au_ret_gen_params),
 	KUNIT_CASE_SLOW(au_vmfwd_parallel_faults),
 	KUNIT_CASE(au_vmfwd_copy_gets_own_state),
-	KUNIT_CASE(au_vmfwd_copy_during_fault_restores_file),
 	{}
 };
 
