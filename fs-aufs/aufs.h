@@ -243,13 +243,25 @@ struct au_inode {
 };
 
 /**
+ * struct au_file_old - a branch file an aufs file no longer uses
+ * @next: the one superseded before
+ * @h_file: the branch file (a reference is held)
+ */
+struct au_file_old {
+	struct au_file_old *next;
+	struct file *h_file;
+};
+
+/**
  * struct au_finfo - an open aufs regular file
  * @h_file: the branch file I/O goes to (a reference is held)
  * @dentry: the aufs name whose topmost file @h_file is: the file's own,
  *	or the one a branch change unveiled (a reference is held)
  * @br: the branch of @h_file (a reference is held; counted in its
  *	&au_branch.nfiles)
- * @lock: protects @h_file, @dentry, @br and @mapped
+ * @old: branch files @h_file superseded, kept until release (the core
+ *	may still use the f_mapping it read from the file before a move)
+ * @lock: protects @h_file, @dentry, @br, @old and @mapped
  * @mapped: the file has been mapped: @h_file never changes again
  * @gen: the branch table generation @h_file was chosen in
  */
@@ -257,6 +269,7 @@ struct au_finfo {
 	struct file *h_file;
 	struct dentry *dentry;
 	struct au_branch *br;
+	struct au_file_old *old;
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
 	unsigned long gen;

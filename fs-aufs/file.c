@@ -19,6 +19,7 @@
 #include <linux/cred.h>
 #include <linux/fs_stack.h>
 #include <linux/namei.h>
+#include <linux/pagemap.h>
 #include <linux/splice.h>
 
 #include "aufs.h"
@@ -47,17 +48,32 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 /*
  * Make @h_file on @br (of the aufs name @dentry) the branch file of
  * @file, unless @file has been mapped (a mapping never changes branch
- * file, and neither does the f_mapping its VMAs hang off) or already
- * uses it.  Consumes the references on @h_file and @dentry.
+ * file, and neither does the f_mapping its VMAs hang off), is open for
+ * writing (its writes stay where the earlier ones went, and
+ * mmap_region() counts a writable mapping on the f_mapping it read
+ * before ->mmap), or already uses it.  Consumes the references on
+ * @h_file and @dentry.
+ *
+ * The superseded branch file stays referenced, on @fi->old, until the
+ * aufs file is released: the core reads file->f_mapping once and goes on
+ * using it across sleeps (sync_file_range(), cachestat(2)), and that
+ * mapping lives in the old branch inode.  Its branch is no longer
+ * counted as in use by the file.  Without memory for that, the file
+ * stays where it is.
  */
 static void au_file_move(struct file *file, struct dentry *dentry,
 			 struct file *h_file, struct au_branch *br)
 {
-	bool write = file->f_mode & FMODE_WRITE;
 	struct au_finfo *fi = au_fi(file);
 	struct au_branch *old_br = NULL;
+	struct au_file_old *old;
 
-	au_br_file_get(br, write);
+	if (file->f_mode & FMODE_WRITE)
+		goto out;
+	old = kmalloc(sizeof(*old), GFP_KERNEL);
+	if (!old)
+		goto out;
+	au_br_file_get(br, false);
 	spin_lock(&fi->lock);
 	if (!fi->mapped &&
 	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
@@ -66,15 +82,28 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 		old_br = fi->br;
 		fi->br = br;
 		br = NULL;
+		old->h_file = h_file;
+		old->next = fi->old;
+		fi->old = old;
+		h_file = NULL;
+		old = NULL;
 		WRITE_ONCE(file->f_mapping, fi->h_file->f_mapping);
 	}
 	spin_unlock(&fi->lock);
-	fput(h_file);
-	dput(dentry);
+	kfree(old);
 	if (br)
-		au_br_file_put(br, write);
-	if (old_br)
-		au_br_file_put(old_br, write);
+		au_br_file_put(br, false);
+	if (old_br) {
+		au_br_file_put(old_br, false);
+		/* writeback errors are counted from now on, as at open */
+		spin_lock(&file->f_lock);
+		file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
+		spin_unlock(&file->f_lock);
+	}
+out:
+	if (h_file)
+		fput(h_file);
+	dput(dentry);
 }
 
 /*
@@ -170,8 +199,8 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 	 */
 	spin_lock(&fi->lock);
 	rcu_read_lock();
-	if (!fi->mapped && fi->h_file->f_path.dentry !=
-			   au_h_dentry(fi->dentry)) {
+	if (!fi->mapped && !(file->f_mode & FMODE_WRITE) &&
+	    fi->h_file->f_path.dentry != au_h_dentry(fi->dentry)) {
 		dentry = dget(fi->dentry);
 		h_file = NULL;
 	} else {
@@ -257,6 +286,8 @@ static int au_open(struct file *file)
 	 * file has been mapped (see mmap.c).
 	 */
 	file->f_mapping = h_file->f_mapping;
+	/* do_dentry_open() sampled the aufs inode's own mapping */
+	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
 	return 0;
 }
@@ -274,10 +305,16 @@ static int aufs_open(struct inode *inode, struct file *file)
 static int aufs_release(struct inode *inode, struct file *file)
 {
 	struct au_finfo *fi = au_fi(file);
+	struct au_file_old *old;
 
 	fput(fi->h_file);
 	dput(fi->dentry);
 	au_br_file_put(fi->br, file->f_mode & FMODE_WRITE);
+	while ((old = fi->old)) {
+		fi->old = old->next;
+		fput(old->h_file);
+		kfree(old);
+	}
 	kfree(fi);
 	return 0;
 }
