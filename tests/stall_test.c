@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * aufs: page faults of an aufs mapping whose branch does not answer.
+ *
+ * The read-only branch is a FUSE filesystem served by a thread of the
+ * test, which can hold back its answers to READ: a fault on the aufs
+ * mapping then waits for branch I/O that does not come, as on a hung
+ * network or disk branch.  aufs hands the fault to the branch with the
+ * mm's retry flags, so the fault lock is dropped for the wait and the
+ * wait is killable: fork(), mmap() and munmap() in other threads go on,
+ * and SIGKILL ends the waiting task.  Were the flags cleared, these
+ * tests would hang until the harness timeout.  Needs CONFIG_FUSE_FS;
+ * skipped without /dev/fuse.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fuse.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+
+#define FILE_SIZE	(1UL << 20)
+#define FILE_INO	2
+#define MAX_HELD	64
+
+/* Byte @off of the file the FUSE branch serves. */
+static unsigned char byte_at(uint64_t off)
+{
+	return (off * 7 + off / 4096) & 0xff;
+}
+
+/*
+ * A FUSE filesystem with one regular file, "data".  While @stall is set,
+ * READ requests are held back (up to MAX_HELD) instead of answered.
+ */
+struct branch {
+	int fd;
+	int wake[2];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stall;
+	bool quit;
+	int nheld;
+	struct { uint64_t unique, off; uint32_t size; } held[MAX_HELD];
+};
+
+static void reply(struct branch *b, uint64_t unique, int error,
+		  const void *arg, size_t len)
+{
+	char buf[sizeof(struct fuse_out_header) + 128 * 1024];
+	struct fuse_out_header *out = (void *)buf;
+
+	out->len = sizeof(*out) + len;
+	out->error = error;
+	out->unique = unique;
+	if (len)
+		memcpy(out + 1, arg, len);
+	if (write(b->fd, buf, out->len) < 0 && errno != ENOENT)
+		perror("fuse reply");
+}
+
+static void reply_read(struct branch *b, uint64_t unique, uint64_t off,
+		       uint32_t size)
+{
+	unsigned char data[128 * 1024];
+	uint32_t i;
+
+	if (off >= FILE_SIZE)
+		size = 0;
+	else if (size > FILE_SIZE - off)
+		size = FILE_SIZE - off;
+	if (size > sizeof(data))
+		size = sizeof(data);
+	for (i = 0; i < size; i++)
+		data[i] = byte_at(off + i);
+	reply(b, unique, 0, data, size);
+}
+
+static void fill_attr(struct fuse_attr *attr, uint64_t ino)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->ino = ino;
+	attr->nlink = ino == FUSE_ROOT_ID ? 2 : 1;
+	attr->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
+	attr->size = ino == FUSE_ROOT_ID ? 0 : FILE_SIZE;
+	attr->blocks = attr->size / 512;
+	attr->blksize = 4096;
+}
+
+static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
+{
+	union {
+		struct fuse_init_out init;
+		struct fuse_entry_out entry;
+		struct fuse_attr_out attr;
+		struct fuse_open_out open;
+		struct fuse_statfs_out statfs;
+	} out;
+	struct fuse_read_in *rd = arg;
+
+	memset(&out, 0, sizeof(out));
+	switch (in->opcode) {
+	case FUSE_INIT:
+		out.init.major = FUSE_KERNEL_VERSION;
+		out.init.minor = FUSE_KERNEL_MINOR_VERSION;
+		out.init.max_readahead = 128 * 1024;
+		out.init.flags = FUSE_ASYNC_READ;
+		out.init.max_write = 128 * 1024;
+		out.init.max_background = 16;
+		out.init.congestion_threshold = 12;
+		out.init.time_gran = 1;
+		reply(b, in->unique, 0, &out.init, sizeof(out.init));
+		break;
+	case FUSE_LOOKUP:
+		if (in->nodeid != FUSE_ROOT_ID || strcmp(arg, "data")) {
+			reply(b, in->unique, -ENOENT, NULL, 0);
+			break;
+		}
+		out.entry.nodeid = FILE_INO;
+		out.entry.entry_valid = 3600;
+		out.entry.attr_valid = 3600;
+		fill_attr(&out.entry.attr, FILE_INO);
+		reply(b, in->unique, 0, &out.entry, sizeof(out.entry));
+		break;
+	case FUSE_GETATTR:
+		out.attr.attr_valid = 3600;
+		fill_attr(&out.attr.attr, in->nodeid);
+		reply(b, in->unique, 0, &out.attr, sizeof(out.attr));
+		break;
+	case FUSE_OPEN:
+	case FUSE_OPENDIR:
+		out.open.fh = in->nodeid;
+		out.open.open_flags = FOPEN_KEEP_CACHE;
+		reply(b, in->unique, 0, &out.open, sizeof(out.open));
+		break;
+	case FUSE_READ:
+		pthread_mutex_lock(&b->lock);
+		if (b->stall && b->nheld < MAX_HELD) {
+			b->held[b->nheld].unique = in->unique;
+			b->held[b->nheld].off = rd->offset;
+			b->held[b->nheld].size = rd->size;
+			b->nheld++;
+			pthread_cond_broadcast(&b->cond);
+			pthread_mutex_unlock(&b->lock);
+			break;
+		}
+		pthread_mutex_unlock(&b->lock);
+		reply_read(b, in->unique, rd->offset, rd->size);
+		break;
+	case FUSE_STATFS:
+		out.statfs.st.bsize = 4096;
+		out.statfs.st.namelen = 255;
+		out.statfs.st.frsize = 4096;
+		reply(b, in->unique, 0, &out.statfs, sizeof(out.statfs));
+		break;
+	case FUSE_FLUSH:
+	case FUSE_RELEASE:
+	case FUSE_RELEASEDIR:
+		reply(b, in->unique, 0, NULL, 0);
+		break;
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+	case FUSE_INTERRUPT:
+		break;		/* no answer expected */
+	default:
+		reply(b, in->unique, -ENOSYS, NULL, 0);
+		break;
+	}
+}
+
+/* Answer what was held back; with @stall false, answer from now on. */
+static void release_held(struct branch *b, bool stall)
+{
+	int i, n;
+
+	pthread_mutex_lock(&b->lock);
+	b->stall = stall;
+	n = b->nheld;
+	b->nheld = 0;
+	for (i = 0; i < n; i++)
+		reply_read(b, b->held[i].unique, b->held[i].off,
+			   b->held[i].size);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Wait until a READ is held back; false after @secs seconds. */
+static bool wait_held(struct branch *b, int secs)
+{
+	struct timespec until;
+	bool held;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += secs;
+	pthread_mutex_lock(&b->lock);
+	while (!b->nheld &&
+	       pthread_cond_timedwait(&b->cond, &b->lock, &until) == 0)
+		;
+	held = b->nheld > 0;
+	pthread_mutex_unlock(&b->lock);
+	return held;
+}
+
+static void *serve(void *arg)
+{
+	static char buf[FUSE_MIN_READ_BUFFER + 128 * 1024];
+	struct branch *b = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = b->fd, .events = POLLIN },
+		{ .fd = b->wake[0], .events = POLLIN },
+	};
+	ssize_t n;
+
+	while (!__atomic_load_n(&b->quit, __ATOMIC_RELAXED)) {
+		if (poll(pfd, 2, -1) < 0 || pfd[1].revents)
+			break;
+		n = read(b->fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			break;	/* unmounted (ENODEV) */
+		handle(b, (void *)buf, buf + sizeof(struct fuse_in_header));
+	}
+	return NULL;
+}
+
+FIXTURE(stall) {
+	char base[64];
+	char fuse[80];
+	char rw[80];
+	char mnt[80];
+	char data[96];
+	struct branch b;
+	bool serving;
+	bool fuse_mounted;
+	bool mounted;
+};
+
+FIXTURE_SETUP(stall)
+{
+	char opts[256];
+
+	if (access("/dev/fuse", R_OK | W_OK))
+		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS)");
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_stall.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	snprintf(self->fuse, sizeof(self->fuse), "%s/fuse", self->base);
+	snprintf(self->rw, sizeof(self->rw), "%s/rw", self->base);
+	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->base);
+	snprintf(self->data, sizeof(self->data), "%s/data", self->mnt);
+	ASSERT_EQ(0, mkdir(self->fuse, 0755));
+	ASSERT_EQ(0, mkdir(self->rw, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+
+	pthread_mutex_init(&self->b.lock, NULL);
+	pthread_cond_init(&self->b.cond, NULL);
+	self->b.fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->b.fd);
+	ASSERT_EQ(0, pipe(self->b.wake));
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other",
+		 self->b.fd);
+	ASSERT_EQ(0, mount("stall", self->fuse, "fuse", MS_NOSUID | MS_NODEV,
+			   opts));
+	self->fuse_mounted = true;
+	ASSERT_EQ(0, pthread_create(&self->b.thread, NULL, serve, &self->b));
+	self->serving = true;
+
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->rw, self->fuse);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(stall)
+{
+	if (self->serving)
+		release_held(&self->b, false);
+	/* Fails with EBUSY if a mapping or a fault leaked a reference. */
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	if (self->fuse_mounted)
+		EXPECT_EQ(0, umount2(self->fuse, MNT_DETACH));
+	if (self->serving) {
+		__atomic_store_n(&self->b.quit, true, __ATOMIC_RELAXED);
+		if (write(self->b.wake[1], "q", 1) != 1)
+			perror("wake the FUSE thread");
+		pthread_join(self->b.thread, NULL);
+	}
+	if (self->b.fd > 0)
+		close(self->b.fd);
+	rmdir(self->mnt);
+	rmdir(self->rw);
+	rmdir(self->fuse);
+	rmdir(self->base);
+}
+
+struct faulter {
+	const unsigned char *map;
+	uint64_t off;
+	int got;
+};
+
+static void *fault_one(void *arg)
+{
+	struct faulter *f = arg;
+
+	f->got = f->map[f->off];
+	return NULL;
+}
+
+static const unsigned char *map_data(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	void *map;
+
+	if (fd < 0)
+		return NULL;
+	map = mmap(NULL, FILE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	return map == MAP_FAILED ? NULL : map;
+}
+
+/*
+ * A thread's fault waits for a branch READ that is held back.  Another
+ * thread forks (which write-locks every VMA of the process, the waiting
+ * one included) and maps and unmaps memory (mmap_lock for write): none of
+ * it may wait for the branch.  Then the branch answers and the fault
+ * returns the branch data.
+ */
+TEST_F_TIMEOUT(stall, fork_and_mmap_go_on_while_a_fault_waits, 120)
+{
+	struct faulter f = { .off = 5 * 4096 + 17 };
+	pthread_t tid;
+	int status;
+	pid_t pid;
+	void *p;
+
+	f.map = map_data(self->data);
+	ASSERT_NE(NULL, f.map);
+	release_held(&self->b, true);
+	ASSERT_EQ(0, pthread_create(&tid, NULL, fault_one, &f));
+	ASSERT_TRUE(wait_held(&self->b, 60));
+
+	/* with the fault lock held for the wait, these would hang */
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, munmap(p, 1 << 20));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	release_held(&self->b, false);
+	pthread_join(tid, NULL);
+	EXPECT_EQ(byte_at(f.off), f.got);
+	EXPECT_EQ(0, munmap((void *)f.map, FILE_SIZE));
+}
+
+/*
+ * SIGKILL ends a process whose fault waits for a branch that does not
+ * answer; the union can be unmounted once the branch answers.
+ */
+TEST_F_TIMEOUT(stall, sigkill_ends_a_fault_that_waits, 120)
+{
+	const unsigned char *map = map_data(self->data);
+	int status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, map);
+	release_held(&self->b, true);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(map[9 * 4096] == byte_at(9 * 4096) ? 0 : 1);
+	ASSERT_TRUE(wait_held(&self->b, 60));
+	EXPECT_EQ(0, kill(pid, SIGKILL));
+	/* with the wait not killable, this would hang */
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	release_held(&self->b, false);
+	EXPECT_EQ(byte_at(9 * 4096 + 3), map[9 * 4096 + 3]);
+	EXPECT_EQ(0, munmap((void *)map, FILE_SIZE));
+}
+
+TEST_HARNESS_MAIN
