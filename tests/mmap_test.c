@@ -500,35 +500,6 @@ TEST_F(mmap, maps_and_map_files_name_aufs_path)
 	EXPECT_EQ(0, munmap(map, DATA_SIZE));
 }
 
-TEST_F(mmap, maps_name_aufs_path_while_threads_fault)
-{
-	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
-	struct toucher t[STORM_THREADS];
-	pthread_t tid[STORM_THREADS];
-	bool stop = false;
-	int i, round, lines, named, wrong = 0;
-
-	ASSERT_NE(NULL, map);
-	for (i = 0; i < STORM_THREADS; i++) {
-		t[i] = (struct toucher){ .map = map, .words = DATA_SIZE / 8,
-					 .start = i, .stop = &stop };
-		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
-	}
-	for (round = 0; round < 300; round++) {
-		lines = maps_lines(map, (char *)map + DATA_SIZE, self->data,
-				   &named);
-		if (lines != 1 || named != 1)
-			wrong++;
-	}
-	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
-	for (i = 0; i < STORM_THREADS; i++) {
-		pthread_join(tid[i], NULL);
-		EXPECT_EQ(-1, t[i].bad);
-	}
-	EXPECT_EQ(0, wrong);
-	EXPECT_EQ(0, munmap(map, DATA_SIZE));
-}
-
 /*
  * mprotect splits a VMA while other threads fault in it: the copy made by
  * the split may catch the branch file in vm_file.  Every round maps the
@@ -883,6 +854,83 @@ TEST_F(mmap, smaps_of_a_mapping_reads_the_branch_inode)
 	EXPECT_EQ(word(1), map[1]);
 	EXPECT_EQ(0, smaps_swap_kb("/proc/self/smaps", map));
 	EXPECT_EQ(0, smaps_swap_kb("/proc/self/smaps_rollup", NULL));
+	EXPECT_EQ(0, munmap(map, DATA_SIZE));
+}
+
+/*
+ * Whether the /proc/self/maps line of the mapping at @start names @path
+ * with the device and inode number of @st.
+ */
+static bool maps_line_is(void *start, const char *path, const struct stat *st)
+{
+	char line[PATH_MAX + 256];
+	FILE *f = fopen("/proc/self/maps", "re");
+	unsigned long lo, ino;
+	unsigned int maj, min;
+	bool ok = false;
+	char *name;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%*x %*s %*x %x:%x %lu", &lo, &maj, &min,
+			   &ino) != 4 || lo != (unsigned long)start)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		name = strchr(line, '/');
+		ok = name && !strcmp(name, path) && ino == st->st_ino &&
+		     makedev(maj, min) == st->st_dev;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return ok;
+}
+
+/*
+ * /proc readers of a mapping while other threads fault in it, i.e. while
+ * vm_file may hold the branch file: maps must name the aufs path with the
+ * aufs device and inode number, map_files must link to the aufs path, and
+ * smaps must read the swap usage of the branch inode (KASAN reports a
+ * read beyond the aufs inode otherwise).  Fails if the file aufs puts
+ * into vm_file during a fault is not a backing file of the aufs path.
+ */
+TEST_F(mmap, proc_readers_see_the_aufs_file_while_threads_fault)
+{
+	uint64_t *map = map_path(self->data, DATA_SIZE, PROT_READ, MAP_SHARED);
+	char files[64], link[PATH_MAX];
+	struct toucher t[STORM_THREADS];
+	pthread_t tid[STORM_THREADS];
+	bool stop = false;
+	int i, round, wrong = 0;
+	struct stat st;
+	ssize_t n;
+
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, stat(self->data, &st));
+	snprintf(files, sizeof(files), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)map, (unsigned long)map + DATA_SIZE);
+	for (i = 0; i < STORM_THREADS; i++) {
+		t[i] = (struct toucher){ .map = map, .words = DATA_SIZE / 8,
+					 .start = i, .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, touch_pages, &t[i]));
+	}
+	for (round = 0; round < 300; round++) {
+		if (!maps_line_is(map, self->data, &st))
+			wrong++;
+		n = readlink(files, link, sizeof(link) - 1);
+		if (n >= 0)
+			link[n] = '\0';
+		if (n < 0 || strcmp(link, self->data))
+			wrong++;
+		if (round % 10 == 0 &&
+		    smaps_swap_kb("/proc/self/smaps", map) != 0)
+			wrong++;
+	}
+	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	for (i = 0; i < STORM_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		EXPECT_EQ(-1, t[i].bad);
+	}
+	EXPECT_EQ(0, wrong);
 	EXPECT_EQ(0, munmap(map, DATA_SIZE));
 }
 
