@@ -18,6 +18,7 @@
 #include <linux/backing-file.h>
 #include <linux/cred.h>
 #include <linux/fs_stack.h>
+#include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
 #include <linux/splice.h>
@@ -107,17 +108,41 @@ out:
 }
 
 /*
- * The name was copied up after @file was opened on a lower branch: move
- * @file to the copy.  On failure @file stays on the lower file.
+ * Whether the opener of @file may read the topmost branch file of
+ * @dentry: opening a branch file for aufs checks no permission, and a
+ * file that moves must not reach what its opener could not open.
+ */
+static int au_file_may_move(struct file *file, struct dentry *dentry)
+{
+	const struct cred *old_cred;
+	struct path h_path;
+	int err;
+
+	au_h_path(dentry, &h_path);
+	old_cred = override_creds(file->f_cred);
+	err = inode_permission(mnt_idmap(h_path.mnt), d_inode(h_path.dentry),
+			       MAY_READ);
+	revert_creds(old_cred);
+	return err;
+}
+
+/*
+ * The name was copied up after @file was opened on a lower branch, or a
+ * branch change shows another file under it: move @file there if its
+ * opener may read that file.  Otherwise, and on failure, @file stays
+ * where it is.
  */
 static void au_file_refresh(struct file *file, struct dentry *dentry)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct au_branch *br;
 	struct file *h_file;
+	int err;
 
 	au_read_lock(sb);
-	h_file = au_h_open(file, dentry, file->f_cred, &br);
+	err = au_file_may_move(file, dentry);
+	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, file->f_cred,
+						&br);
 	if (!IS_ERR(h_file))
 		au_br_get(br);
 	au_read_unlock(sb);

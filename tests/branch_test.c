@@ -443,6 +443,49 @@ TEST_F(br, open_file_is_refreshed_with_refrof)
 	close(fd);
 }
 
+/*
+ * refrof moves an open file only to a file its opener may read: a user's
+ * descriptor stays on its file when a branch change shows, under the
+ * same name, a file only root may read.
+ */
+TEST_F(br, refrof_moves_a_file_only_where_its_opener_may_read)
+{
+	int to_child[2], to_parent[2], status;
+	char opt[PATH_MAX + 16], c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, chmod(in(self->x, "f"), 0600));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+			_exit(2);
+		fd = open(in(self->mnt, "f"), O_RDONLY);
+		if (fd < 0 || write(to_parent[1], "o", 1) != 1 ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		_exit(strcmp(fd_get(fd), "b1\n") ? 1 : 0);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	/* 1: the descriptor read the file only root may read */
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("child status %#x", status);
+	/* root's view through the name is the new file */
+	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
 TEST_F(br, removed_name_is_not_followed)
 {
 	char opt[PATH_MAX + 16];
