@@ -4,7 +4,8 @@ S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	upstream send-dry-run \
-	source kernel initramfs demo guest-test torture check-bisect deps clean distclean
+	source kernel initramfs demo guest-test torture kcsan-test check-bisect deps \
+	clean distclean
 
 help:
 	@echo "make run            build a plain kernel, boot the guest, show the aufs demo"
@@ -20,6 +21,7 @@ help:
 	@echo "make initramfs      build the guest initramfs with the selftests"
 	@echo "make guest-test     boot the guest and run the selftests"
 	@echo "make torture        long seeded soaks (AUFS_TORTURE_SECS, AUFS_TORTURE_SEED)"
+	@echo "make kcsan-test     mmap and stall selftests on a KCSAN guest (build/kbuild-kcsan)"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
 	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
 	@echo "make send-dry-run   git send-email --dry-run of build/upstream to get_maintainer.pl"
@@ -61,6 +63,12 @@ torture: kernel initramfs
 	 AUFS_TORTURE_SECS=$${AUFS_TORTURE_SECS:-600} \
 	 AUFS_VM_TIMEOUT=$${AUFS_VM_TIMEOUT:-7200} $(S)/vm.sh test
 
+# The mmap and fault selftests on a KCSAN kernel of its own; not part
+# of make check (another kernel build).  Run it before resolving mmap
+# work.
+kcsan-test: source
+	@$(S)/kcsan-test.sh
+
 check:
 	@$(S)/check.sh
 
@@ -90,7 +98,7 @@ kunit: source
 
 clean:
 	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan \
-		build/kbuild-plain build/kbuild-mod build/initramfs build/tests \
+		build/kbuild-plain build/kbuild-mod build/kbuild-kcsan build/initramfs build/tests \
 		build/initramfs.cpio.gz build/logs
 
 distclean:

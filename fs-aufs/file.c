@@ -466,6 +466,17 @@ static int aufs_fadvise(struct file *file, loff_t offset, loff_t len,
 	int err = vfs_fadvise(h_file, offset, len, advice);
 
 	revert_creds(old_cred);
+	/*
+	 * vma_has_recency() asks the file in vm_file for FMODE_NOREUSE:
+	 * give the aufs file the branch file's, so that it does not matter
+	 * which of the two a reader finds during a forwarded fault.
+	 */
+	if (!err) {
+		spin_lock(&file->f_lock);
+		file->f_mode = (file->f_mode & ~FMODE_NOREUSE) |
+			       (READ_ONCE(h_file->f_mode) & FMODE_NOREUSE);
+		spin_unlock(&file->f_lock);
+	}
 	fput(h_file);
 	return err;
 }
