@@ -5,8 +5,9 @@
  * Every metric is measured on three targets built from the same tmpfs
  * directories in one boot: the branch filesystem itself ("native"),
  * overlayfs over the same layers, and aufs over the same layers.  Each
- * metric is a rate (higher is better), measured REPS times; the table
- * shows the minimum and the median, and the ratios of the medians.
+ * metric is a rate (higher is better; the latency rows say "lower is
+ * better"), measured REPS times; the table shows the minimum and the
+ * median, and the ratios of the medians.
  */
 #define _GNU_SOURCE
 
@@ -228,10 +229,41 @@ static void *touch_range(void *arg)
 	return NULL;
 }
 
-/* Pages per second faulted into a fresh mapping by @threads threads. */
-static double fault_rate(const char *file, long size, int threads, int write)
+struct prober {
+	volatile int stop;
+	double worst;
+};
+
+/* Map and unmap an anonymous page until told to stop: the longest pair. */
+static void *probe_mmap(void *arg)
 {
-	pthread_t tid[8];
+	struct prober *p = arg;
+	double t0;
+	void *m;
+
+	while (!p->stop) {
+		t0 = now();
+		m = mmap(NULL, page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m != MAP_FAILED)
+			munmap(m, page);
+		t0 = now() - t0;
+		if (t0 > p->worst)
+			p->worst = t0;
+	}
+	return NULL;
+}
+
+/*
+ * Pages per second faulted into a fresh mapping by @threads threads.
+ * With @worst, another thread maps and unmaps memory meanwhile (it needs
+ * mmap_lock for write), and *@worst is its longest mmap+munmap, in s.
+ */
+static double fault_rate(const char *file, long size, int threads, int write,
+			 double *worst)
+{
+	struct prober probe = { 0, 0 };
+	pthread_t tid[8], ptid;
 	struct toucher t[8];
 	int fd = open(file, write ? O_RDWR : O_RDONLY), i;
 	char *map;
@@ -243,6 +275,8 @@ static double fault_rate(const char *file, long size, int threads, int write)
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap %s", file);
+	if (worst)
+		pthread_create(&ptid, NULL, probe_mmap, &probe);
 	t0 = now();
 	for (i = 0; i < threads; i++) {
 		t[i] = (struct toucher){ map, size / threads * i,
@@ -252,6 +286,11 @@ static double fault_rate(const char *file, long size, int threads, int write)
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
 	t1 = now();
+	if (worst) {
+		probe.stop = 1;
+		pthread_join(ptid, NULL);
+		*worst = probe.worst;
+	}
 	munmap(map, size);
 	close(fd);
 	return size / page / (t1 - t0);
@@ -450,13 +489,37 @@ static void bench_layers(const char *fs, const char *name, const char *l0,
 			for (rep = 0; rep < REPS; rep++)
 				r->v[t][rep] = fault_rate(path("%s/big",
 					tdir(t, name, l1)), big,
-					threads[i], 0);
+					threads[i], 0, NULL);
+	}
+	/*
+	 * On a disk: major faults with the page cache dropped, and the
+	 * longest mmap+munmap another thread sees meanwhile (a fault that
+	 * held the fault lock for its I/O would show up there).
+	 */
+	for (i = 0; i < 2 && io_only; i++) {
+		int n = i ? 4 : 1;
+		struct result *lat;
+		double w;
+
+		r = result("pages/s", "%s: mmap read faults, cold, %d thread%s",
+			   fs, n, n > 1 ? "s" : "");
+		lat = result("ms, lower is better",
+			     "%s: longest mmap+munmap meanwhile, %d thread%s",
+			     fs, n, n > 1 ? "s" : "");
+		for (t = 0; t < NTARGET; t++) {
+			for (rep = 0; rep < REPS; rep++) {
+				drop_caches(3);
+				r->v[t][rep] = fault_rate(path("%s/big",
+					tdir(t, name, l1)), big, n, 0, &w);
+				lat->v[t][rep] = w * 1000;
+			}
+		}
 	}
 	r = io_only ? NULL : result("pages/s", "%s: mmap shared write faults", fs);
 	for (t = 0; t < NTARGET && r; t++)
 		for (rep = 0; rep < REPS; rep++)
 			r->v[t][rep] = fault_rate(path("%s/wfile",
-				tdir(t, name, l0)), WSIZE, 1, 1);
+				tdir(t, name, l0)), WSIZE, 1, 1, NULL);
 	for (i = 0; i < 2; i++) {
 		size_t bs = i ? 1 << 20 : 4096;
 
