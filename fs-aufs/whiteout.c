@@ -10,7 +10,10 @@
 
 #include <linux/cred.h>
 #include <linux/dcache.h>
+#include <linux/fs.h>
 #include <linux/namei.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -271,14 +274,52 @@ int au_wh_clear_dir(const struct path *h_path)
 	return au_unlink_names(h_path->dentry, &names);
 }
 
+/*
+ * Copies in flight sit in the work directory: only the mounter may look
+ * into it.  One found with another owner, other permission bits or an
+ * ACL (planted by a user who may write the branch root, or given a
+ * default ACL of the root by mkdir) is made the mounter's, 0700, without
+ * ACLs, before it is emptied.  @h is a directory; its parent is not
+ * locked.
+ */
+static int au_workdir_own(struct dentry *h)
+{
+	struct inode *inode = d_inode(h);
+	struct iattr attr = {
+		.ia_valid = ATTR_UID | ATTR_GID | ATTR_MODE,
+		.ia_vfsuid = VFSUIDT_INIT(current_fsuid()),
+		.ia_vfsgid = VFSGIDT_INIT(current_fsgid()),
+		.ia_mode = S_IFDIR | 0700,
+	};
+	static const char *const acls[] = {
+		XATTR_NAME_POSIX_ACL_ACCESS, XATTR_NAME_POSIX_ACL_DEFAULT,
+	};
+	int i, err;
+
+	for (i = 0; i < ARRAY_SIZE(acls); i++) {
+		err = vfs_remove_acl(&nop_mnt_idmap, h, acls[i]);
+		if (err && err != -ENODATA && err != -EOPNOTSUPP)
+			return err;
+	}
+	if (uid_eq(inode->i_uid, current_fsuid()) &&
+	    gid_eq(inode->i_gid, current_fsgid()) &&
+	    (inode->i_mode & 07777) == 0700)
+		return 0;
+	inode_lock(inode);
+	err = notify_change(&nop_mnt_idmap, h, &attr, NULL);
+	inode_unlock(inode);
+	return err;
+}
+
 /**
  * au_workdir_init - set up the work directory on the top branch
  * @root: the root of a writable top branch
  *
  * Copy-up builds files in ".wh..wh.orph" at the top branch root and
- * renames them into place, so a half-copied file is never visible.  Files
- * left there by a crash are removed here.  Runs with the mounter's
- * credentials.
+ * renames them into place, so a half-copied file is never visible.  It
+ * is made the mounter's, mode 0700, without ACLs, whatever it was found
+ * as, and files left there by a crash are removed.  Runs with the
+ * mounter's credentials.
  *
  * Return: the work directory, or an ERR_PTR.
  */
@@ -302,6 +343,8 @@ struct dentry *au_workdir_init(const struct path *root)
 	if (!err && !d_is_dir(h))
 		err = -ENOTDIR;
 	inode_unlock(dir);
+	if (!err)
+		err = au_workdir_own(h);
 	if (err)
 		goto out;
 

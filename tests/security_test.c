@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
@@ -270,6 +271,63 @@ TEST_F(sec, crafted_whiteout_names)
 	EXPECT_EQ(2, dots);
 	EXPECT_TRUE(exists(in(self->mnt, "d/..")));
 	EXPECT_TRUE(exists(in(self->mnt, "public")));
+}
+
+/* A POSIX ACL in the xattr format: owner, group, other, mask, @user. */
+static int set_acl(const char *path, const char *name, unsigned int user)
+{
+	struct { uint16_t tag, perm; uint32_t id; } e[] = {
+		{ 0x01, 7, 0 }, { 0x02, 7, user }, { 0x04, 7, 0 },
+		{ 0x10, 7, 0 }, { 0x20, 7, 0 },
+	};
+	char buf[4 + sizeof(e)];
+	uint32_t version = 2;
+
+	memcpy(buf, &version, 4);
+	memcpy(buf + 4, e, sizeof(e));
+	return setxattr(path, name, buf, sizeof(buf), 0);
+}
+
+/*
+ * The work directory, where copies are built, is only the mounter's: one
+ * planted by a user who may write the top branch root (owned by the
+ * user, 0777, a file inside) is made root's and 0700 and emptied, and
+ * one that mkdir gave the root's default ACL loses it.
+ */
+TEST_F(sec, work_directory_is_only_the_mounters)
+{
+	char work[PATH_MAX];
+	struct stat st;
+
+	snprintf(work, sizeof(work), "%s/.wh..wh.orph", self->b0);
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	ASSERT_EQ(0, rmdir(work));
+	ASSERT_EQ(0, mkdir(work, 0777));
+	ASSERT_EQ(0, chmod(work, 0777));
+	ASSERT_EQ(0, chown(work, USER, USER));
+	put(in(work, "planted"), "planted\n", 0666);
+	ASSERT_EQ(0, chown(in(work, "planted"), USER, USER));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	ASSERT_EQ(0, stat(work, &st));
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+	EXPECT_EQ(0700, st.st_mode & 07777);
+	EXPECT_FALSE(exists(in(work, "planted")));
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	ASSERT_EQ(0, rmdir(work));
+	ASSERT_EQ(0, set_acl(self->b0, "system.posix_acl_default", USER));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	EXPECT_EQ(-1, getxattr(work, "system.posix_acl_access", NULL, 0));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_EQ(-1, getxattr(work, "system.posix_acl_default", NULL, 0));
+	EXPECT_EQ(ENODATA, errno);
+	ASSERT_EQ(0, stat(work, &st));
+	EXPECT_EQ(0700, st.st_mode & 07777);
 }
 
 TEST_HARNESS_MAIN
