@@ -242,6 +242,9 @@ struct au_inode {
 	struct inode vfs_inode;
 };
 
+/* how many times an open file follows copy-ups and branch changes */
+#define AU_FILE_MOVES	16
+
 /**
  * struct au_file_old - a branch file an aufs file no longer uses
  * @next: the one superseded before
@@ -261,7 +264,10 @@ struct au_file_old {
  *	&au_branch.nfiles)
  * @old: branch files @h_file superseded, kept until release (the core
  *	may still use the f_mapping it read from the file before a move)
- * @lock: protects @h_file, @dentry, @br, @old and @mapped
+ * @nold: how many are on @old; at AU_FILE_MOVES the file no longer moves
+ * @refused: the branch dentry a move to was refused (the opener may not
+ *	read it); compared only, no reference is held
+ * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused and @mapped
  * @mapped: the file has been mapped: @h_file never changes again
  * @gen: the branch table generation @h_file was chosen in
  */
@@ -270,6 +276,8 @@ struct au_finfo {
 	struct dentry *dentry;
 	struct au_branch *br;
 	struct au_file_old *old;
+	unsigned int nold;
+	const struct dentry *refused;
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
 	unsigned long gen;

@@ -59,8 +59,8 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
  * aufs file is released: the core reads file->f_mapping once and goes on
  * using it across sleeps (sync_file_range(), cachestat(2)), and that
  * mapping lives in the old branch inode.  Its branch is no longer
- * counted as in use by the file.  Without memory for that, the file
- * stays where it is.
+ * counted as in use by the file.  Without memory for that, or once a
+ * file has moved AU_FILE_MOVES times, the file stays where it is.
  */
 static void au_file_move(struct file *file, struct dentry *dentry,
 			 struct file *h_file, struct au_branch *br)
@@ -76,7 +76,7 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 		goto out;
 	au_br_file_get(br, false);
 	spin_lock(&fi->lock);
-	if (!fi->mapped &&
+	if (!fi->mapped && fi->nold < AU_FILE_MOVES &&
 	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
 		swap(fi->h_file, h_file);
 		swap(fi->dentry, dentry);
@@ -86,6 +86,7 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 		old->h_file = h_file;
 		old->next = fi->old;
 		fi->old = old;
+		fi->nold++;
 		h_file = NULL;
 		old = NULL;
 		WRITE_ONCE(file->f_mapping, fi->h_file->f_mapping);
@@ -141,6 +142,12 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 
 	au_read_lock(sb);
 	err = au_file_may_move(file, dentry);
+	if (err) {
+		/* not again for this branch file: see au_h_file_get() */
+		spin_lock(&au_fi(file)->lock);
+		au_fi(file)->refused = au_h_dentry(dentry);
+		spin_unlock(&au_fi(file)->lock);
+	}
 	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, file->f_cred,
 						&br);
 	if (!IS_ERR(h_file))
@@ -210,7 +217,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 {
 	struct au_finfo *fi = au_fi(file);
 	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
-	struct dentry *dentry = NULL;
+	struct dentry *dentry = NULL, *h_dentry;
 	struct file *h_file;
 
 	if (regen && unlikely(READ_ONCE(fi->gen) !=
@@ -224,8 +231,9 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 	 */
 	spin_lock(&fi->lock);
 	rcu_read_lock();
+	h_dentry = au_h_dentry(fi->dentry);
 	if (!fi->mapped && !(file->f_mode & FMODE_WRITE) &&
-	    fi->h_file->f_path.dentry != au_h_dentry(fi->dentry)) {
+	    fi->h_file->f_path.dentry != h_dentry && h_dentry != fi->refused) {
 		dentry = dget(fi->dentry);
 		h_file = NULL;
 	} else {
