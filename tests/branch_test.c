@@ -462,6 +462,8 @@ TEST_F(br, refrof_moves_a_file_only_where_its_opener_may_read)
 	if (!pid) {
 		int fd;
 
+		close(to_child[1]);
+		close(to_parent[0]);
 		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
 			_exit(2);
 		fd = open(in(self->mnt, "f"), O_RDONLY);
@@ -470,6 +472,9 @@ TEST_F(br, refrof_moves_a_file_only_where_its_opener_may_read)
 			_exit(3);
 		_exit(strcmp(fd_get(fd), "b1\n") ? 1 : 0);
 	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	/* 0 bytes: the child failed before it opened the file */
 	ASSERT_EQ(1, read(to_parent[0], &c, 1));
 	snprintf(opt, sizeof(opt), "prepend:%s=ro", self->x);
 	EXPECT_EQ(0, remount(self->mnt, opt));
@@ -480,10 +485,8 @@ TEST_F(br, refrof_moves_a_file_only_where_its_opener_may_read)
 		TH_LOG("child status %#x", status);
 	/* root's view through the name is the new file */
 	EXPECT_STREQ("x\n", get(in(self->mnt, "f")));
-	close(to_child[0]);
 	close(to_child[1]);
 	close(to_parent[0]);
-	close(to_parent[1]);
 }
 
 TEST_F(br, removed_name_is_not_followed)

@@ -30,13 +30,16 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
 
-#define FILE_SIZE	(1UL << 20)
+#define FILE_SIZE	(1024UL * 1024)
 #define FILE_INO	2
 #define MAX_HELD	64
+/* held READs are answered after this long, and the test fails */
+#define HOLD_SECS	60
 
 /* Byte @off of the file the FUSE branch serves. */
 static unsigned char byte_at(uint64_t off)
@@ -46,7 +49,10 @@ static unsigned char byte_at(uint64_t off)
 
 /*
  * A FUSE filesystem with one regular file, "data".  While @stall is set,
- * READ requests are held back (up to MAX_HELD) instead of answered.
+ * READ requests are held back (up to MAX_HELD) instead of answered.  A
+ * READ held for HOLD_SECS is answered all the same and @expired is set:
+ * a kernel whose fault cannot be interrupted then fails the test
+ * instead of hanging the run.
  */
 struct branch {
 	int fd;
@@ -56,7 +62,9 @@ struct branch {
 	pthread_cond_t cond;
 	bool stall;
 	bool quit;
+	bool expired;
 	int nheld;
+	time_t held_since;
 	struct { uint64_t unique, off; uint32_t size; } held[MAX_HELD];
 };
 
@@ -71,8 +79,9 @@ static void reply(struct branch *b, uint64_t unique, int error,
 	out->unique = unique;
 	if (len)
 		memcpy(out + 1, arg, len);
+	/* ENOENT: the request was interrupted meanwhile */
 	if (write(b->fd, buf, out->len) < 0 && errno != ENOENT)
-		perror("fuse reply");
+		perror("answer to /dev/fuse");
 }
 
 static void reply_read(struct branch *b, uint64_t unique, uint64_t off,
@@ -152,6 +161,8 @@ static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
 	case FUSE_READ:
 		pthread_mutex_lock(&b->lock);
 		if (b->stall && b->nheld < MAX_HELD) {
+			if (!b->nheld)
+				b->held_since = time(NULL);
 			b->held[b->nheld].unique = in->unique;
 			b->held[b->nheld].off = rd->offset;
 			b->held[b->nheld].size = rd->size;
@@ -179,7 +190,7 @@ static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
 	case FUSE_INTERRUPT:
 		break;		/* no answer expected */
 	default:
-		reply(b, in->unique, -ENOSYS, NULL, 0);
+		reply(b, in->unique, -EOPNOTSUPP, NULL, 0);
 		break;
 	}
 }
@@ -227,8 +238,17 @@ static void *serve(void *arg)
 	ssize_t n;
 
 	while (!__atomic_load_n(&b->quit, __ATOMIC_RELAXED)) {
-		if (poll(pfd, 2, -1) < 0 || pfd[1].revents)
+		n = poll(pfd, 2, 1000);
+		if (n < 0 || pfd[1].revents)
 			break;
+		pthread_mutex_lock(&b->lock);
+		if (b->nheld && time(NULL) - b->held_since >= HOLD_SECS)
+			b->expired = true;
+		pthread_mutex_unlock(&b->lock);
+		if (__atomic_load_n(&b->expired, __ATOMIC_RELAXED))
+			release_held(b, false);
+		if (!n)
+			continue;
 		n = read(b->fd, buf, sizeof(buf));
 		if (n < 0 && (errno == EINTR || errno == ENOENT))
 			continue;
@@ -273,7 +293,7 @@ FIXTURE_SETUP(stall)
 	ASSERT_LE(0, self->b.fd);
 	ASSERT_EQ(0, pipe(self->b.wake));
 	snprintf(opts, sizeof(opts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other",
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
 		 self->b.fd);
 	ASSERT_EQ(0, mount("stall", self->fuse, "fuse", MS_NOSUID | MS_NODEV,
 			   opts));
@@ -303,6 +323,10 @@ FIXTURE_TEARDOWN(stall)
 	}
 	if (self->b.fd > 0)
 		close(self->b.fd);
+	if (self->b.wake[0] > 0) {
+		close(self->b.wake[0]);
+		close(self->b.wake[1]);
+	}
 	rmdir(self->mnt);
 	rmdir(self->rw);
 	rmdir(self->fuse);
@@ -370,6 +394,7 @@ TEST_F_TIMEOUT(stall, fork_and_mmap_go_on_while_a_fault_waits, 120)
 
 	release_held(&self->b, false);
 	pthread_join(tid, NULL);
+	EXPECT_FALSE(self->b.expired) TH_LOG("fork waited for the branch");
 	EXPECT_EQ(byte_at(f.off), f.got);
 	EXPECT_EQ(0, munmap((void *)f.map, FILE_SIZE));
 }
@@ -395,6 +420,7 @@ TEST_F_TIMEOUT(stall, sigkill_ends_a_fault_that_waits, 120)
 	/* with the wait not killable, this would hang */
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	EXPECT_FALSE(self->b.expired) TH_LOG("SIGKILL waited for the branch");
 	release_held(&self->b, false);
 	EXPECT_EQ(byte_at(9 * 4096 + 3), map[9 * 4096 + 3]);
 	EXPECT_EQ(0, munmap((void *)map, FILE_SIZE));
