@@ -35,6 +35,8 @@
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
  *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks)
  *   au_finfo.lock is taken alone.
+ *   A loop device's lo_mutex (au_br_check_loop()) is taken with no aufs
+ *   lock held: the loop driver holds it across I/O that may read aufs.
  *
  * Within one generation of the branch table, the topmost branch entry
  * of a dentry and inode changes at most once, from a lower branch to the
@@ -68,6 +70,14 @@
 #define AUFS_WH_PFX_LEN		(sizeof(AUFS_WH_PFX) - 1)
 #define AUFS_WH_OPQ		".wh..wh..opq"
 #define AUFS_WH_ORPH		".wh..wh.orph"
+/*
+ * The longest name aufs serves.  This aufs needs room for ".wh." only;
+ * the limit is out-of-tree aufs', which needs room for a name whited out
+ * twice plus a dot and four hex digits, so that a branch works the same
+ * under both.  Longer names on a branch are listed by readdir, but
+ * looking them up gives -ENAMETOOLONG.
+ */
+#define AUFS_MAX_NAMELEN	(NAME_MAX - 2 * AUFS_WH_PFX_LEN - 1 - 4)
 
 /**
  * enum au_br_perm - what aufs may do to a branch
@@ -428,6 +438,8 @@ const char *au_br_perm_str(enum au_br_perm perm);
 int au_br_spec_parse(char *str, struct au_br_spec *specs,
 		     struct p_log *log);
 int au_br_lookup(const char *name, struct path *path, struct p_log *log);
+int au_br_check_loop(const struct path *path, const char *name,
+		     struct p_log *log);
 struct au_sbinfo *au_sbinfo_alloc(void);
 void au_sbinfo_free(struct au_sbinfo *sbi);
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
@@ -458,6 +470,7 @@ bool au_wh_name(const char *name, unsigned int len);
 int au_wh_create(struct dentry *h_parent, const struct qstr *name);
 struct dentry *au_h_lookup_new(struct dentry *h_parent,
 			       const struct qstr *name);
+int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode);
 int au_wh_clear_dir(const struct path *h_path);
 struct dentry *au_workdir_init(const struct path *root);
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,

@@ -16,7 +16,10 @@
  */
 
 #include <kunit/visibility.h>
+#include <linux/blkdev.h>
 #include <linux/cred.h>
+#include <linux/loop.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/rcupdate.h>
 #include <linux/namei.h>
@@ -145,6 +148,72 @@ int au_br_lookup(const char *name, struct path *path, struct p_log *log)
 			  "cannot be looked up");
 }
 
+/* How many loop devices stacked on each other au_br_check_loop() follows. */
+#define AU_LOOP_DEPTH	8
+
+/**
+ * au_br_check_loop - refuse a branch that a loop device serves from a union
+ * @path: the branch directory
+ * @name: the directory as the user wrote it
+ * @log: where a reason for a refusal is reported
+ *
+ * A branch on a loop device whose backing file is read through a
+ * stacking filesystem (this union, or an overlayfs or another union
+ * that may read this one) would be served from the union: a branch
+ * change reads the branch under the exclusive rwsem, the loop worker's
+ * read of its file may wait for that rwsem (au_file_regen()).  A loop
+ * device on a file of a filesystem on a loop device, or on another loop
+ * device, is followed.  Out-of-tree aufs refuses the same.  The check
+ * is made when the branch is added: a LOOP_CHANGE_FD later is not seen.
+ * Call it without the rwsem: loop_backing_file() takes the loop
+ * device's lo_mutex, held across I/O that may read the union.
+ *
+ * Return: 0, -EINVAL with a reason in @log, or -EINTR.
+ */
+int au_br_check_loop(const struct path *path, const char *name,
+		     struct p_log *log)
+{
+	struct file *(*backing)(struct block_device *bdev);
+	struct block_device *bdev = path->mnt->mnt_sb->s_bdev;
+	struct file *file = NULL, *next;
+	unsigned int depth;
+	int err = 0;
+
+	backing = symbol_get(loop_backing_file);
+	if (!backing)
+		return 0;	/* no loop driver, no loop devices */
+	for (depth = 0; bdev && !err; depth++) {
+		struct super_block *sb;
+
+		if (depth == AU_LOOP_DEPTH) {
+			err = inval_plog(log, "branch '%s': loop devices stacked more than %d deep",
+					 name, AU_LOOP_DEPTH);
+			break;
+		}
+		/* @file, if any, keeps @bdev open */
+		next = backing(bdev);
+		if (file)
+			fput(file);
+		file = next;
+		if (IS_ERR_OR_NULL(file)) {
+			err = PTR_ERR_OR_ZERO(file);
+			file = NULL;
+			break;
+		}
+		sb = file->f_path.mnt->mnt_sb;
+		if (sb->s_stack_depth)
+			err = inval_plog(log, "branch '%s': loop device on a file of %s (stacked)",
+					 name, sb->s_type->name);
+		/* a loop device on a block device: follow that one */
+		bdev = S_ISBLK(file_inode(file)->i_mode) ?
+		       I_BDEV(file->f_mapping->host) : sb->s_bdev;
+	}
+	if (file)
+		fput(file);
+	symbol_put(loop_backing_file);
+	return err;
+}
+
 /**
  * au_br_table_init - resolve branch specifications into the branch table
  * @sbi: the mount's state; its table must be empty
@@ -152,8 +221,10 @@ int au_br_lookup(const char *name, struct path *path, struct p_log *log)
  * @n: number of branches, 1 to %AUFS_BRANCH_MAX
  * @log: where a reason for a failure is reported
  *
- * Every path must name a directory; no two branches may be the same
- * directory or lie one inside the other.  On failure nothing is kept.
+ * Every path must name a directory, not served through a loop device
+ * from a stacking filesystem (au_br_check_loop()); no two branches may
+ * be the same directory or lie one inside the other.  On failure
+ * nothing is kept.
  *
  * Return: 0, or -EINVAL with a reason in @log (-ENOMEM without one).
  */
@@ -172,6 +243,11 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		err = au_br_lookup(specs[got].path, &paths[got], log);
 		if (err)
 			break;
+		err = au_br_check_loop(&paths[got], specs[got].path, log);
+		if (err) {
+			got++;
+			break;
+		}
 	}
 	if (err)
 		goto out_put;
@@ -333,7 +409,10 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 
 /*
  * Whether @path may join the branches of @ed: not aufs, not idmapped,
- * not the same as or nested with another branch.
+ * not a filesystem that folds names (case-insensitive or casefolded:
+ * ".WH.x" would hide "x" there, and a name and its whiteout could be two
+ * spellings), not an automount point, not the same as or nested with
+ * another branch.
  */
 static int au_br_check(const struct au_br_edit *ed, const struct path *path,
 		       const char *name, struct p_log *log)
@@ -346,6 +425,14 @@ static int au_br_check(const struct au_br_edit *ed, const struct path *path,
 				  name);
 	if (is_idmapped_mnt(path->mnt))
 		return inval_plog(log, "branch '%s': idmapped mounts are not supported",
+				  name);
+	if (sb_has_encoding(path->mnt->mnt_sb) ||
+	    (path->dentry->d_flags & (DCACHE_OP_HASH | DCACHE_OP_COMPARE)))
+		return inval_plog(log, "branch '%s': its filesystem folds names",
+				  name);
+	if (path->dentry->d_flags & (DCACHE_NEED_AUTOMOUNT |
+				     DCACHE_MANAGE_TRANSIT))
+		return inval_plog(log, "branch '%s': automount points are not supported",
 				  name);
 	for (i = 0; i < ed->nbranch; i++) {
 		const struct path *other = &ed->branches[i]->path;

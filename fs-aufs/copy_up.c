@@ -3,17 +3,22 @@
  * aufs: copy-up to the top branch.
  *
  * Before a name from a lower branch is changed, it is copied to the top
- * branch, its parent directories first.  A regular file is built in the
- * work directory (".wh..wh.orph" at the top branch root): data (holes stay
- * holes), xattrs and POSIX ACLs, owner, mode and times, then fsync, and
- * only then renamed into place, so a half-copied file is never visible,
- * and an error leaves the union as it was.  Directories, symlinks and
- * special files are created in place: they appear whole or not at all.
+ * branch, its parent directories first.  Every copy is built in the work
+ * directory (".wh..wh.orph" at the top branch root, the mounter's, 0700,
+ * without ACLs): data (holes stay holes, then fsync), xattrs and POSIX
+ * ACLs, owner, mode and times, and only then renamed into place.  So a
+ * half-made copy is never visible in the union, a crash leaves it in the
+ * work directory (emptied at the next mount), and an error leaves the
+ * union as it was.  Nothing is inherited from the directory the copy
+ * lands in: the copy carries exactly the lower object's ACLs.
  *
- * Copy-up runs with the mounter's credentials: it must be able to read
- * the lower object and give the copy its owner.  The caller has already
- * been allowed to make the change that needs the copy (aufs_permission(),
- * setattr_prepare()).
+ * Copy-up runs with the mounter's credentials, as an LSM adjusts them
+ * (security_inode_copy_up()): it must be able to read the lower object
+ * and give the copy its owner.  The caller has already been allowed to
+ * make the change that needs the copy (aufs_permission(),
+ * setattr_prepare()).  Xattrs pass security_inode_copy_up_xattr();
+ * "security.evm" is copied only where EVM accepts it (a portable
+ * signature), never an HMAC, which seals the lower inode.
  */
 
 #include <linux/cred.h>
@@ -23,6 +28,7 @@
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/splice.h>
 #include <linux/xattr.h>
@@ -72,6 +78,21 @@ static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 		/* POSIX ACLs go through the ACL API below. */
 		if (is_posix_acl_xattr(name))
 			continue;
+		err = security_inode_copy_up_xattr(h, name);
+		/*
+		 * -ECANCELED: the LSM keeps it off the copy.  security.evm
+		 * goes only where EVM says it may (a portable signature):
+		 * an HMAC seals the lower inode, and without EVM nobody
+		 * vouches for it.
+		 */
+		if (err == -ECANCELED ||
+		    (err && !strcmp(name, XATTR_NAME_EVM))) {
+			err = 0;
+			continue;
+		}
+		if (err && err != -EOPNOTSUPP)
+			break;
+		err = 0;
 		vsize = vfs_getxattr(mnt_idmap(lower->mnt), h, name, NULL, 0);
 		if (vsize < 0) {
 			err = vsize;
@@ -191,91 +212,136 @@ static void au_cu_discard(struct au_sbinfo *sbi, struct dentry *tmp)
 
 	if (!mnt_want_write(mnt)) {
 		inode_lock_nested(dir, I_MUTEX_PARENT);
-		if (tmp->d_parent == sbi->workdir && !d_unhashed(tmp))
-			vfs_unlink(&nop_mnt_idmap, dir, tmp, NULL);
+		if (tmp->d_parent == sbi->workdir && !d_unhashed(tmp)) {
+			if (d_is_dir(tmp))
+				vfs_rmdir(&nop_mnt_idmap, dir, tmp);
+			else
+				vfs_unlink(&nop_mnt_idmap, dir, tmp, NULL);
+		}
 		inode_unlock(dir);
 		mnt_drop_write(mnt);
 	}
 	dput(tmp);
 }
 
-/* Create an empty file of @size in the work directory. */
-static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi, loff_t size)
+/*
+ * Create an object of the type of @h_inode in the work directory, for
+ * the mounter only: a regular file is empty, a symlink points to @link.
+ * The caller holds write access to the top branch.
+ */
+static struct dentry *au_cu_create_tmp(struct au_sbinfo *sbi,
+				       const struct inode *h_inode,
+				       const char *link)
 {
 	struct dentry *work = sbi->workdir;
-	struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = size };
+	struct inode *dir = d_inode(work);
+	umode_t type = h_inode->i_mode & S_IFMT;
 	struct dentry *tmp;
 	char name[32];
 	int err, len;
 
 	len = snprintf(name, sizeof(name), "cu.%x",
 		       (unsigned int)atomic_inc_return(&au_cu_seq));
-	inode_lock_nested(d_inode(work), I_MUTEX_PARENT);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
 	tmp = lookup_one(&nop_mnt_idmap, name, work, len);
-	if (!IS_ERR(tmp)) {
-		err = vfs_create(&nop_mnt_idmap, d_inode(work), tmp,
-				 S_IFREG | 0600, true);
-		if (err) {
-			dput(tmp);
-			tmp = ERR_PTR(err);
-		}
+	if (IS_ERR(tmp))
+		goto out;
+	switch (type) {
+	case S_IFREG:
+		err = vfs_create(&nop_mnt_idmap, dir, tmp, S_IFREG | 0600, true);
+		break;
+	case S_IFDIR:
+		err = au_h_mkdir(dir, &tmp, 0700);
+		break;
+	case S_IFLNK:
+		err = vfs_symlink(&nop_mnt_idmap, dir, tmp, link);
+		break;
+	default:
+		err = vfs_mknod(&nop_mnt_idmap, dir, tmp, type | 0600,
+				h_inode->i_rdev);
+		break;
 	}
-	inode_unlock(d_inode(work));
-	if (IS_ERR(tmp) || !size)
-		return tmp;
+	if (!err && d_is_negative(tmp))
+		err = -EIO;	/* the branch did not instantiate it */
+	if (err) {
+		dput(tmp);
+		tmp = ERR_PTR(err);
+	}
+out:
+	inode_unlock(dir);
+	return tmp;
+}
+
+/* Give the regular file @tmp in the work directory @size. */
+static int au_cu_size(struct dentry *tmp, loff_t size)
+{
+	struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = size };
+	int err;
 
 	/* Size first: ranges never written stay holes. */
 	inode_lock(d_inode(tmp));
 	err = notify_change(&nop_mnt_idmap, tmp, &attr, NULL);
 	inode_unlock(d_inode(tmp));
-	if (err) {
-		inode_lock_nested(d_inode(work), I_MUTEX_PARENT);
-		vfs_unlink(&nop_mnt_idmap, d_inode(work), tmp, NULL);
-		inode_unlock(d_inode(work));
-		dput(tmp);
-		return ERR_PTR(err);
+	return err;
+}
+
+/* Fill the regular file @tmp in the work directory from @lower. */
+static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
+		      struct dentry *tmp, loff_t size)
+{
+	struct path tmp_path = { .mnt = sbi->wbr->path.mnt, .dentry = tmp };
+	struct file *in, *out;
+	int err;
+
+	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE, current_cred());
+	err = PTR_ERR_OR_ZERO(out);
+	if (!err) {
+		err = au_cu_data(in, out, size);
+		fput(out);
 	}
-	return tmp;
+	fput(in);
+	return err;
 }
 
 /*
- * Build a copy of regular file @lower in the work directory.  Write
- * access to the top branch is taken around the metadata changes only:
- * do_splice_direct() takes sb_writers itself.
+ * Build a copy of @lower in the work directory.  Write access to the top
+ * branch is taken around the metadata changes only: do_splice_direct()
+ * takes sb_writers itself.
  */
-static struct dentry *au_cu_build_reg(struct au_sbinfo *sbi,
-				      const struct path *lower)
+static struct dentry *au_cu_build(struct au_sbinfo *sbi,
+				  const struct path *lower)
 {
+	struct inode *h_inode = d_inode(lower->dentry);
 	struct vfsmount *mnt = sbi->wbr->path.mnt;
-	loff_t size = i_size_read(d_inode(lower->dentry));
-	struct path tmp_path = { .mnt = mnt };
-	struct file *in, *out;
+	loff_t size = S_ISREG(h_inode->i_mode) ? i_size_read(h_inode) : 0;
+	DEFINE_DELAYED_CALL(done);
+	const char *link = NULL;
 	struct dentry *tmp;
 	int err;
 
+	if (S_ISLNK(h_inode->i_mode)) {
+		link = vfs_get_link(lower->dentry, &done);
+		if (IS_ERR(link))
+			return ERR_CAST(link);
+	}
 	err = mnt_want_write(mnt);
-	if (err)
+	if (err) {
+		do_delayed_call(&done);
 		return ERR_PTR(err);
-	tmp = au_cu_create_tmp(sbi, size);
+	}
+	tmp = au_cu_create_tmp(sbi, h_inode, link);
+	if (!IS_ERR(tmp) && size)
+		err = au_cu_size(tmp, size);
 	mnt_drop_write(mnt);
+	do_delayed_call(&done);
 	if (IS_ERR(tmp))
 		return tmp;
 
-	tmp_path.dentry = tmp;
-	if (size) {
-		in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
-		err = PTR_ERR_OR_ZERO(in);
-		if (!err) {
-			out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE,
-					  current_cred());
-			err = PTR_ERR_OR_ZERO(out);
-			if (!err) {
-				err = au_cu_data(in, out, size);
-				fput(out);
-			}
-			fput(in);
-		}
-	}
+	if (!err && size)
+		err = au_cu_fill(sbi, lower, tmp, size);
 	if (!err) {
 		err = mnt_want_write(mnt);
 		if (!err) {
@@ -328,59 +394,6 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 	unlock_rename(work, h_parent);
 	mnt_drop_write(mnt);
 	return err;
-}
-
-/* Create a copy of a non-regular @lower as @name in @h_parent. */
-static struct dentry *au_cu_make(const struct path *lower,
-				 struct dentry *h_parent,
-				 const struct qstr *name)
-{
-	struct inode *h_inode = d_inode(lower->dentry);
-	struct inode *dir = d_inode(h_parent);
-	umode_t mode = h_inode->i_mode;
-	DEFINE_DELAYED_CALL(done);
-	const char *link = NULL;
-	struct dentry *h;
-	int err;
-
-	if (S_ISLNK(mode)) {
-		link = vfs_get_link(lower->dentry, &done);
-		if (IS_ERR(link))
-			return ERR_CAST(link);
-	}
-	inode_lock_nested(dir, I_MUTEX_PARENT);
-	h = au_h_lookup_new(h_parent, name);
-	err = PTR_ERR_OR_ZERO(h);
-	if (!err) {
-		if (S_ISDIR(mode))
-			err = vfs_mkdir(&nop_mnt_idmap, dir, h, 0700);
-		else if (S_ISLNK(mode))
-			err = vfs_symlink(&nop_mnt_idmap, dir, h, link);
-		else
-			err = vfs_mknod(&nop_mnt_idmap, dir, h, mode,
-					h_inode->i_rdev);
-	}
-	inode_unlock(dir);
-	do_delayed_call(&done);
-	if (IS_ERR(h))
-		return h;
-	if (!err) {
-		err = au_cu_attrs(lower, h);
-		if (err) {
-			/* leave nothing half made in the union */
-			inode_lock_nested(dir, I_MUTEX_PARENT);
-			if (d_is_dir(h))
-				vfs_rmdir(&nop_mnt_idmap, dir, h);
-			else
-				vfs_unlink(&nop_mnt_idmap, dir, h, NULL);
-			inode_unlock(dir);
-		}
-	}
-	if (err) {
-		dput(h);
-		return ERR_PTR(err);
-	}
-	return h;
 }
 
 /*
@@ -437,8 +450,8 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent)
 					 &dentry->d_name);
 		if (IS_ERR(upper))
 			return PTR_ERR(upper);
-	} else if (d_is_reg(lower.dentry)) {
-		upper = au_cu_build_reg(sbi, &lower);
+	} else {
+		upper = au_cu_build(sbi, &lower);
 		if (IS_ERR(upper))
 			return PTR_ERR(upper);
 		err = au_cu_move(sbi, upper, h_parent, &dentry->d_name);
@@ -446,19 +459,38 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent)
 			au_cu_discard(sbi, upper);
 			return err;
 		}
-	} else {
-		err = mnt_want_write(wbr->path.mnt);
-		if (err)
-			return err;
-		upper = au_cu_make(&lower, h_parent, &dentry->d_name);
-		mnt_drop_write(wbr->path.mnt);
-		if (IS_ERR(upper))
-			return PTR_ERR(upper);
 	}
 
 	au_di_publish_top(au_di(dentry), wbr, upper);
 	au_i_publish_upper(d_inode(dentry), wbr, d_inode(upper));
 	return 0;
+}
+
+/*
+ * An LSM may give the copy another context than the mounter's (SELinux:
+ * the label of the lower object); it hands back credentials for that.
+ */
+static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent)
+{
+	const struct cred *old_cred = NULL;
+	struct cred *cred = NULL;
+	int err;
+
+	err = security_inode_copy_up(dentry, &cred);
+	if (err) {
+		/* a stacked LSM may have made them before another failed */
+		if (cred)
+			put_cred(cred);
+		return err;
+	}
+	if (cred)
+		old_cred = override_creds(cred);
+	err = au_cu_one(dentry, parent);
+	if (cred) {
+		revert_creds(old_cred);
+		put_cred(cred);
+	}
+	return err;
 }
 
 /* Copy up @dentry, whose parent is already on the top branch. */
@@ -477,7 +509,7 @@ static int au_copy_up_one(struct dentry *dentry)
 		err = -ENOENT;
 	} else if (!au_d_is_upper(dentry)) {
 		old_cred = override_creds(au_sbi(sb)->cred);
-		err = au_cu_one(dentry, parent);
+		err = au_cu_as_lsm_says(dentry, parent);
 		revert_creds(old_cred);
 	}
 	mutex_unlock(&ai->cu_mutex);

@@ -88,7 +88,7 @@ static int au_do_create(struct dentry *dentry, umode_t mode, dev_t rdev,
 			err = vfs_create(mnt_idmap(hp.mnt), hdir, h, mode, true);
 			break;
 		case S_IFDIR:
-			err = vfs_mkdir(mnt_idmap(hp.mnt), hdir, h, mode);
+			err = au_h_mkdir(hdir, &h, mode);
 			break;
 		case S_IFLNK:
 			err = vfs_symlink(mnt_idmap(hp.mnt), hdir, h, link);

@@ -61,6 +61,10 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
  * mapping lives in the old branch inode.  Its branch is no longer
  * counted as in use by the file.  Without memory for that, or once a
  * file has moved AU_FILE_MOVES times, the file stays where it is.
+ *
+ * The caller counted the file on @br (au_br_file_get()) while it held
+ * the rwsem, so a branch change never deletes @br under a file moving
+ * there; the count is the file's if it moves, and dropped if not.
  */
 static void au_file_move(struct file *file, struct dentry *dentry,
 			 struct file *h_file, struct au_branch *br)
@@ -74,7 +78,6 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 	old = kmalloc(sizeof(*old), GFP_KERNEL);
 	if (!old)
 		goto out;
-	au_br_file_get(br, false);
 	spin_lock(&fi->lock);
 	if (!fi->mapped && fi->nold < AU_FILE_MOVES &&
 	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
@@ -93,6 +96,7 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 	}
 	spin_unlock(&fi->lock);
 	kfree(old);
+out:
 	if (br)
 		au_br_file_put(br, false);
 	if (old_br) {
@@ -102,7 +106,6 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 		file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 		spin_unlock(&file->f_lock);
 	}
-out:
 	if (h_file)
 		fput(h_file);
 	dput(dentry);
@@ -150,15 +153,15 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 	}
 	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, file->f_cred,
 						&br);
+	/* before the rwsem goes: au_br_edit_busy() must see the file */
 	if (!IS_ERR(h_file))
-		au_br_get(br);
+		au_br_file_get(br, false);
 	au_read_unlock(sb);
 	if (IS_ERR(h_file)) {
 		dput(dentry);
 		return;
 	}
 	au_file_move(file, dentry, h_file, br);
-	au_br_put(br);
 }
 
 /*

@@ -288,6 +288,8 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 	struct dentry *ret;
 	int err;
 
+	if (dentry->d_name.len > AUFS_MAX_NAMELEN)
+		return ERR_PTR(-ENAMETOOLONG);
 	if (au_wh_name(dentry->d_name.name, dentry->d_name.len))
 		return ERR_PTR(-EPERM);
 

@@ -9,6 +9,10 @@
  *   - ".wh.NAME" on a branch that honours whiteouts hides NAME in the
  *     branches below it (not in its own branch: there NAME wins);
  *   - names starting with ".wh." are never shown.
+ * Any ".wh.NAME" hides NAME here, as in out-of-tree aufs, even one that
+ * is not a regular file (which lookup reports as -EIO).  The cache is
+ * charged to the memory cgroup of the task that lists: a listing of a
+ * huge directory counts against the lister, not the system.
  * Positions 0 and 1 are "." and ".."; position 2 + i is cache entry i,
  * so positions stay valid across calls however small the user's buffer
  * is, and telldir/seekdir work.
@@ -122,7 +126,7 @@ static int au_rdent_add(struct au_rdbuild *b, const char *name,
 		return 0;
 	}
 
-	ent = kmalloc(struct_size(ent, name, len), GFP_KERNEL);
+	ent = kmalloc(struct_size(ent, name, len), GFP_KERNEL_ACCOUNT);
 	if (!ent)
 		return -ENOMEM;
 	memcpy(ent->name, name, len);
@@ -202,7 +206,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	unsigned int i;
 	int err = 0;
 
-	rdc = kzalloc(sizeof(*rdc), GFP_KERNEL);
+	rdc = kzalloc(sizeof(*rdc), GFP_KERNEL_ACCOUNT);
 	if (!rdc)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&rdc->all);
@@ -223,7 +227,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 
 	if (!err) {
 		rdc->ents = kvmalloc_array(b.count, sizeof(*rdc->ents),
-					   GFP_KERNEL);
+					   GFP_KERNEL_ACCOUNT);
 		if (!rdc->ents && b.count)
 			err = -ENOMEM;
 	}

@@ -246,6 +246,8 @@ static int au_remount_resolve(struct fs_context *fc)
 
 	list_for_each_entry(v, &ctx->verbs, list) {
 		err = au_br_lookup(v->dir, &v->path, &fc->log);
+		if (!err && v->op == AU_VERB_ADD)
+			err = au_br_check_loop(&v->path, v->dir, &fc->log);
 		if (err)
 			return err;
 	}
@@ -359,6 +361,43 @@ static int au_inuse_cmp(const void *a, const void *b)
 	return (x->depth > y->depth) - (x->depth < y->depth);
 }
 
+/*
+ * The depth of @dentry below the root.  A rename that the branches made
+ * before the change began may still move dentries (vfs_rename() calls
+ * d_move() after ->rename() returned and let go of the rwsem): walk under
+ * rename_lock, and under RCU, which keeps a parent moved away from
+ * readable.  A depth gone wrong meanwhile is caught by au_refresh_one().
+ */
+static unsigned int au_d_depth(struct dentry *dentry)
+{
+	unsigned int seq, depth;
+	struct dentry *d;
+
+	rcu_read_lock();
+	do {
+		seq = read_seqbegin(&rename_lock);
+		depth = 0;
+		for (d = dentry; !IS_ROOT(d); d = READ_ONCE(d->d_parent))
+			depth++;
+	} while (read_seqretry(&rename_lock, seq));
+	rcu_read_unlock();
+	return depth;
+}
+
+/* Whether @dentry no longer is @name in @parent (d_move() meanwhile). */
+static bool au_d_moved(struct dentry *dentry, const struct dentry *parent,
+		       const struct qstr *name)
+{
+	bool moved;
+
+	spin_lock(&dentry->d_lock);
+	moved = dentry->d_parent != parent ||
+		dentry->d_name.len != name->len ||
+		memcmp(dentry->d_name.name, name->name, name->len);
+	spin_unlock(&dentry->d_lock);
+	return moved;
+}
+
 /* Take a reference on every dentry of @sbi in use. */
 static int au_refresh_collect(struct au_sbinfo *sbi, struct au_refresh *rf)
 {
@@ -390,14 +429,8 @@ static int au_refresh_collect(struct au_sbinfo *sbi, struct au_refresh *rf)
 	spin_unlock(&sbi->lock);
 	rf->n = n;
 
-	for (i = 0; i < n; i++) {
-		struct dentry *d = rf->ents[i].dentry;
-
-		while (!IS_ROOT(d)) {
-			rf->ents[i].depth++;
-			d = d->d_parent;
-		}
-	}
+	for (i = 0; i < n; i++)
+		rf->ents[i].depth = au_d_depth(rf->ents[i].dentry);
 	sort(rf->ents, n, sizeof(*rf->ents), au_inuse_cmp, NULL);
 	return 0;
 }
@@ -428,7 +461,7 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 	struct au_dinfo *old = au_di(dentry), *di;
 	struct name_snapshot name;
 	bool isdir = d_is_dir(dentry);
-	int err;
+	int err = 0;
 
 	/* removed names (an open unlinked file, a removed cwd) stay so */
 	if (d_unhashed(dentry) && !IS_ROOT(dentry)) {
@@ -442,19 +475,28 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 		if (err)
 			return err;
 	} else {
-		struct au_dinfo *parent = au_di(dentry->d_parent)->next;
+		/* a reference: d_move() may still give @dentry another one */
+		struct dentry *p = dget_parent(dentry);
+		struct au_dinfo *parent = au_di(p)->next;
 
+		di = parent ? au_dinfo_alloc(parent->n) : NULL;
+		if (di) {
+			take_dentry_name_snapshot(&name, dentry);
+			err = au_lookup_branches(parent, &name.name, di);
+			/* a stack for the name it had is no stack for it */
+			if (!err && au_d_moved(dentry, p, &name.name))
+				parent = NULL;
+			release_dentry_name_snapshot(&name);
+		}
+		dput(p);
 		if (!parent) {
+			au_dinfo_free(di);
 			errorfc(fc, "'%pd' moved during the branch change",
 				dentry);
 			return -EBUSY;
 		}
-		di = au_dinfo_alloc(parent->n);
 		if (!di)
 			return -ENOMEM;
-		take_dentry_name_snapshot(&name, dentry);
-		err = au_lookup_branches(parent, &name.name, di);
-		release_dentry_name_snapshot(&name);
 		if (err) {
 			au_dinfo_free(di);
 			return err;

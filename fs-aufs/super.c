@@ -100,8 +100,11 @@ static int aufs_statfs(struct dentry *dentry, struct kstatfs *buf)
 	au_read_lock(dentry->d_sb);
 	err = vfs_statfs(&sbi->branches[0]->path, buf);
 	au_read_unlock(dentry->d_sb);
-	if (!err)
+	if (!err) {
 		buf->f_type = AUFS_SUPER_MAGIC;
+		buf->f_namelen = min_t(long, buf->f_namelen,
+				       AUFS_MAX_NAMELEN);
+	}
 	return err;
 }
 

@@ -131,6 +131,43 @@ struct dentry *au_h_lookup_new(struct dentry *h_parent,
 	return h;
 }
 
+/**
+ * au_h_mkdir - make a directory on a branch
+ * @dir: the parent directory, locked by the caller
+ * @hp: in, the negative branch dentry to make it as; out, the dentry of
+ *	the new directory
+ * @mode: its mode
+ *
+ * Some filesystems (NFS without a file handle in the reply, FUSE when the
+ * server answers with a directory it already has) leave the dentry given
+ * to vfs_mkdir() unhashed and negative although the directory was made:
+ * then it is looked up again, as overlayfs does.
+ *
+ * Return: 0, -EIO if the new directory cannot be found, or another
+ * negative errno; on failure *@hp is unchanged.
+ */
+int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode)
+{
+	struct dentry *h = *hp, *d;
+	int err;
+
+	err = vfs_mkdir(&nop_mnt_idmap, dir, h, mode);
+	if (err || !d_unhashed(h))
+		return err;
+	d = lookup_one(&nop_mnt_idmap, h->d_name.name, h->d_parent,
+		       h->d_name.len);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	if (!d_is_dir(d)) {
+		pr_warn_ratelimited("aufs: %pd2 made, but not found again\n", d);
+		dput(d);
+		return -EIO;
+	}
+	dput(h);
+	*hp = d;
+	return 0;
+}
+
 /* Create an empty regular file @name in @h_dir; fine if it exists. */
 static int au_h_create_marker(struct dentry *h_dir, const char *name,
 			      unsigned int len)
@@ -213,8 +250,31 @@ static bool au_names_fill(struct dir_context *ctx, const char *name, int len,
 	return true;
 }
 
-/* Unlink the entries of @h_dir that @names lists. */
-static int au_unlink_names(struct dentry *h_dir, struct au_names *names)
+/* See au_unlink_names(); @dir is locked. */
+static int au_unlink_one(struct inode *dir, struct dentry *h, bool all)
+{
+	int err;
+
+	if (d_is_negative(h) || (!all && !d_is_reg(h)))
+		return 0;
+	if (!d_is_dir(h))
+		return vfs_unlink(&nop_mnt_idmap, dir, h, NULL);
+	/* a directory copy-up cut short leaves it empty */
+	err = vfs_rmdir(&nop_mnt_idmap, dir, h);
+	if (err == -ENOTEMPTY) {
+		pr_warn("aufs: %pd2 is not empty, left as it is\n", h);
+		err = 0;
+	}
+	return err;
+}
+
+/*
+ * Remove the entries of @h_dir that @names lists: regular files, and
+ * with @all (the work directory) also symlinks, special files and empty
+ * directories, what a copy-up cut short leaves there.
+ */
+static int au_unlink_names(struct dentry *h_dir, struct au_names *names,
+			   bool all)
 {
 	struct inode *dir = d_inode(h_dir);
 	struct au_name *n, *next;
@@ -226,9 +286,10 @@ static int au_unlink_names(struct dentry *h_dir, struct au_names *names)
 
 		if (!err) {
 			h = lookup_one(&nop_mnt_idmap, n->name, h_dir, n->len);
-			err = PTR_ERR_OR_ZERO(h);
-			if (!err && d_is_reg(h))
-				err = vfs_unlink(&nop_mnt_idmap, dir, h, NULL);
+			if (IS_ERR(h))
+				err = PTR_ERR(h);
+			else
+				err = au_unlink_one(dir, h, all);
 			if (!IS_ERR(h))
 				dput(h);
 		}
@@ -271,7 +332,7 @@ int au_wh_clear_dir(const struct path *h_path)
 	err = au_read_names(h_path, &names);
 	if (err)
 		names.err = err;
-	return au_unlink_names(h_path->dentry, &names);
+	return au_unlink_names(h_path->dentry, &names, false);
 }
 
 /*
@@ -339,7 +400,7 @@ struct dentry *au_workdir_init(const struct path *root)
 		       sizeof(AUFS_WH_ORPH) - 1);
 	err = PTR_ERR_OR_ZERO(h);
 	if (!err && d_is_negative(h))
-		err = vfs_mkdir(&nop_mnt_idmap, dir, h, 0700);
+		err = au_h_mkdir(dir, &h, 0700);
 	if (!err && !d_is_dir(h))
 		err = -ENOTDIR;
 	inode_unlock(dir);
@@ -353,7 +414,7 @@ struct dentry *au_workdir_init(const struct path *root)
 	err = au_read_names(&work, &names);
 	if (err)
 		names.err = err;
-	err = au_unlink_names(h, &names);
+	err = au_unlink_names(h, &names, true);
 out:
 	mnt_drop_write(root->mnt);
 	if (!err)

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
@@ -903,25 +904,137 @@ TEST_F(opts, hostile_option_strings_are_rejected)
 	EXPECT_EQ(0, umount(self->mnt));
 }
 
-/* Names of NAME_MAX bytes work across branches. */
-TEST_F(union, longest_names_across_branches)
-{
-	char name[NAME_MAX + 1], path[PATH_MAX], buf[8];
-	int fd;
+/*
+ * The longest name aufs serves is 242 bytes, as in out-of-tree aufs:
+ * room for the name whited out twice and a suffix.  statfs says so; a
+ * longer name is refused (create, lookup), though readdir lists one that
+ * a branch holds.
+ */
+#define AUFS_MAX_NAMELEN	242
 
-	memset(name, 'n', NAME_MAX);
-	name[NAME_MAX] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", self->br[2], name);
-	fd = open(path, O_WRONLY | O_CREAT, 0644);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(4, write(fd, "long", 4));
-	close(fd);
+TEST_F(union, names_longer_than_242_bytes_are_refused)
+{
+	char name[NAME_MAX + 1], longer[NAME_MAX + 1], buf[8];
+	char path[PATH_MAX];
+	struct statfs sf;
+
+	ASSERT_EQ(0, statfs(self->mnt, &sf));
+	EXPECT_EQ(AUFS_MAX_NAMELEN, sf.f_namelen);
+
+	memset(name, 'n', AUFS_MAX_NAMELEN);
+	name[AUFS_MAX_NAMELEN] = '\0';
+	memset(longer, 'l', AUFS_MAX_NAMELEN + 1);
+	longer[AUFS_MAX_NAMELEN + 1] = '\0';
+	put_file(self->br[2], name, "long");
+	put_file(self->br[2], longer, "longer");
+
 	EXPECT_EQ(4, get_file(under(self->mnt, name), buf, sizeof(buf)));
 	EXPECT_TRUE(dir_has(self->mnt, name));
-	/* and one byte more is refused as on any filesystem */
-	snprintf(path, sizeof(path), "%s/%sx", self->mnt, name);
-	EXPECT_EQ(-1, access(path, F_OK));
+	EXPECT_TRUE(dir_has(self->mnt, longer));
+	EXPECT_EQ(-1, access(under(self->mnt, longer), F_OK));
 	EXPECT_EQ(ENAMETOOLONG, errno);
+
+	/* removing the longest name leaves its whiteout */
+	EXPECT_EQ(0, unlink(under(self->mnt, name)));
+	EXPECT_EQ(-1, access(under(self->mnt, name), F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, access(under(self->br[2], name), F_OK));
+	snprintf(path, sizeof(path), "%s/.wh.%s", self->br[0], name);
+	EXPECT_EQ(0, access(path, F_OK));
+
+	memset(longer, 'c', AUFS_MAX_NAMELEN + 1);
+	EXPECT_EQ(-1, open(under(self->mnt, longer), O_WRONLY | O_CREAT, 0644));
+	EXPECT_EQ(ENAMETOOLONG, errno);
+	EXPECT_EQ(-1, mkdir(under(self->mnt, longer), 0755));
+	EXPECT_EQ(ENAMETOOLONG, errno);
+	EXPECT_EQ(-1, access(under(self->br[0], longer), F_OK));
+}
+
+/* The number in @path (memory.current), or -1. */
+static long read_long(const char *path)
+{
+	char buf[32];
+
+	if (get_file(path, buf, sizeof(buf)) <= 0)
+		return -1;
+	return atol(buf);
+}
+
+/* Write @val to @path; 0 or -1. */
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	int ret = fd < 0 || write(fd, val, strlen(val)) < 0 ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * The merged listing a getdents builds is charged to the memory cgroup
+ * of the task that lists: 4,000 names of 200 bytes (about 1 MiB of
+ * cache) show in its memory.current.  A cgroup limit then bounds what a
+ * listing of a huge directory can take.
+ */
+#define CHARGED_NAMES	4000
+
+TEST_F(union, readdir_cache_is_charged_to_the_lister)
+{
+	char cg[PATH_MAX], grp[PATH_MAX], name[256], path[PATH_MAX];
+	char buf[4096];
+	long delta = -1;
+	int i, pipefd[2], status;
+	pid_t pid;
+
+	snprintf(cg, sizeof(cg), "%s/cg", self->base);
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	if (mount("none", cg, "cgroup2", 0, NULL))
+		SKIP(return, "no cgroup2");
+	if (write_str(under(cg, "cgroup.subtree_control"), "+memory")) {
+		umount(cg);
+		SKIP(return, "no memory controller");
+	}
+	snprintf(grp, sizeof(grp), "%s/aufs_readdir.%d", cg, getpid());
+	ASSERT_EQ(0, mkdir(grp, 0755));
+
+	put_dir(self->br[1], "charged");
+	memset(name, 'c', 196);
+	for (i = 0; i < CHARGED_NAMES; i++) {
+		snprintf(name + 196, sizeof(name) - 196, "%04d", i);
+		snprintf(path, sizeof(path), "charged/%s", name);
+		put_file(self->br[1], path, "");
+	}
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		long before, after;
+		int fd;
+
+		if (write_str(under(grp, "cgroup.procs"), "0"))
+			_exit(1);
+		fd = open(under(self->mnt, "charged"), O_RDONLY | O_DIRECTORY);
+		before = read_long(under(grp, "memory.current"));
+		if (fd < 0 || syscall(SYS_getdents64, fd, buf, sizeof(buf)) <= 0)
+			_exit(2);
+		after = read_long(under(grp, "memory.current"));
+		delta = before < 0 || after < 0 ? -1 : after - before;
+		if (write(pipefd[1], &delta, sizeof(delta)) != sizeof(delta))
+			_exit(3);
+		close(fd);
+		_exit(0);
+	}
+	close(pipefd[1]);
+	EXPECT_EQ(sizeof(delta), read(pipefd[0], &delta, sizeof(delta)));
+	close(pipefd[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	TH_LOG("the listing added %ld bytes to the lister's cgroup", delta);
+	EXPECT_LE(CHARGED_NAMES * 200L, delta);
+	EXPECT_EQ(0, rmdir(grp));
+	EXPECT_EQ(0, umount(cg));
 }
 
 TEST_HARNESS_MAIN

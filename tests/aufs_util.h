@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small helpers shared by the aufs selftests: files with known contents,
- * paths under a directory, and the branch list of a union as
- * /proc/self/mounts shows it.  Results that are strings live in static
- * rings, so a few may be in use at once.
+ * paths under a directory, the branch list of a union as
+ * /proc/self/mounts shows it, POSIX ACLs, loop devices and busybox
+ * applets.  Results that are strings live in static rings, so a few may
+ * be in use at once.
  */
 #ifndef AUFS_UTIL_H
 #define AUFS_UTIL_H
@@ -12,10 +13,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Write @data to @path with @mode, or end the test program. */
@@ -103,6 +109,79 @@ static inline const char *branches(const char *mnt)
 	if (f)
 		fclose(f);
 	return out;
+}
+
+/*
+ * Set the POSIX ACL @name ("system.posix_acl_access" or "..._default")
+ * of @path: owner, group and other rwx, mask rwx, and rwx for @user.
+ */
+static inline int set_acl(const char *path, const char *name,
+			  unsigned int user)
+{
+	struct { uint16_t tag, perm; uint32_t id; } e[] = {
+		{ 0x01, 7, 0 }, { 0x02, 7, user }, { 0x04, 7, 0 },
+		{ 0x10, 7, 0 }, { 0x20, 7, 0 },
+	};
+	char buf[4 + sizeof(e)];
+	uint32_t version = 2;
+
+	memcpy(buf, &version, 4);
+	memcpy(buf + 4, e, sizeof(e));
+	return setxattr(path, name, buf, sizeof(buf), 0);
+}
+
+/* Exit status of "busybox @applet @arg", 127 if it cannot be run. */
+static inline int busybox(const char *applet, const char *arg)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execlp("busybox", "busybox", applet, arg, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 127;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Attach @image to a free loop device, which goes away after its last
+ * user (LO_FLAGS_AUTOCLEAR); its name in @dev.  Return: an fd of the
+ * device, to close once it is mounted, or -1.
+ */
+static inline int loop_attach(const char *image, bool ro, char *dev,
+			      size_t size)
+{
+	struct loop_config cfg = {
+		.info.lo_flags = LO_FLAGS_AUTOCLEAR |
+				 (ro ? LO_FLAGS_READ_ONLY : 0),
+	};
+	int ctl = open("/dev/loop-control", O_RDWR);
+	int n = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	int fd = -1;
+
+	if (ctl >= 0)
+		close(ctl);
+	if (n < 0)
+		return -1;
+	snprintf(dev, size, "/dev/loop%d", n);
+	cfg.fd = open(image, ro ? O_RDONLY : O_RDWR);
+	if (cfg.fd >= 0)
+		fd = open(dev, ro ? O_RDONLY : O_RDWR);
+	if (fd >= 0 && ioctl(fd, LOOP_CONFIGURE, &cfg)) {
+		close(fd);
+		fd = -1;
+	}
+	if (cfg.fd >= 0)
+		close(cfg.fd);
+	return fd;
 }
 
 #endif /* AUFS_UTIL_H */

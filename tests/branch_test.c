@@ -709,4 +709,71 @@ TEST_F_TIMEOUT(br, churn_under_read_load, 300)
 		     branches(self->mnt));
 }
 
+/*
+ * A filesystem on a loop device whose file is in the union would be a
+ * branch served from the union itself: a branch change reads the branch
+ * while it holds the union's lock, and reading the image waits for that
+ * lock.  Such a branch is refused, at mount and at remount, and the
+ * union goes on as it was; an image outside the union is a branch like
+ * any other.
+ */
+TEST_F(br, branch_served_from_the_union_is_refused)
+{
+	char image[PATH_MAX], lo[PATH_MAX], dev[32], opts[3 * PATH_MAX];
+	char expect[3 * PATH_MAX];
+	int fd, ret;
+
+	snprintf(image, sizeof(image), "%s/image", self->mnt);
+	snprintf(lo, sizeof(lo), "%s/lo", self->base);
+	ASSERT_EQ(0, mkdir(lo, 0755));
+	fd = open(image, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 8 << 20));
+	close(fd);
+	fd = loop_attach(image, false, dev, sizeof(dev));
+	if (fd < 0)
+		SKIP(return, "no loop device");
+	if (busybox("mke2fs", dev)) {
+		close(fd);
+		SKIP(return, "busybox mke2fs cannot make a filesystem");
+	}
+	ASSERT_EQ(0, mount(dev, lo, "ext4", 0, NULL));
+	close(fd);
+	put(in(lo, "f"), "lo\n", 0644);
+
+	snprintf(expect, sizeof(expect), "%s", branches(self->mnt));
+	snprintf(opts, sizeof(opts), "append:%s=ro", lo);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opts));
+	snprintf(opts, sizeof(opts), "prepend:%s=rw", lo);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opts));
+	EXPECT_STREQ(expect, branches(self->mnt));
+	EXPECT_STREQ("b1\n", get(in(self->mnt, "f")));
+	snprintf(opts, sizeof(opts), "br=%s=ro", lo);
+	ret = mount("none", self->y, "aufs", 0, opts);
+	EXPECT_EQ(-1, ret);
+	EXPECT_EQ(EINVAL, errno);
+	if (!ret)
+		umount(self->y);
+	EXPECT_EQ(0, umount(lo));
+
+	/* an image outside the union is a branch like any other */
+	snprintf(image, sizeof(image), "%s/image", self->base);
+	fd = open(image, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 8 << 20));
+	close(fd);
+	fd = loop_attach(image, false, dev, sizeof(dev));
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, busybox("mke2fs", dev));
+	ASSERT_EQ(0, mount(dev, lo, "ext4", 0, NULL));
+	close(fd);
+	put(in(lo, "lo-only"), "lo\n", 0644);
+	snprintf(opts, sizeof(opts), "append:%s=ro", lo);
+	EXPECT_EQ(0, remount(self->mnt, opts));
+	EXPECT_STREQ("lo\n", get(in(self->mnt, "lo-only")));
+	snprintf(opts, sizeof(opts), "del:%s", lo);
+	EXPECT_EQ(0, remount(self->mnt, opts));
+	EXPECT_EQ(0, umount(lo));
+}
+
 TEST_HARNESS_MAIN

@@ -273,21 +273,6 @@ TEST_F(sec, crafted_whiteout_names)
 	EXPECT_TRUE(exists(in(self->mnt, "public")));
 }
 
-/* A POSIX ACL in the xattr format: owner, group, other, mask, @user. */
-static int set_acl(const char *path, const char *name, unsigned int user)
-{
-	struct { uint16_t tag, perm; uint32_t id; } e[] = {
-		{ 0x01, 7, 0 }, { 0x02, 7, user }, { 0x04, 7, 0 },
-		{ 0x10, 7, 0 }, { 0x20, 7, 0 },
-	};
-	char buf[4 + sizeof(e)];
-	uint32_t version = 2;
-
-	memcpy(buf, &version, 4);
-	memcpy(buf + 4, e, sizeof(e));
-	return setxattr(path, name, buf, sizeof(buf), 0);
-}
-
 /*
  * The work directory, where copies are built, is only the mounter's: one
  * planted by a user who may write the top branch root (owned by the
@@ -328,6 +313,52 @@ TEST_F(sec, work_directory_is_only_the_mounters)
 	EXPECT_EQ(ENODATA, errno);
 	ASSERT_EQ(0, stat(work, &st));
 	EXPECT_EQ(0700, st.st_mode & 07777);
+}
+
+/*
+ * A branch whose filesystem folds names (vfat compares them without case)
+ * is refused at mount and at remount: there ".WH.secret" would hide
+ * "secret", and a name and its whiteout could be spelled two ways.
+ */
+TEST_F(sec, branch_that_folds_names_is_refused)
+{
+	char image[PATH_MAX], fat[PATH_MAX], dev[32], opts[4 * PATH_MAX];
+	int fd;
+
+	snprintf(image, sizeof(image), "%s/fat.img", self->base);
+	snprintf(fat, sizeof(fat), "%s/fat", self->base);
+	fd = open(image, O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, 4 << 20));
+	close(fd);
+	if (busybox("mkdosfs", image))
+		SKIP(return, "busybox mkdosfs cannot make a vfat image");
+	ASSERT_EQ(0, mkdir(fat, 0755));
+	fd = loop_attach(image, false, dev, sizeof(dev));
+	if (fd < 0)
+		SKIP(return, "no loop device");
+	if (mount(dev, fat, "vfat", 0, NULL)) {
+		close(fd);
+		SKIP(return, "no vfat");
+	}
+	close(fd);
+	put(in(fat, "secret"), "secret\n", 0600);
+	ASSERT_EQ(0, mkdir(in(self->base, "m2"), 0755));
+
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, fat);
+	EXPECT_EQ(-1, do_mount(in(self->base, "m2"), opts));
+	EXPECT_EQ(EINVAL, errno);
+	snprintf(opts, sizeof(opts), "br=%s=rw", fat);
+	EXPECT_EQ(-1, do_mount(in(self->base, "m2"), opts));
+	EXPECT_EQ(EINVAL, errno);
+	umount(in(self->base, "m2"));
+	snprintf(opts, sizeof(opts), "append:%s=ro", fat);
+	EXPECT_EQ(-1, mount("none", self->mnt, NULL, MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+	snprintf(opts, sizeof(opts), "%s=rw:%s=ro", self->b0, self->b1);
+	EXPECT_STREQ(opts, branches(self->mnt));
+	EXPECT_STREQ("public\n", get(in(self->mnt, "public")));
+	EXPECT_EQ(0, umount(fat));
 }
 
 TEST_HARNESS_MAIN

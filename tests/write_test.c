@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fs.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -214,6 +215,117 @@ TEST_F(rw, copy_up_creates_parents_with_their_attributes)
 	ASSERT_EQ(0, stat(in(self->b0, "dir"), &up));
 	EXPECT_EQ(lo.st_mode, up.st_mode);
 	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+}
+
+/*
+ * A directory is copied up whole: it appears on the top branch by a
+ * rename, with its mode and owner, never as a bare directory that a
+ * crash could leave behind (inotify sees no IN_CREATE of it).
+ */
+TEST_F(rw, directory_copy_up_appears_whole)
+{
+	union {
+		struct inotify_event e;
+		char b[4096];
+	} buf;
+	bool created = false, moved = false;
+	struct stat lo, up;
+	ssize_t n;
+	int fd = inotify_init1(IN_NONBLOCK);
+
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, inotify_add_watch(fd, self->b0, IN_CREATE | IN_MOVED_TO));
+	put(in(self->mnt, "dir/new"), "new", 0644);
+	while ((n = read(fd, buf.b, sizeof(buf))) > 0) {
+		char *p;
+
+		for (p = buf.b; p < buf.b + n;) {
+			struct inotify_event *e = (void *)p;
+
+			if (e->len && !strcmp(e->name, "dir")) {
+				created |= !!(e->mask & IN_CREATE);
+				moved |= !!(e->mask & IN_MOVED_TO);
+			}
+			p += sizeof(*e) + e->len;
+		}
+	}
+	close(fd);
+	EXPECT_FALSE(created);
+	EXPECT_TRUE(moved);
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &lo));
+	ASSERT_EQ(0, stat(in(self->b0, "dir"), &up));
+	EXPECT_EQ(lo.st_mode, up.st_mode);
+	EXPECT_EQ(lo.st_uid, up.st_uid);
+	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
+}
+
+/* errno of getxattr(@path, @name), 0 if it has it. */
+static int xattr_errno(const char *path, const char *name)
+{
+	return getxattr(path, name, NULL, 0) < 0 ? errno : 0;
+}
+
+/*
+ * Copies carry exactly the ACLs of the lower object: a default ACL of
+ * the directory they land in is not inherited (a directory, a fifo and a
+ * file without ACLs stay without), and an ACL of the lower object comes
+ * along.
+ */
+TEST_F(rw, copies_carry_exactly_the_lower_acls)
+{
+	char lo[128], up[128];
+	ssize_t lo_n, up_n;
+	struct stat st;
+
+	ASSERT_EQ(0, mkfifo(in(self->b1, "fifo"), 0640));
+	put(in(self->b1, "acl"), "acl", 0640);
+	ASSERT_EQ(0, set_acl(in(self->b1, "acl"), "system.posix_acl_access",
+			     1000));
+	ASSERT_EQ(0, set_acl(self->b0, "system.posix_acl_default", 1001));
+
+	put(in(self->mnt, "dir/new"), "new", 0644);
+	ASSERT_EQ(0, chown(in(self->mnt, "fifo"), 0, 0));
+	ASSERT_EQ(0, chown(in(self->mnt, "file"), 1000, 1000));
+	ASSERT_EQ(0, chown(in(self->mnt, "acl"), 0, 0));
+
+	EXPECT_EQ(ENODATA, xattr_errno(in(self->b0, "dir"),
+				       "system.posix_acl_access"));
+	EXPECT_EQ(ENODATA, xattr_errno(in(self->b0, "dir"),
+				       "system.posix_acl_default"));
+	EXPECT_EQ(ENODATA, xattr_errno(in(self->b0, "fifo"),
+				       "system.posix_acl_access"));
+	EXPECT_EQ(ENODATA, xattr_errno(in(self->b0, "file"),
+				       "system.posix_acl_access"));
+	ASSERT_EQ(0, stat(in(self->b0, "dir"), &st));
+	EXPECT_EQ(0750, st.st_mode & 07777);
+	ASSERT_EQ(0, stat(in(self->b0, "fifo"), &st));
+	EXPECT_EQ(0640, st.st_mode & 07777);
+	lo_n = getxattr(in(self->b1, "acl"), "system.posix_acl_access", lo,
+			sizeof(lo));
+	up_n = getxattr(in(self->b0, "acl"), "system.posix_acl_access", up,
+			sizeof(up));
+	ASSERT_LT(0, lo_n);
+	ASSERT_EQ(lo_n, up_n);
+	EXPECT_EQ(0, memcmp(lo, up, lo_n));
+}
+
+/*
+ * An HMAC in "security.evm" (type 2) seals the lower inode (its number
+ * and attributes): a copy does not take it, and without EVM in the
+ * kernel no "security.evm" is copied; other xattrs come along.
+ */
+TEST_F(rw, copy_up_leaves_security_evm_behind)
+{
+	char val[8] = "";
+
+	ASSERT_EQ(0, setxattr(in(self->b1, "file"), "security.evm", "\x02seal",
+			      5, 0));
+	ASSERT_EQ(0, chmod(in(self->mnt, "file"), 0600));
+	EXPECT_EQ(ENODATA, xattr_errno(in(self->b0, "file"), "security.evm"));
+	EXPECT_EQ(4, getxattr(in(self->b0, "file"), "user.aufs", val,
+			      sizeof(val)));
+	EXPECT_EQ(5, getxattr(in(self->b1, "file"), "security.evm", val,
+			      sizeof(val)));
 }
 
 TEST_F(rw, sparse_file_stays_sparse_after_copy_up)
@@ -742,6 +854,10 @@ TEST_F(rw, stale_work_files_are_removed_at_mount)
 	ASSERT_EQ(0, umount(self->mnt));
 	self->mounted = false;
 	put(in(self->b0, ".wh..wh.orph/cu.dead"), "half", 0600);
+	/* what a directory, symlink or fifo copy-up cut short leaves */
+	ASSERT_EQ(0, mkdir(in(self->b0, ".wh..wh.orph/cu.dir"), 0700));
+	ASSERT_EQ(0, symlink("x", in(self->b0, ".wh..wh.orph/cu.link")));
+	ASSERT_EQ(0, mkfifo(in(self->b0, ".wh..wh.orph/cu.fifo"), 0600));
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
 	self->mounted = true;
 	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
