@@ -305,7 +305,7 @@ void au_sbinfo_free(struct au_sbinfo *sbi)
 
 	if (!sbi)
 		return;
-	dput(sbi->workdir);
+	au_workdir_put(sbi->workdir);
 	for (i = 0; i < sbi->nbranch; i++)
 		au_br_put(sbi->branches[i]);
 	kfree(sbi->branches);
@@ -800,7 +800,7 @@ void au_br_edit_end(struct au_br_edit *ed)
 		au_br_edit_undo_gen(ed->sbi);
 	}
 	up_write(&ed->sbi->rwsem);
-	dput(ed->workdir);
+	au_workdir_put(ed->workdir);
 	if (ed->opts)
 		kfree_rcu(ed->opts, rcu);
 	for (i = 0; i < ed->nbranch; i++)

@@ -319,12 +319,17 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 	if (ed->perm[0] != AU_BR_RW)
 		return 0;
 	if (sbi->wbr == top) {
-		ed->workdir = dget(sbi->workdir);
+		ed->workdir = au_workdir_get(sbi->workdir);
 		return 0;
 	}
 	old_cred = override_creds(sbi->cred);
-	work = au_workdir_init(&top->path);
+	work = au_workdir_init(&top->path, sbi);
 	revert_creds(old_cred);
+	if (work == ERR_PTR(-EBUSY)) {
+		errorfc(fc, "branch '%pd' is the top branch of another union",
+			top->path.dentry);
+		return -EBUSY;
+	}
 	if (IS_ERR(work))
 		return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
 			       top->path.dentry, AUFS_WH_ORPH, PTR_ERR(work));

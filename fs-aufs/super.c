@@ -182,9 +182,14 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	top = sbi->branches[0];
 	if (top->perm == AU_BR_RW) {
 		const struct cred *old_cred = override_creds(sbi->cred);
-		struct dentry *work = au_workdir_init(&top->path);
+		struct dentry *work = au_workdir_init(&top->path, sbi);
 
 		revert_creds(old_cred);
+		if (work == ERR_PTR(-EBUSY)) {
+			errorfc(fc, "branch '%pd' is the top branch of another union",
+				top->path.dentry);
+			return -EBUSY;
+		}
 		if (IS_ERR(work))
 			return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
 				       top->path.dentry, AUFS_WH_ORPH,

@@ -373,18 +373,138 @@ static int au_workdir_own(struct dentry *h)
 }
 
 /**
+ * struct au_top - the top branch root of a writable union
+ * @list: in au_tops
+ * @root: the branch root, compared only
+ * @work: its work directory, once set up; compared only
+ * @sbi: the union
+ * @count: work directory references of @sbi that hold the claim
+ *
+ * One union at a time builds copies in a work directory: another one
+ * emptying it at mount would remove copies in flight, and two unions
+ * writing one branch see each other's changes behind their backs.
+ */
+struct au_top {
+	struct list_head list;
+	const struct dentry *root;
+	const struct dentry *work;
+	const struct au_sbinfo *sbi;
+	unsigned int count;
+};
+
+static LIST_HEAD(au_tops);
+static DEFINE_SPINLOCK(au_tops_lock);
+
+static struct au_top *au_top_find(const struct dentry *root,
+				  const struct dentry *work)
+{
+	struct au_top *t;
+
+	lockdep_assert_held(&au_tops_lock);
+	list_for_each_entry(t, &au_tops, list)
+		if ((root && t->root == root) || (work && t->work == work))
+			return t;
+	return NULL;
+}
+
+/* Claim @root for @sbi: -EBUSY if another union has it. */
+static int au_top_claim(const struct dentry *root, struct au_sbinfo *sbi)
+{
+	struct au_top *t, *new = kzalloc(sizeof(*new), GFP_KERNEL);
+	int err = 0;
+
+	if (!new)
+		return -ENOMEM;
+	spin_lock(&au_tops_lock);
+	t = au_top_find(root, NULL);
+	if (!t) {
+		new->root = root;
+		new->sbi = sbi;
+		new->count = 1;
+		list_add(&new->list, &au_tops);
+		new = NULL;
+	} else if (t->sbi == sbi) {
+		t->count++;
+	} else {
+		err = -EBUSY;
+	}
+	spin_unlock(&au_tops_lock);
+	kfree(new);
+	return err;
+}
+
+static void au_top_set_work(const struct dentry *root,
+			    const struct dentry *work)
+{
+	spin_lock(&au_tops_lock);
+	au_top_find(root, NULL)->work = work;
+	spin_unlock(&au_tops_lock);
+}
+
+/* Drop one claim that @root or @work stands for. */
+static void au_top_release(const struct dentry *root,
+			   const struct dentry *work)
+{
+	struct au_top *t;
+
+	spin_lock(&au_tops_lock);
+	t = au_top_find(root, work);
+	if (t && !--t->count)
+		list_del(&t->list);
+	else
+		t = NULL;
+	spin_unlock(&au_tops_lock);
+	kfree(t);
+}
+
+/**
+ * au_workdir_get - another reference on a work directory
+ * @work: the work directory of a union
+ *
+ * Return: @work, which holds the union's claim on its branch once more.
+ */
+struct dentry *au_workdir_get(struct dentry *work)
+{
+	struct au_top *t;
+
+	spin_lock(&au_tops_lock);
+	t = au_top_find(NULL, work);
+	if (!WARN_ON_ONCE(!t))
+		t->count++;
+	spin_unlock(&au_tops_lock);
+	return dget(work);
+}
+
+/**
+ * au_workdir_put - drop a reference on a work directory
+ * @work: from au_workdir_init() or au_workdir_get(), or %NULL
+ *
+ * The last one lets another union take the branch as its top.
+ */
+void au_workdir_put(struct dentry *work)
+{
+	if (!work)
+		return;
+	au_top_release(NULL, work);
+	dput(work);
+}
+
+/**
  * au_workdir_init - set up the work directory on the top branch
  * @root: the root of a writable top branch
+ * @sbi: the union
  *
- * Copy-up builds files in ".wh..wh.orph" at the top branch root and
- * renames them into place, so a half-copied file is never visible.  It
+ * Copy-up builds copies in ".wh..wh.orph" at the top branch root and
+ * renames them into place, so a half-made copy is never visible.  It
  * is made the mounter's, mode 0700, without ACLs, whatever it was found
- * as, and files left there by a crash are removed.  Runs with the
- * mounter's credentials.
+ * as, and what a crash left there is removed.  A branch that is the top
+ * of another union is refused before anything is touched.  Runs with
+ * the mounter's credentials.  Drop the result with au_workdir_put().
  *
- * Return: the work directory, or an ERR_PTR.
+ * Return: the work directory, ERR_PTR(-EBUSY) if another union has the
+ * branch as its top, or another ERR_PTR.
  */
-struct dentry *au_workdir_init(const struct path *root)
+struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi)
 {
 	struct inode *dir = d_inode(root->dentry);
 	struct au_names names = {};
@@ -392,9 +512,14 @@ struct dentry *au_workdir_init(const struct path *root)
 	struct dentry *h;
 	int err;
 
-	err = mnt_want_write(root->mnt);
+	err = au_top_claim(root->dentry, sbi);
 	if (err)
 		return ERR_PTR(err);
+	err = mnt_want_write(root->mnt);
+	if (err) {
+		au_top_release(root->dentry, NULL);
+		return ERR_PTR(err);
+	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	h = lookup_one(&nop_mnt_idmap, AUFS_WH_ORPH, root->dentry,
 		       sizeof(AUFS_WH_ORPH) - 1);
@@ -417,8 +542,11 @@ struct dentry *au_workdir_init(const struct path *root)
 	err = au_unlink_names(h, &names, true);
 out:
 	mnt_drop_write(root->mnt);
-	if (!err)
+	if (!err) {
+		au_top_set_work(root->dentry, h);
 		return h;
+	}
+	au_top_release(root->dentry, NULL);
 	if (!IS_ERR(h))
 		dput(h);
 	return ERR_PTR(err);

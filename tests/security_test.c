@@ -361,4 +361,46 @@ TEST_F(sec, branch_that_folds_names_is_refused)
 	EXPECT_EQ(0, umount(fat));
 }
 
+/*
+ * A branch that is the writable top of one union cannot be the top of
+ * another one (mount or remount, EBUSY): the second would empty the
+ * work directory, where the first builds its copies, and each would
+ * change the branch behind the other's back.  As a lower branch it is
+ * fine, and once the first union is gone it is free.
+ */
+TEST_F(sec, top_branch_of_another_union_is_refused)
+{
+	char m2[PATH_MAX], opts[4 * PATH_MAX];
+
+	snprintf(m2, sizeof(m2), "%s/m2", self->base);
+	ASSERT_EQ(0, mkdir(m2, 0755));
+	put(in(self->b0, ".wh..wh.orph/cu.in-flight"), "half", 0600);
+
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, self->b1);
+	EXPECT_EQ(-1, do_mount(m2, opts));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(exists(in(self->b0, ".wh..wh.orph/cu.in-flight")));
+
+	/* a lower branch of another union: fine */
+	ASSERT_EQ(0, mkdir(in(self->base, "top2"), 0755));
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", in(self->base, "top2"),
+		 self->b0);
+	ASSERT_EQ(0, do_mount(m2, opts));
+	snprintf(opts, sizeof(opts), "del:%s", self->b0);
+	EXPECT_EQ(0, do_remount(m2, opts));
+	snprintf(opts, sizeof(opts), "prepend:%s=rw", self->b0);
+	EXPECT_EQ(-1, do_remount(m2, opts));
+	EXPECT_EQ(EBUSY, errno);
+	snprintf(opts, sizeof(opts), "%s=rw", in(self->base, "top2"));
+	EXPECT_STREQ(opts, branches(m2));
+	EXPECT_TRUE(exists(in(self->b0, ".wh..wh.orph/cu.in-flight")));
+	EXPECT_EQ(0, umount(m2));
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(opts, sizeof(opts), "br=%s=rw", self->b0);
+	EXPECT_EQ(0, do_mount(m2, opts));
+	EXPECT_EQ(0, umount(m2));
+}
+
 TEST_HARNESS_MAIN
