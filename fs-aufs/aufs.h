@@ -34,7 +34,8 @@
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
  *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks)
- *   au_finfo.lock and au_tops_lock (whiteout.c) are taken alone.
+ *   au_finfo.lock is taken alone; au_tops_lock (whiteout.c) only
+ *   around rename_lock (is_subdir()).
  *   A loop device's lo_mutex (au_br_check_loop()) is taken with no aufs
  *   lock held: the loop driver holds it across I/O that may read aufs.
  *
@@ -472,9 +473,11 @@ struct dentry *au_h_lookup_new(struct dentry *h_parent,
 			       const struct qstr *name);
 int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode);
 int au_wh_clear_dir(const struct path *h_path);
+int au_workdir_claim(struct dentry *root, struct au_sbinfo *sbi);
 struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi);
 struct dentry *au_workdir_get(struct dentry *work);
 void au_workdir_put(struct dentry *work);
+void au_workdir_check_released(const struct au_sbinfo *sbi);
 int au_wh_test(struct au_branch *br, struct dentry *h_parent,
 	       const struct qstr *name);
 int au_wh_test_opaque(struct au_branch *br, struct dentry *h_dir);

@@ -306,6 +306,7 @@ void au_sbinfo_free(struct au_sbinfo *sbi)
 	if (!sbi)
 		return;
 	au_workdir_put(sbi->workdir);
+	au_workdir_check_released(sbi);
 	for (i = 0; i < sbi->nbranch; i++)
 		au_br_put(sbi->branches[i]);
 	kfree(sbi->branches);

@@ -315,6 +315,7 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 	struct au_branch *top = ed->branches[0];
 	const struct cred *old_cred;
 	struct dentry *work;
+	int err;
 
 	if (ed->perm[0] != AU_BR_RW)
 		return 0;
@@ -322,14 +323,15 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 		ed->workdir = au_workdir_get(sbi->workdir);
 		return 0;
 	}
+	err = au_workdir_claim(top->path.dentry, sbi);
+	if (err == -EBUSY)
+		errorfc(fc, "branch '%pd' overlaps the top branch of another union",
+			top->path.dentry);
+	if (err)
+		return err;
 	old_cred = override_creds(sbi->cred);
 	work = au_workdir_init(&top->path, sbi);
 	revert_creds(old_cred);
-	if (work == ERR_PTR(-EBUSY)) {
-		errorfc(fc, "branch '%pd' is the top branch of another union",
-			top->path.dentry);
-		return -EBUSY;
-	}
 	if (IS_ERR(work))
 		return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
 			       top->path.dentry, AUFS_WH_ORPH, PTR_ERR(work));

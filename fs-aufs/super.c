@@ -181,15 +181,18 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	top = sbi->branches[0];
 	if (top->perm == AU_BR_RW) {
-		const struct cred *old_cred = override_creds(sbi->cred);
-		struct dentry *work = au_workdir_init(&top->path, sbi);
+		const struct cred *old_cred;
+		struct dentry *work;
 
-		revert_creds(old_cred);
-		if (work == ERR_PTR(-EBUSY)) {
-			errorfc(fc, "branch '%pd' is the top branch of another union",
+		err = au_workdir_claim(top->path.dentry, sbi);
+		if (err == -EBUSY)
+			errorfc(fc, "branch '%pd' overlaps the top branch of another union",
 				top->path.dentry);
-			return -EBUSY;
-		}
+		if (err)
+			return err;
+		old_cred = override_creds(sbi->cred);
+		work = au_workdir_init(&top->path, sbi);
+		revert_creds(old_cred);
 		if (IS_ERR(work))
 			return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
 				       top->path.dentry, AUFS_WH_ORPH,

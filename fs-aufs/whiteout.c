@@ -373,20 +373,23 @@ static int au_workdir_own(struct dentry *h)
 }
 
 /**
- * struct au_top - the top branch root of a writable union
+ * struct au_top - a claim of a union on its writable top branch
  * @list: in au_tops
- * @root: the branch root, compared only
- * @work: its work directory, once set up; compared only
+ * @root: the branch root (a reference is held)
+ * @work: the work directory the claim goes with, once set up; compared
+ *	only (the union's reference on it pins it)
  * @sbi: the union
- * @count: work directory references of @sbi that hold the claim
+ * @count: references of the union on @work that hold the claim
  *
- * One union at a time builds copies in a work directory: another one
- * emptying it at mount would remove copies in flight, and two unions
- * writing one branch see each other's changes behind their backs.
+ * One union at a time builds copies in a work directory and writes a
+ * tree: another one emptying the work directory at mount would remove
+ * copies in flight, and two unions writing one tree would each change
+ * it behind the other's back.  A union may hold several claims on one
+ * root while a change sets up a new work directory there.
  */
 struct au_top {
 	struct list_head list;
-	const struct dentry *root;
+	struct dentry *root;
 	const struct dentry *work;
 	const struct au_sbinfo *sbi;
 	unsigned int count;
@@ -395,20 +398,23 @@ struct au_top {
 static LIST_HEAD(au_tops);
 static DEFINE_SPINLOCK(au_tops_lock);
 
-static struct au_top *au_top_find(const struct dentry *root,
-				  const struct dentry *work)
+/* Whether @a and @b are the same tree or one holds the other. */
+static bool au_top_overlaps(struct dentry *a, struct dentry *b)
 {
-	struct au_top *t;
-
-	lockdep_assert_held(&au_tops_lock);
-	list_for_each_entry(t, &au_tops, list)
-		if ((root && t->root == root) || (work && t->work == work))
-			return t;
-	return NULL;
+	return a->d_sb == b->d_sb && (is_subdir(a, b) || is_subdir(b, a));
 }
 
-/* Claim @root for @sbi: -EBUSY if another union has it. */
-static int au_top_claim(const struct dentry *root, struct au_sbinfo *sbi)
+/**
+ * au_workdir_claim - claim a directory as the writable top of a union
+ * @root: the root of the branch
+ * @sbi: the union
+ *
+ * Hand the claim on to au_workdir_init(), which drops it if it fails.
+ *
+ * Return: 0, -EBUSY if another union's writable top is @root, inside it
+ * or around it, or -ENOMEM.
+ */
+int au_workdir_claim(struct dentry *root, struct au_sbinfo *sbi)
 {
 	struct au_top *t, *new = kzalloc(sizeof(*new), GFP_KERNEL);
 	int err = 0;
@@ -416,45 +422,60 @@ static int au_top_claim(const struct dentry *root, struct au_sbinfo *sbi)
 	if (!new)
 		return -ENOMEM;
 	spin_lock(&au_tops_lock);
-	t = au_top_find(root, NULL);
-	if (!t) {
-		new->root = root;
+	list_for_each_entry(t, &au_tops, list)
+		if (t->sbi != sbi && au_top_overlaps(t->root, root)) {
+			err = -EBUSY;
+			break;
+		}
+	if (!err) {
+		new->root = dget(root);
 		new->sbi = sbi;
 		new->count = 1;
 		list_add(&new->list, &au_tops);
 		new = NULL;
-	} else if (t->sbi == sbi) {
-		t->count++;
-	} else {
-		err = -EBUSY;
 	}
 	spin_unlock(&au_tops_lock);
 	kfree(new);
 	return err;
 }
 
-static void au_top_set_work(const struct dentry *root,
-			    const struct dentry *work)
-{
-	spin_lock(&au_tops_lock);
-	au_top_find(root, NULL)->work = work;
-	spin_unlock(&au_tops_lock);
-}
-
-/* Drop one claim that @root or @work stands for. */
-static void au_top_release(const struct dentry *root,
-			   const struct dentry *work)
+/*
+ * The claim of @sbi on @root that waits for its work directory, or with
+ * @work set, one that goes with @work.
+ */
+static struct au_top *au_top_find(const struct dentry *root,
+				  const struct dentry *work,
+				  const struct au_sbinfo *sbi)
 {
 	struct au_top *t;
 
+	lockdep_assert_held(&au_tops_lock);
+	list_for_each_entry(t, &au_tops, list)
+		if (work ? t->work == work :
+		    t->root == root && t->sbi == sbi && !t->work)
+			return t;
+	return NULL;
+}
+
+/* Drop one count of a claim; the dentry to put once it is gone, or NULL. */
+static struct dentry *au_top_release(const struct dentry *root,
+				     const struct dentry *work,
+				     const struct au_sbinfo *sbi)
+{
+	struct dentry *put = NULL;
+	struct au_top *t;
+
 	spin_lock(&au_tops_lock);
-	t = au_top_find(root, work);
-	if (t && !--t->count)
+	t = au_top_find(root, work, sbi);
+	if (!WARN_ON_ONCE(!t) && !--t->count) {
 		list_del(&t->list);
-	else
+		put = t->root;
+	} else {
 		t = NULL;
+	}
 	spin_unlock(&au_tops_lock);
 	kfree(t);
+	return put;
 }
 
 /**
@@ -468,7 +489,7 @@ struct dentry *au_workdir_get(struct dentry *work)
 	struct au_top *t;
 
 	spin_lock(&au_tops_lock);
-	t = au_top_find(NULL, work);
+	t = au_top_find(NULL, work, NULL);
 	if (!WARN_ON_ONCE(!t))
 		t->count++;
 	spin_unlock(&au_tops_lock);
@@ -485,24 +506,39 @@ void au_workdir_put(struct dentry *work)
 {
 	if (!work)
 		return;
-	au_top_release(NULL, work);
+	dput(au_top_release(NULL, work, NULL));
 	dput(work);
+}
+
+/**
+ * au_workdir_check_released - warn about claims a gone union left behind
+ * @sbi: a union whose work directories were all put
+ */
+void au_workdir_check_released(const struct au_sbinfo *sbi)
+{
+	struct au_top *t;
+	bool left = false;
+
+	spin_lock(&au_tops_lock);
+	list_for_each_entry(t, &au_tops, list)
+		left |= t->sbi == sbi;
+	spin_unlock(&au_tops_lock);
+	WARN_ONCE(left, "aufs: a claim on a top branch outlived its union\n");
 }
 
 /**
  * au_workdir_init - set up the work directory on the top branch
  * @root: the root of a writable top branch
- * @sbi: the union
+ * @sbi: the union, which claimed @root (au_workdir_claim())
  *
  * Copy-up builds copies in ".wh..wh.orph" at the top branch root and
  * renames them into place, so a half-made copy is never visible.  It
  * is made the mounter's, mode 0700, without ACLs, whatever it was found
- * as, and what a crash left there is removed.  A branch that is the top
- * of another union is refused before anything is touched.  Runs with
- * the mounter's credentials.  Drop the result with au_workdir_put().
+ * as, and what a crash left there is removed.  Runs with the mounter's
+ * credentials.  The work directory holds the claim: drop it with
+ * au_workdir_put(); on failure the claim is dropped here.
  *
- * Return: the work directory, ERR_PTR(-EBUSY) if another union has the
- * branch as its top, or another ERR_PTR.
+ * Return: the work directory, or an ERR_PTR.
  */
 struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi)
 {
@@ -512,12 +548,9 @@ struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi)
 	struct dentry *h;
 	int err;
 
-	err = au_top_claim(root->dentry, sbi);
-	if (err)
-		return ERR_PTR(err);
 	err = mnt_want_write(root->mnt);
 	if (err) {
-		au_top_release(root->dentry, NULL);
+		dput(au_top_release(root->dentry, NULL, sbi));
 		return ERR_PTR(err);
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
@@ -543,10 +576,12 @@ struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi)
 out:
 	mnt_drop_write(root->mnt);
 	if (!err) {
-		au_top_set_work(root->dentry, h);
+		spin_lock(&au_tops_lock);
+		au_top_find(root->dentry, NULL, sbi)->work = h;
+		spin_unlock(&au_tops_lock);
 		return h;
 	}
-	au_top_release(root->dentry, NULL);
+	dput(au_top_release(root->dentry, NULL, sbi));
 	if (!IS_ERR(h))
 		dput(h);
 	return ERR_PTR(err);

@@ -171,10 +171,17 @@ static int count(int *ok, int *failed, int ret)
 	return -1;
 }
 
+/*
+ * Mounts of b0 as the writable top, failing anywhere: a failed mount
+ * must let go of the branch (another round would get EBUSY).
+ */
 TEST_F(fault, mount)
 {
 	int i, r, ret;
 
+	/* b0 is the writable top of one union at a time */
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
 	for (i = 0; i < ROUNDS; i++) {
 		inject(2);
 		ret = mount("none", self->x, "aufs", 0, self->opts);

@@ -362,11 +362,12 @@ TEST_F(sec, branch_that_folds_names_is_refused)
 }
 
 /*
- * A branch that is the writable top of one union cannot be the top of
- * another one (mount or remount, EBUSY): the second would empty the
- * work directory, where the first builds its copies, and each would
- * change the branch behind the other's back.  As a lower branch it is
- * fine, and once the first union is gone it is free.
+ * A branch that is the writable top of one union, or a directory inside
+ * it, cannot be the writable top of another one (mount or remount,
+ * EBUSY): the second would empty the work directory, where the first
+ * builds its copies, and each would change the tree behind the other's
+ * back.  As a lower branch it is fine, and once the first union no
+ * longer has it as its writable top, it is free.
  */
 TEST_F(sec, top_branch_of_another_union_is_refused)
 {
@@ -377,6 +378,15 @@ TEST_F(sec, top_branch_of_another_union_is_refused)
 	put(in(self->b0, ".wh..wh.orph/cu.in-flight"), "half", 0600);
 
 	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, self->b1);
+	EXPECT_EQ(-1, do_mount(m2, opts));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_TRUE(exists(in(self->b0, ".wh..wh.orph/cu.in-flight")));
+	/* nor a directory inside it, its work directory included */
+	ASSERT_EQ(0, mkdir(in(self->b0, "sub"), 0755));
+	snprintf(opts, sizeof(opts), "br=%s=rw", in(self->b0, "sub"));
+	EXPECT_EQ(-1, do_mount(m2, opts));
+	EXPECT_EQ(EBUSY, errno);
+	snprintf(opts, sizeof(opts), "br=%s=rw", in(self->b0, ".wh..wh.orph"));
 	EXPECT_EQ(-1, do_mount(m2, opts));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_TRUE(exists(in(self->b0, ".wh..wh.orph/cu.in-flight")));
@@ -395,6 +405,21 @@ TEST_F(sec, top_branch_of_another_union_is_refused)
 	EXPECT_STREQ(opts, branches(m2));
 	EXPECT_TRUE(exists(in(self->b0, ".wh..wh.orph/cu.in-flight")));
 	EXPECT_EQ(0, umount(m2));
+	/* m2's claim on top2 went with it */
+	snprintf(opts, sizeof(opts), "br=%s=rw", in(self->base, "top2"));
+	EXPECT_EQ(0, do_mount(m2, opts));
+	EXPECT_EQ(0, umount(m2));
+
+	/* b0 read-only in the first union: free as a top, and back */
+	snprintf(opts, sizeof(opts), "mod:%s=ro", self->b0);
+	ASSERT_EQ(0, do_remount(self->mnt, opts));
+	snprintf(opts, sizeof(opts), "br=%s=rw", self->b0);
+	EXPECT_EQ(0, do_mount(m2, opts));
+	snprintf(opts, sizeof(opts), "mod:%s=rw", self->b0);
+	EXPECT_EQ(-1, do_remount(self->mnt, opts));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, umount(m2));
+	EXPECT_EQ(0, do_remount(self->mnt, opts));
 
 	ASSERT_EQ(0, umount(self->mnt));
 	self->mounted = false;
