@@ -473,8 +473,8 @@ struct dentry *au_h_lookup_new(struct dentry *h_parent,
 			       const struct qstr *name);
 int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode);
 int au_wh_clear_dir(const struct path *h_path);
-int au_workdir_claim(struct dentry *root, struct au_sbinfo *sbi);
-struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi);
+struct dentry *au_workdir_setup(struct fs_context *fc, struct au_sbinfo *sbi,
+				const struct path *root);
 struct dentry *au_workdir_get(struct dentry *work);
 void au_workdir_put(struct dentry *work);
 void au_workdir_check_released(const struct au_sbinfo *sbi);

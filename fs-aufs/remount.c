@@ -313,9 +313,7 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 {
 	struct au_sbinfo *sbi = ed->sbi;
 	struct au_branch *top = ed->branches[0];
-	const struct cred *old_cred;
 	struct dentry *work;
-	int err;
 
 	if (ed->perm[0] != AU_BR_RW)
 		return 0;
@@ -323,18 +321,9 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 		ed->workdir = au_workdir_get(sbi->workdir);
 		return 0;
 	}
-	err = au_workdir_claim(top->path.dentry, sbi);
-	if (err == -EBUSY)
-		errorfc(fc, "branch '%pd' overlaps the top branch of another union",
-			top->path.dentry);
-	if (err)
-		return err;
-	old_cred = override_creds(sbi->cred);
-	work = au_workdir_init(&top->path, sbi);
-	revert_creds(old_cred);
+	work = au_workdir_setup(fc, sbi, &top->path);
 	if (IS_ERR(work))
-		return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
-			       top->path.dentry, AUFS_WH_ORPH, PTR_ERR(work));
+		return PTR_ERR(work);
 	ed->workdir = work;
 	return 0;
 }

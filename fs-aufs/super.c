@@ -181,22 +181,10 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 
 	top = sbi->branches[0];
 	if (top->perm == AU_BR_RW) {
-		const struct cred *old_cred;
-		struct dentry *work;
+		struct dentry *work = au_workdir_setup(fc, sbi, &top->path);
 
-		err = au_workdir_claim(top->path.dentry, sbi);
-		if (err == -EBUSY)
-			errorfc(fc, "branch '%pd' overlaps the top branch of another union",
-				top->path.dentry);
-		if (err)
-			return err;
-		old_cred = override_creds(sbi->cred);
-		work = au_workdir_init(&top->path, sbi);
-		revert_creds(old_cred);
 		if (IS_ERR(work))
-			return invalfc(fc, "branch '%pd': cannot set up %s: %ld",
-				       top->path.dentry, AUFS_WH_ORPH,
-				       PTR_ERR(work));
+			return PTR_ERR(work);
 		sbi->workdir = work;
 	}
 

@@ -404,17 +404,12 @@ static bool au_top_overlaps(struct dentry *a, struct dentry *b)
 	return a->d_sb == b->d_sb && (is_subdir(a, b) || is_subdir(b, a));
 }
 
-/**
- * au_workdir_claim - claim a directory as the writable top of a union
- * @root: the root of the branch
- * @sbi: the union
- *
- * Hand the claim on to au_workdir_init(), which drops it if it fails.
- *
- * Return: 0, -EBUSY if another union's writable top is @root, inside it
- * or around it, or -ENOMEM.
+/*
+ * Claim @root as the writable top of @sbi: -EBUSY if another union's
+ * writable top is @root, inside it or around it.  The claim is handed
+ * on to au_workdir_init(), which drops it if it fails.
  */
-int au_workdir_claim(struct dentry *root, struct au_sbinfo *sbi)
+static int au_workdir_claim(struct dentry *root, struct au_sbinfo *sbi)
 {
 	struct au_top *t, *new = kzalloc(sizeof(*new), GFP_KERNEL);
 	int err = 0;
@@ -498,7 +493,7 @@ struct dentry *au_workdir_get(struct dentry *work)
 
 /**
  * au_workdir_put - drop a reference on a work directory
- * @work: from au_workdir_init() or au_workdir_get(), or %NULL
+ * @work: from au_workdir_setup() or au_workdir_get(), or %NULL
  *
  * The last one lets another union take the branch as its top.
  */
@@ -526,21 +521,12 @@ void au_workdir_check_released(const struct au_sbinfo *sbi)
 	WARN_ONCE(left, "aufs: a claim on a top branch outlived its union\n");
 }
 
-/**
- * au_workdir_init - set up the work directory on the top branch
- * @root: the root of a writable top branch
- * @sbi: the union, which claimed @root (au_workdir_claim())
- *
- * Copy-up builds copies in ".wh..wh.orph" at the top branch root and
- * renames them into place, so a half-made copy is never visible.  It
- * is made the mounter's, mode 0700, without ACLs, whatever it was found
- * as, and what a crash left there is removed.  Runs with the mounter's
- * credentials.  The work directory holds the claim: drop it with
- * au_workdir_put(); on failure the claim is dropped here.
- *
- * Return: the work directory, or an ERR_PTR.
+/*
+ * Set up the work directory at @root, claimed by @sbi; on failure the
+ * claim is dropped.  Runs with the mounter's credentials.
  */
-struct dentry *au_workdir_init(const struct path *root, struct au_sbinfo *sbi)
+static struct dentry *au_workdir_init(const struct path *root,
+				      struct au_sbinfo *sbi)
 {
 	struct inode *dir = d_inode(root->dentry);
 	struct au_names names = {};
@@ -585,4 +571,44 @@ out:
 	if (!IS_ERR(h))
 		dput(h);
 	return ERR_PTR(err);
+}
+
+/**
+ * au_workdir_setup - set up the work directory on the top branch
+ * @fc: the mount or remount, for reasons
+ * @sbi: the union
+ * @root: the root of its new writable top branch
+ *
+ * Copy-up builds copies in ".wh..wh.orph" at the top branch root and
+ * renames them into place, so a half-made copy is never visible.  The
+ * branch is claimed first: a branch that is, lies inside or holds the
+ * writable top of another union is refused before anything is touched.
+ * The work directory is made the mounter's, mode 0700, without ACLs,
+ * whatever it was found as, and what a crash left there is removed.
+ * The work directory holds the claim: drop it with au_workdir_put().
+ *
+ * Return: the work directory, ERR_PTR(-EBUSY) or ERR_PTR(-EINVAL) with
+ * a reason in @fc's log, or ERR_PTR(-ENOMEM).
+ */
+struct dentry *au_workdir_setup(struct fs_context *fc, struct au_sbinfo *sbi,
+				const struct path *root)
+{
+	const struct cred *old_cred;
+	struct dentry *work;
+	int err;
+
+	err = au_workdir_claim(root->dentry, sbi);
+	if (err == -EBUSY)
+		errorfc(fc, "branch '%pd' overlaps the top branch of another union",
+			root->dentry);
+	if (err)
+		return ERR_PTR(err);
+	old_cred = override_creds(sbi->cred);
+	work = au_workdir_init(root, sbi);
+	revert_creds(old_cred);
+	if (IS_ERR(work))
+		return ERR_PTR(invalfc(fc, "branch '%pd': cannot set up %s: %ld",
+				       root->dentry, AUFS_WH_ORPH,
+				       PTR_ERR(work)));
+	return work;
 }
