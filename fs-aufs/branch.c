@@ -134,7 +134,11 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_spec_parse);
  * @path: where the result goes; the caller puts it
  * @log: where a reason for a failure is reported
  *
- * Return: 0, or -EINVAL with a reason in @log.
+ * A name that cannot be resolved to a directory is a bad option:
+ * -EINVAL with the reason.  A lack of memory is passed on as -ENOMEM,
+ * not reported as a bad option.
+ *
+ * Return: 0, -EINVAL with a reason in @log, or -ENOMEM.
  */
 int au_br_lookup(const char *name, struct path *path, struct p_log *log)
 {
@@ -142,6 +146,8 @@ int au_br_lookup(const char *name, struct path *path, struct p_log *log)
 
 	if (!err)
 		return 0;
+	if (err == -ENOMEM)
+		return err;
 	return inval_plog(log, "branch '%s': %s", name,
 			  err == -ENOENT ? "no such directory" :
 			  err == -ENOTDIR ? "not a directory" :

@@ -218,6 +218,8 @@ static int au_remount_check_br(struct fs_context *fc, struct au_sbinfo *sbi)
 		err = kern_path(specs[got].path, LOOKUP_FOLLOW, &paths[got]);
 	if (err)
 		got--;
+	if (err == -ENOMEM)
+		goto out;
 	down_read(&sbi->rwsem);
 	if (!err && n != sbi->nbranch)
 		err = -EINVAL;

@@ -588,7 +588,8 @@ out:
  * The work directory holds the claim: drop it with au_workdir_put().
  *
  * Return: the work directory, ERR_PTR(-EBUSY) or ERR_PTR(-EINVAL) with
- * a reason in @fc's log, or ERR_PTR(-ENOMEM).
+ * a reason in @fc's log, or ERR_PTR(-ENOMEM), ERR_PTR(-ENOSPC) or
+ * ERR_PTR(-EDQUOT) when the branch or the kernel is short of room.
  */
 struct dentry *au_workdir_setup(struct fs_context *fc, struct au_sbinfo *sbi,
 				const struct path *root)
@@ -606,9 +607,14 @@ struct dentry *au_workdir_setup(struct fs_context *fc, struct au_sbinfo *sbi,
 	old_cred = override_creds(sbi->cred);
 	work = au_workdir_init(root, sbi);
 	revert_creds(old_cred);
-	if (IS_ERR(work))
-		return ERR_PTR(invalfc(fc, "branch '%pd': cannot set up %s: %ld",
-				       root->dentry, AUFS_WH_ORPH,
-				       PTR_ERR(work)));
+	if (IS_ERR(work)) {
+		err = PTR_ERR(work);
+		errorfc(fc, "branch '%pd': cannot set up %s: %pe",
+			root->dentry, AUFS_WH_ORPH, work);
+		/* a lack of memory or space is not a bad option */
+		if (err != -ENOMEM && err != -ENOSPC && err != -EDQUOT)
+			err = -EINVAL;
+		return ERR_PTR(err);
+	}
 	return work;
 }
