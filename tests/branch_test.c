@@ -649,7 +649,7 @@ TEST_F(br, all_or_nothing)
 TEST_F_TIMEOUT(br, churn_under_read_load, 300)
 {
 	char add[PATH_MAX + 16], del[PATH_MAX + 16];
-	int i, status, busy = 0, bad = 0;
+	int i, n, status, busy = 0, bad = 0;
 	pid_t pids[3];
 
 	snprintf(add, sizeof(add), "append:%s=ro", self->x);
@@ -682,10 +682,13 @@ TEST_F_TIMEOUT(br, churn_under_read_load, 300)
 	for (i = 0; i < 300; i++) {
 		int err = remount(self->mnt, add);
 
-		/* a reader may hold x busy for a moment */
-		while (!err) {
+		/*
+		 * A reader may hold x busy for a moment, not for good:
+		 * give up after 10 s of EBUSY.
+		 */
+		for (n = 0; !err; n++) {
 			err = remount(self->mnt, del);
-			if (err != -EBUSY)
+			if (err != -EBUSY || n == 10000)
 				break;
 			busy++;
 			err = 0;
