@@ -37,6 +37,11 @@ static struct vfsmount *au_kt_mnt;
 static struct p_log au_kt_log = { .prefix = "aufs_branch" };
 static atomic_t au_kt_seq = ATOMIC_INIT(0);
 
+KUNIT_DEFINE_ACTION_WRAPPER(au_kt_dput, dput, struct dentry *);
+KUNIT_DEFINE_ACTION_WRAPPER(au_kt_sbinfo_free, au_sbinfo_free,
+			    struct au_sbinfo *);
+
+/* A new directory @name in @parent; the test's resources put it. */
 static struct dentry *au_kt_mkdir(struct kunit *test, struct dentry *parent,
 				  const char *name)
 {
@@ -46,9 +51,14 @@ static struct dentry *au_kt_mkdir(struct kunit *test, struct dentry *parent,
 
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	d = lookup_one_len(name, parent, strlen(name));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(d));
+	if (IS_ERR(d)) {
+		inode_unlock(dir);
+		KUNIT_FAIL_AND_ABORT(test, "lookup of %s: %pe", name, d);
+	}
 	err = vfs_mkdir(&nop_mnt_idmap, dir, d, 0755);
 	inode_unlock(dir);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, au_kt_dput, d),
+			0);
 	KUNIT_ASSERT_EQ(test, err, 0);
 	return d;
 }
@@ -69,6 +79,12 @@ static void au_kt_suite_exit(struct kunit_suite *suite)
 	kern_unmount(au_kt_mnt);
 }
 
+/*
+ * Everything a test holds is a KUnit resource, released in the reverse
+ * order of its making, whether the test or this init ends early: the
+ * mount state goes before the directories, so the table's references
+ * are the last and every branch id comes back.
+ */
 static int au_kt_init(struct kunit *test)
 {
 	struct au_kt *kt = kunit_kzalloc(test, sizeof(*kt), GFP_KERNEL);
@@ -86,23 +102,14 @@ static int au_kt_init(struct kunit *test)
 		kt->dirs[i].dentry = au_kt_mkdir(test, kt->top, name);
 	}
 	kt->sbi = au_sbinfo_alloc();
+	if (!kt->sbi ||
+	    kunit_add_action_or_reset(test, au_kt_sbinfo_free, kt->sbi))
+		return -ENOMEM;
 	kt->ed = kunit_kzalloc(test, sizeof(*kt->ed), GFP_KERNEL);
-	if (!kt->sbi || !kt->ed)
+	if (!kt->ed)
 		return -ENOMEM;
 	test->priv = kt;
 	return 0;
-}
-
-static void au_kt_exit(struct kunit *test)
-{
-	struct au_kt *kt = test->priv;
-	unsigned int i;
-
-	/* the table's references are the last: every id comes back */
-	au_sbinfo_free(kt->sbi);
-	for (i = 0; i < AU_KT_DIRS; i++)
-		dput(kt->dirs[i].dentry);
-	dput(kt->top);
 }
 
 /* Give @kt's mount the branches dirs[0..n), top first, committed. */
@@ -244,7 +251,6 @@ static void au_branch_rejects_duplicate_and_nested(struct kunit *test)
 	au_br_edit_end(kt->ed);
 	KUNIT_EXPECT_EQ(test, kt->sbi->nbranch, 2U);
 	KUNIT_EXPECT_TRUE(test, au_kt_is(kt, 1, 1));
-	dput(inner.dentry);
 }
 
 static void au_branch_limit(struct kunit *test)
@@ -440,7 +446,6 @@ static struct kunit_suite au_branch_suite = {
 	.suite_init	= au_kt_suite_init,
 	.suite_exit	= au_kt_suite_exit,
 	.init		= au_kt_init,
-	.exit		= au_kt_exit,
 	.test_cases	= au_branch_cases,
 };
 

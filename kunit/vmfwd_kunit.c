@@ -10,7 +10,6 @@
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -23,6 +22,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
 #define AU_TEST_THREADS		4
 #define AU_TEST_FAULTS		20
+#define AU_TEST_GATHER_WAIT	(30 * HZ)
 #define AU_RETRY_FLAGS \
 	(FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_RETRY_NOWAIT)
 
@@ -31,7 +31,11 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
  * @file: the stand-in aufs file
  * @h_file: the stand-in branch file
  * @ret: what the handlers return
- * @sleep_ms: how long a handler stays inside
+ * @gather: with @gather handlers inside at once, all of them go on;
+ *	until then each waits (at most %AU_TEST_GATHER_WAIT) on @gathered
+ * @arrived: handlers that reached the gathering point
+ * @gathered: completed when @gather handlers are inside
+ * @gather_timeouts: handlers that gave up waiting for the others
  * @calls: handler calls
  * @saw_other_file: calls that found anything but @h_file in vm_file
  * @inside: handlers running now
@@ -54,7 +58,10 @@ struct au_fake_branch {
 	struct file *file;
 	struct file *h_file;
 	vm_fault_t ret;
-	unsigned int sleep_ms;
+	int gather;
+	atomic_t arrived;
+	struct completion gathered;
+	atomic_t gather_timeouts;
 	atomic_t calls;
 	atomic_t saw_other_file;
 	atomic_t inside;
@@ -92,8 +99,13 @@ static vm_fault_t au_fake_handler(struct vm_fault *vmf)
 	while (inside > max && !atomic_try_cmpxchg(&fb->max_inside, &max,
 						   inside))
 		;
-	if (fb->sleep_ms)
-		msleep(fb->sleep_ms);
+	if (fb->gather && atomic_inc_return(&fb->arrived) <= fb->gather) {
+		if (atomic_read(&fb->arrived) == fb->gather)
+			complete_all(&fb->gathered);
+		else if (!wait_for_completion_timeout(&fb->gathered,
+						      AU_TEST_GATHER_WAIT))
+			atomic_inc(&fb->gather_timeouts);
+	}
 	if (READ_ONCE(vmf->vma->vm_file) != fb->h_file)
 		atomic_inc(&fb->saw_other_file);
 	atomic_dec(&fb->inside);
@@ -385,6 +397,7 @@ static void au_vmfwd_return_codes_pass_through(struct kunit *test)
 
 struct au_fault_worker {
 	struct vm_area_struct *vma;
+	struct task_struct *task;
 	struct completion done;
 };
 
@@ -402,17 +415,51 @@ static int au_fault_worker_fn(void *data)
 		w->vma->vm_ops->fault(&vmf);
 	}
 	complete(&w->done);
+	/* kthread_stop() is who reaps us: wait for it */
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
 	return 0;
 }
 
+/*
+ * Stops the workers that started, whether the test ends normally or
+ * by a failed assertion: they use the VMA and the fake branch, which
+ * the test's resources free after this action ran.
+ */
+static void au_test_stop_workers(void *data)
+{
+	struct au_fault_worker *w = data;
+	int i;
+
+	for (i = 0; i < AU_TEST_THREADS && w[i].task; i++)
+		kthread_stop_put(w[i].task);
+}
+
+/*
+ * Threads fault on one VMA at once.  The handlers gather: each waits
+ * inside the branch handler until all %AU_TEST_THREADS are inside, so
+ * the forwarding lock is shown not to serialize them (had it, the first
+ * would wait alone and time out), and every one of them sees the
+ * branch file in vm_file while the others are inside too.
+ */
 static void au_vmfwd_parallel_faults(struct kunit *test)
 {
 	struct au_fake_branch *fb = au_test_branch(test);
 	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
-	struct au_fault_worker w[AU_TEST_THREADS];
+	struct au_fault_worker *w;
 	int i;
 
-	fb->sleep_ms = 2;
+	w = kunit_kcalloc(test, AU_TEST_THREADS, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							au_test_stop_workers,
+							w), 0);
+	fb->gather = AU_TEST_THREADS;
+	init_completion(&fb->gathered);
 	for (i = 0; i < AU_TEST_THREADS; i++) {
 		struct task_struct *t;
 
@@ -420,17 +467,21 @@ static void au_vmfwd_parallel_faults(struct kunit *test)
 		init_completion(&w[i].done);
 		t = kthread_run(au_fault_worker_fn, &w[i], "aufs-kunit-%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		get_task_struct(t);
+		w[i].task = t;
 	}
 	for (i = 0; i < AU_TEST_THREADS; i++)
 		KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&w[i].done,
 								  60 * HZ), 0);
+	kunit_release_action(test, au_test_stop_workers, w);
 
 	KUNIT_EXPECT_EQ(test, atomic_read(&fb->calls),
 			AU_TEST_THREADS * AU_TEST_FAULTS);
+	/* all handlers were inside at once, none gave up waiting */
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->gather_timeouts), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&fb->max_inside), AU_TEST_THREADS);
 	/* no handler ever found the aufs file in the VMA */
 	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
-	/* handlers overlapped: the lock does not serialize them */
-	KUNIT_EXPECT_GE(test, atomic_read(&fb->max_inside), 2);
 	/* the last one out put the aufs file back, exactly once */
 	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
 	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
