@@ -522,6 +522,7 @@ int au_copy_up(struct dentry *dentry);
 
 /* dir.c */
 extern const struct inode_operations au_dir_iops;
+int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 u64 au_ino(const struct au_branch *br, u64 h_ino);
 
 /* file.c */

@@ -18,6 +18,7 @@
  */
 
 #include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 
@@ -473,6 +474,49 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	if (!err)
 		err = au_rename(old_dir, old, new_dir, new, flags);
 	au_read_unlock(sb);
+	return err;
+}
+
+/**
+ * aufs_dir_fsync - &file_operations.fsync for aufs directories
+ * @file: the aufs directory
+ * @start: first byte, passed on
+ * @end: last byte, passed on
+ * @datasync: passed on
+ *
+ * Changes to a directory of the union are made on the top branch only:
+ * the directory is synced there (a file created or renamed through the
+ * union is durable after fsync() of the file and of its directory, the
+ * idiom of databases, package managers and editors).  A directory that
+ * has no copy on the top branch holds no change of the union's: nothing
+ * to write, as on overlayfs.  The branch directory is opened with the
+ * mounter's credentials, as for a listing.
+ *
+ * Return: 0 or what the branch's fsync returns.
+ */
+int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dentry->d_sb;
+	struct path h_path = {};
+	struct file *h_file;
+	int err;
+
+	au_read_lock(sb);
+	if (au_d_is_upper(dentry)) {
+		au_h_path(dentry, &h_path);
+		path_get(&h_path);
+	}
+	au_read_unlock(sb);
+	if (!h_path.dentry)
+		return 0;
+	h_file = dentry_open(&h_path, O_RDONLY | O_DIRECTORY,
+			     au_sbi(sb)->cred);
+	path_put(&h_path);
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
+	err = vfs_fsync_range(h_file, start, end, datasync);
+	fput(h_file);
 	return err;
 }
 

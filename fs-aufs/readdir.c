@@ -309,5 +309,6 @@ const struct file_operations au_dir_fops = {
 	.read		= generic_read_dir,
 	.iterate_shared	= aufs_iterate_shared,
 	.llseek		= aufs_dir_llseek,
+	.fsync		= aufs_dir_fsync,
 	.release	= aufs_dir_release,
 };

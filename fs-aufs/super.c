@@ -15,6 +15,7 @@
 #include <linux/cred.h>
 #include <linux/fs_parser.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -130,12 +131,48 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	return 0;
 }
 
+/*
+ * syncfs(2) and "sync -f" on the union: write back the top branch, the
+ * only one aufs writes to.  As on overlayfs, the waiting pass does it
+ * (sync_filesystem() makes both passes on the branch), and sync(2) skips
+ * the union (SB_I_SKIP_SYNC): it reaches the branch on its own.  A
+ * writeback error recorded earlier on the branch's superblock is not
+ * reported here, as on overlayfs.
+ *
+ * Lock order: the union's s_umount (held by the caller), the rwsem,
+ * released before the branch's s_umount is taken.
+ */
+static int aufs_sync_fs(struct super_block *sb, int wait)
+{
+	struct vfsmount *h_mnt = NULL;
+	struct super_block *h_sb;
+	struct au_branch *wbr;
+	int err;
+
+	if (!wait)
+		return 0;
+	au_read_lock(sb);
+	wbr = au_wbr(sb);
+	if (wbr)
+		h_mnt = mntget(wbr->path.mnt);
+	au_read_unlock(sb);
+	if (!h_mnt)
+		return 0;
+	h_sb = h_mnt->mnt_sb;
+	down_read(&h_sb->s_umount);
+	err = sync_filesystem(h_sb);
+	up_read(&h_sb->s_umount);
+	mntput(h_mnt);
+	return err;
+}
+
 static const struct super_operations au_sops = {
 	.alloc_inode	= au_alloc_inode,
 	.free_inode	= au_free_inode,
 	.evict_inode	= au_evict_inode,
 	.drop_inode	= generic_delete_inode,
 	.statfs		= aufs_statfs,
+	.sync_fs	= aufs_sync_fs,
 	.show_options	= aufs_show_options,
 };
 
@@ -174,6 +211,7 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return invalfc(fc, "branches are stacked too deep");
 
 	sb->s_magic = AUFS_SUPER_MAGIC;
+	sb->s_iflags |= SB_I_SKIP_SYNC;
 	sb->s_op = &au_sops;
 	sb->s_d_op = &au_dentry_ops;
 	sb->s_xattr = au_xattr_handlers;

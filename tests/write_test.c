@@ -1007,4 +1007,180 @@ TEST_F(rw, clone_as_on_the_branch)
 	EXPECT_STREQ("lower\n", get(in(self->b0, "clone")));
 }
 
+/*
+ * Durability: the top branch is an ext4 (ext2 layout, no journal) on a
+ * loop device whose image is a file on a tmpfs, so what reached the
+ * "disk" can be read back from the image.  Periodic writeback is off
+ * while the test runs: a name or data in the image got there because of
+ * the call under test.
+ */
+#define DISK_SIZE	(8 << 20)
+#define DIRTY_WB	"/proc/sys/vm/dirty_writeback_centisecs"
+#define DIRTY_EXPIRE	"/proc/sys/vm/dirty_expire_centisecs"
+
+FIXTURE(disk) {
+	char base[PATH_MAX];
+	char image[PATH_MAX];
+	char b0[PATH_MAX];
+	char b1[PATH_MAX];
+	char mnt[PATH_MAX];
+	char wb[32];
+	char expire[32];
+	bool b0_mounted;
+	bool mounted;
+};
+
+static void sysctl_swap(const char *path, char *old, size_t size,
+			const char *val)
+{
+	int fd = open(path, O_RDWR);
+	ssize_t n = fd < 0 ? -1 : read(fd, old, size - 1);
+
+	old[n < 0 ? 0 : n] = '\0';
+	if (fd >= 0 && val && lseek(fd, 0, SEEK_SET) == 0 &&
+	    write(fd, val, strlen(val)) < 0)
+		perror(path);
+	if (fd >= 0)
+		close(fd);
+}
+
+FIXTURE_SETUP(disk)
+{
+	char dev[32], opts[3 * PATH_MAX];
+	int fd;
+
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_disk.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
+	snprintf(self->image, PATH_MAX, "%s/image", self->base);
+	snprintf(self->b0, PATH_MAX, "%s/b0", self->base);
+	snprintf(self->b1, PATH_MAX, "%s/b1", self->base);
+	snprintf(self->mnt, PATH_MAX, "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	put(in(self->b1, "lower"), "lower\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->b1, "ldir"), 0755));
+
+	fd = open(self->image, O_RDWR | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, DISK_SIZE));
+	close(fd);
+	fd = loop_attach(self->image, false, dev, sizeof(dev));
+	if (fd < 0)
+		SKIP(return, "no loop device");
+	if (busybox("mke2fs", dev)) {
+		close(fd);
+		SKIP(return, "busybox mke2fs cannot make a filesystem");
+	}
+	ASSERT_EQ(0, mount(dev, self->b0, "ext4", 0, NULL));
+	close(fd);
+	self->b0_mounted = true;
+	sync();
+	sysctl_swap(DIRTY_WB, self->wb, sizeof(self->wb), "0");
+	sysctl_swap(DIRTY_EXPIRE, self->expire, sizeof(self->expire),
+		    "360000");
+
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(disk)
+{
+	char old[32];
+
+	if (self->wb[0])
+		sysctl_swap(DIRTY_WB, old, sizeof(old), self->wb);
+	if (self->expire[0])
+		sysctl_swap(DIRTY_EXPIRE, old, sizeof(old), self->expire);
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	if (self->b0_mounted)
+		EXPECT_EQ(0, umount(self->b0));
+	EXPECT_EQ(0, umount2(self->base, MNT_DETACH));
+	rmdir(self->base);
+}
+
+/* Whether the disk image holds @what. */
+static bool on_disk(const char *image, const char *what)
+{
+	static char buf[DISK_SIZE];
+	int fd = open(image, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && memmem(buf, n, what, strlen(what));
+}
+
+/*
+ * The fsync(file), rename(), fsync(directory) idiom: after the last
+ * fsync the new name is on the disk.  A directory with no copy on the
+ * top branch syncs as a no-op, and one of a read-only union too.
+ */
+TEST_F(disk, directory_fsync_writes_the_branch_directory)
+{
+	static const char name[] = "renamed-into-place-by-the-union";
+	int fd = open(in(self->mnt, "tmp"), O_WRONLY | O_CREAT, 0644);
+	int dfd;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "data\n", 5));
+	EXPECT_EQ(0, fsync(fd));
+	close(fd);
+	ASSERT_EQ(0, rename(in(self->mnt, "tmp"), in(self->mnt, name)));
+	ASSERT_FALSE(on_disk(self->image, name)) {
+		TH_LOG("the name was written back before fsync");
+	}
+	dfd = open(self->mnt, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(0, fsync(dfd));
+	EXPECT_EQ(0, fdatasync(dfd));
+	close(dfd);
+	EXPECT_TRUE(on_disk(self->image, name));
+
+	/* only on the lower branch: nothing of the union's to write */
+	dfd = open(in(self->mnt, "ldir"), O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, dfd);
+	EXPECT_EQ(0, fsync(dfd));
+	close(dfd);
+	EXPECT_FALSE(exists(in(self->b0, "ldir")));
+}
+
+/* syncfs(2) on the union writes back what was written through it. */
+TEST_F(disk, syncfs_writes_back_the_writable_branch)
+{
+	static const char data[] = "written-through-the-union-then-syncfs\n";
+	char opts[3 * PATH_MAX];
+	int fd = open(in(self->mnt, "new"), O_WRONLY | O_CREAT, 0644);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(data), write(fd, data, strlen(data)));
+	close(fd);
+	fd = open(in(self->mnt, "lower"), O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, write(fd, "appended", 8));
+	close(fd);
+	ASSERT_FALSE(on_disk(self->image, data)) {
+		TH_LOG("the data was written back before syncfs");
+	}
+	fd = open(self->mnt, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, syncfs(fd));
+	close(fd);
+	EXPECT_TRUE(on_disk(self->image, data));
+	EXPECT_TRUE(on_disk(self->image, "lower\nappended"));
+
+	/* a read-only union has nothing to write: syncfs succeeds */
+	snprintf(opts, sizeof(opts), "br=%s=ro", self->b1);
+	ASSERT_EQ(0, mount("none", in(self->base, "mnt"), "aufs", MS_RDONLY,
+			   opts));
+	fd = open(self->mnt, O_RDONLY | O_DIRECTORY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, syncfs(fd));
+	close(fd);
+	EXPECT_EQ(0, umount(self->mnt));
+}
+
 TEST_HARNESS_MAIN
