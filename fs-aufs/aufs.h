@@ -518,6 +518,7 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
 
 /* copy_up.c */
+int au_copy_up_trunc(struct dentry *dentry, loff_t len);
 int au_copy_up(struct dentry *dentry);
 
 /* dir.c */

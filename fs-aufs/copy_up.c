@@ -12,6 +12,11 @@
  * union as it was.  Nothing is inherited from the directory the copy
  * lands in: the copy carries exactly the lower object's ACLs.
  *
+ * A copy-up for a truncation (open with O_TRUNC, truncate(2)) copies
+ * only the data that survives it: the copy is built at the new size, so
+ * truncating a large lower file neither takes the time of a full copy
+ * nor needs room for it on the top branch.
+ *
  * Copy-up runs with the mounter's credentials, as an LSM adjusts them
  * (security_inode_copy_up()): it must be able to read the lower object
  * and give the copy its owner.  The caller has already been allowed to
@@ -312,11 +317,12 @@ static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
  * takes sb_writers itself.
  */
 static struct dentry *au_cu_build(struct au_sbinfo *sbi,
-				  const struct path *lower)
+				  const struct path *lower, loff_t len)
 {
 	struct inode *h_inode = d_inode(lower->dentry);
 	struct vfsmount *mnt = sbi->wbr->path.mnt;
-	loff_t size = S_ISREG(h_inode->i_mode) ? i_size_read(h_inode) : 0;
+	loff_t size = S_ISREG(h_inode->i_mode) ?
+		      min(i_size_read(h_inode), len) : 0;
 	DEFINE_DELAYED_CALL(done);
 	const char *link = NULL;
 	struct dentry *tmp;
@@ -434,7 +440,8 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
 	return h;
 }
 
-static int au_cu_one(struct dentry *dentry, struct dentry *parent)
+static int au_cu_one(struct dentry *dentry, struct dentry *parent,
+		     loff_t len)
 {
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
@@ -451,7 +458,7 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent)
 		if (IS_ERR(upper))
 			return PTR_ERR(upper);
 	} else {
-		upper = au_cu_build(sbi, &lower);
+		upper = au_cu_build(sbi, &lower, len);
 		if (IS_ERR(upper))
 			return PTR_ERR(upper);
 		err = au_cu_move(sbi, upper, h_parent, &dentry->d_name);
@@ -470,7 +477,8 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent)
  * An LSM may give the copy another context than the mounter's (SELinux:
  * the label of the lower object); it hands back credentials for that.
  */
-static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent)
+static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent,
+			     loff_t len)
 {
 	const struct cred *old_cred = NULL;
 	struct cred *cred = NULL;
@@ -485,7 +493,7 @@ static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent)
 	}
 	if (cred)
 		old_cred = override_creds(cred);
-	err = au_cu_one(dentry, parent);
+	err = au_cu_one(dentry, parent, len);
 	if (cred) {
 		revert_creds(old_cred);
 		put_cred(cred);
@@ -493,8 +501,11 @@ static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent)
 	return err;
 }
 
-/* Copy up @dentry, whose parent is already on the top branch. */
-static int au_copy_up_one(struct dentry *dentry)
+/*
+ * Copy up @dentry, whose parent is already on the top branch, with at
+ * most @len bytes of its data.
+ */
+static int au_copy_up_one(struct dentry *dentry, loff_t len)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct au_inode *ai = au_i(d_inode(dentry));
@@ -509,7 +520,7 @@ static int au_copy_up_one(struct dentry *dentry)
 		err = -ENOENT;
 	} else if (!au_d_is_upper(dentry)) {
 		old_cred = override_creds(au_sbi(sb)->cred);
-		err = au_cu_as_lsm_says(dentry, parent);
+		err = au_cu_as_lsm_says(dentry, parent, len);
 		revert_creds(old_cred);
 	}
 	mutex_unlock(&ai->cu_mutex);
@@ -518,19 +529,25 @@ static int au_copy_up_one(struct dentry *dentry)
 }
 
 /**
- * au_copy_up - make sure a name exists on the top branch
+ * au_copy_up_trunc - make sure a name exists on the top branch, truncated
  * @dentry: a positive aufs dentry
+ * @len: the size a regular file is about to be truncated to; its copy
+ *	gets the first @len bytes of data and that size (or all of the
+ *	data, if it is shorter).  LLONG_MAX for a whole copy.
  *
  * Ancestors are copied up first, topmost first, one at a time (no
- * recursion: the depth of the tree is the user's).  Concurrent copy-ups
- * of one inode are serialized by its cu_mutex; a name already on the top
- * branch returns at once.
+ * recursion: the depth of the tree is the user's), and whole.
+ * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
+ * name already on the top branch returns at once, whatever @len.  A
+ * name whose hard-link sibling was copied up already becomes a link to
+ * that copy, with all of its data: the truncation that follows applies
+ * to it.
  *
  * Return: 0, -EROFS if the union has no writable top branch, -ENOENT if
  * the name was removed meanwhile, or another negative errno with the
  * union unchanged.
  */
-int au_copy_up(struct dentry *dentry)
+int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 {
 	int err = 0;
 
@@ -548,8 +565,21 @@ int au_copy_up(struct dentry *dentry)
 			d = parent;
 		}
 		dput(parent);
-		err = au_copy_up_one(d);
+		err = au_copy_up_one(d, d == dentry ? len : LLONG_MAX);
 		dput(d);
 	}
 	return err;
+}
+
+/**
+ * au_copy_up - make sure a name exists on the top branch
+ * @dentry: a positive aufs dentry
+ *
+ * A whole copy: see au_copy_up_trunc().
+ *
+ * Return: as au_copy_up_trunc().
+ */
+int au_copy_up(struct dentry *dentry)
+{
+	return au_copy_up_trunc(dentry, LLONG_MAX);
 }

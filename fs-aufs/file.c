@@ -21,6 +21,7 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/security.h>
 #include <linux/splice.h>
 
 #include "aufs.h"
@@ -280,6 +281,28 @@ struct file *au_h_file_map(struct file *file)
 	return h_file;
 }
 
+/*
+ * open(O_TRUNC) of a lower file: the VFS truncates after ->open, once
+ * the file may be written (get_write_access(): not a running binary)
+ * and the LSM allows it (security_file_truncate(): Landlock, AppArmor,
+ * TOMOYO).  Asked first, as handle_truncate() asks, the copy can be made
+ * empty: a truncation that would be refused copies and changes nothing.
+ */
+static int au_open_trunc(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	int err;
+
+	err = get_write_access(inode);
+	if (err)
+		return err;
+	err = security_file_truncate(file);
+	if (!err)
+		err = au_copy_up_trunc(file->f_path.dentry, 0);
+	put_write_access(inode);
+	return err;
+}
+
 static int au_open(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
@@ -291,18 +314,19 @@ static int au_open(struct file *file)
 	err = au_d_current(dentry);
 	if (err)
 		return err;
-	/*
-	 * Writers get the copy on the top branch.  O_TRUNC copies the data
-	 * too: the truncate that follows may still fail.
-	 */
-	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC)) {
-		err = au_copy_up(dentry);
-		if (err)
-			return err;
-	}
+	/* allocated first: no failure of ours after an O_TRUNC copy-up */
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
+	/* Writers get the copy on the top branch. */
+	if (file->f_flags & O_TRUNC && !au_d_is_upper(dentry))
+		err = au_open_trunc(file);
+	else if (file->f_mode & FMODE_WRITE)
+		err = au_copy_up(dentry);
+	if (err) {
+		kfree(fi);
+		return err;
+	}
 	h_file = au_h_open(file, dentry, current_cred(), &br);
 	if (IS_ERR(h_file)) {
 		kfree(fi);

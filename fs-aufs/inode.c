@@ -322,8 +322,19 @@ static int au_setattr(struct dentry *dentry, struct iattr *attr)
 	err = setattr_prepare(&nop_mnt_idmap, dentry, attr);
 	if (err)
 		return err;
-	/* With the data even for a truncation: the branch may refuse it. */
-	err = au_copy_up(dentry);
+	/*
+	 * A truncation copies only what survives it.  The copy then has
+	 * the new size already, which the branch would not count as a
+	 * change of size: ask for the times a truncation sets.
+	 */
+	if (attr->ia_valid & ATTR_SIZE) {
+		if (!au_d_is_upper(dentry) &&
+		    i_size_read(au_h_inode(inode)) != attr->ia_size)
+			attr->ia_valid |= ATTR_MTIME | ATTR_CTIME;
+		err = au_copy_up_trunc(dentry, attr->ia_size);
+	} else {
+		err = au_copy_up(dentry);
+	}
 	if (err)
 		return err;
 

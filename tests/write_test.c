@@ -591,6 +591,84 @@ TEST_F(rw, enospc_during_copy_up_leaves_nothing)
 	EXPECT_EQ(0, umount(small));
 }
 
+/*
+ * A truncation copies only what survives it: with a top branch of 1 MiB,
+ * a 4 MiB lower file can be opened with O_TRUNC and truncated to 0 or
+ * to 4 KiB; the truncation sets the times as on a native filesystem.
+ * An extension still needs the whole file and fails cleanly.
+ */
+TEST_F(rw, truncation_copies_only_what_survives)
+{
+	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
+	char small[PATH_MAX], opts[3 * PATH_MAX], name[16];
+	static char chunk[1 << 16];
+	struct stat st;
+	int fd, i, n;
+
+	if (variant->ext4)
+		SKIP(return, "the small branch is a tmpfs: once is enough");
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(small, sizeof(small), "%s/small", self->base);
+	ASSERT_EQ(0, mkdir(small, 0755));
+	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=1m"));
+	memset(chunk, 'z', sizeof(chunk));
+	for (n = 0; n < 4; n++) {
+		snprintf(name, sizeof(name), "big%d", n);
+		fd = open(in(self->b1, name), O_WRONLY | O_CREAT, 0644);
+		ASSERT_LE(0, fd);
+		for (i = 0; i < 64; i++)
+			ASSERT_EQ(sizeof(chunk), write(fd, chunk, sizeof(chunk)));
+		close(fd);
+		ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, name), times, 0));
+	}
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", small, self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+
+	fd = open(in(self->mnt, "big0"), O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open(O_TRUNC): %s", strerror(errno));
+	}
+	EXPECT_EQ(1, write(fd, "x", 1));
+	close(fd);
+	EXPECT_STREQ("x", get(in(self->mnt, "big0")));
+	EXPECT_STREQ("x", get(in(small, "big0")));
+
+	EXPECT_EQ(0, truncate(in(self->mnt, "big1"), 4096));
+	ASSERT_EQ(0, stat(in(self->mnt, "big1"), &st));
+	EXPECT_EQ(4096, st.st_size);
+	EXPECT_LT(LOWER_TIME, st.st_mtim.tv_sec);
+	EXPECT_LT(LOWER_TIME, st.st_ctim.tv_sec);
+	ASSERT_EQ(0, stat(in(small, "big1"), &st));
+	EXPECT_EQ(4096, st.st_size);
+	EXPECT_EQ('z', get(in(self->mnt, "big1"))[255 - 1]);
+
+	EXPECT_EQ(0, truncate(in(self->mnt, "big2"), 0));
+	ASSERT_EQ(0, stat(in(small, "big2"), &st));
+	EXPECT_EQ(0, st.st_size);
+	EXPECT_LT(LOWER_TIME, st.st_mtim.tv_sec);
+
+	/* growing keeps all of the data: it does not fit, nothing changes */
+	EXPECT_EQ(-1, truncate(in(self->mnt, "big3"), 8 << 20));
+	EXPECT_EQ(ENOSPC, errno);
+	EXPECT_FALSE(exists(in(small, "big3")));
+	ASSERT_EQ(0, stat(in(self->mnt, "big3"), &st));
+	EXPECT_EQ(4 << 20, st.st_size);
+	EXPECT_EQ(LOWER_TIME, st.st_mtim.tv_sec);
+	EXPECT_EQ(0, dir_has(in(small, ".wh..wh.orph"), NULL));
+
+	/* the lower files are untouched */
+	for (n = 0; n < 4; n++) {
+		snprintf(name, sizeof(name), "big%d", n);
+		ASSERT_EQ(0, stat(in(self->b1, name), &st));
+		EXPECT_EQ(4 << 20, st.st_size);
+	}
+	EXPECT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	EXPECT_EQ(0, umount(small));
+}
+
 TEST_F(rw, xattrs_read_through_and_set_with_copy_up)
 {
 	char val[16] = "", list[256];
