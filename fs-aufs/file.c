@@ -35,16 +35,25 @@ static struct au_finfo *au_fi(const struct file *file)
 	return file->private_data;
 }
 
-/* Open the topmost branch file of @dentry for @file. */
+/*
+ * Open the topmost branch file of @dentry for @file, with the mounter's
+ * credentials, as overlayfs opens its real files: the LSM has checked
+ * the opener on the aufs file (security_file_open()), and checks the
+ * mounter on the branch file.  Checking the opener there instead would
+ * hold the opener to rules about paths it never named: a Landlock
+ * domain whose rules allow paths of the union would be refused every
+ * branch file.
+ */
 static struct file *au_h_open(struct file *file, struct dentry *dentry,
-			      const struct cred *cred, struct au_branch **br)
+			      struct au_branch **br)
 {
 	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
 	struct path h_path;
 
 	au_h_path(dentry, &h_path);
 	*br = au_h_top(dentry)->br;
-	return backing_file_open(file, flags, &h_path, cred);
+	return backing_file_open(file, flags, &h_path,
+				 au_sbi(dentry->d_sb)->cred);
 }
 
 /*
@@ -152,8 +161,7 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 		au_fi(file)->refused = au_h_dentry(dentry);
 		spin_unlock(&au_fi(file)->lock);
 	}
-	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, file->f_cred,
-						&br);
+	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, &br);
 	/* before the rwsem goes: au_br_edit_busy() must see the file */
 	if (!IS_ERR(h_file))
 		au_br_file_get(br, false);
@@ -327,7 +335,7 @@ static int au_open(struct file *file)
 		kfree(fi);
 		return err;
 	}
-	h_file = au_h_open(file, dentry, current_cred(), &br);
+	h_file = au_h_open(file, dentry, &br);
 	if (IS_ERR(h_file)) {
 		kfree(fi);
 		return PTR_ERR(h_file);

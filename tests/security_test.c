@@ -20,8 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/landlock.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -31,6 +34,10 @@
 
 #define USER	1000
 #define OTHER	1001
+
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	0x4000ULL
+#endif
 
 FIXTURE(sec) {
 	char base[PATH_MAX];
@@ -426,6 +433,77 @@ TEST_F(sec, top_branch_of_another_union_is_refused)
 	snprintf(opts, sizeof(opts), "br=%s=rw", self->b0);
 	EXPECT_EQ(0, do_mount(m2, opts));
 	EXPECT_EQ(0, umount(m2));
+}
+
+/*
+ * open(@path, @flags) in a Landlock domain that may read and write files
+ * beneath @dir but not truncate them.  Return: errno of the open, 0 if
+ * it succeeded, 100 or more if the domain could not be set up.
+ */
+static int landlocked_open(const char *path, const char *dir, int flags)
+{
+	struct landlock_ruleset_attr ruleset = {
+		.handled_access_fs = LANDLOCK_ACCESS_FS_READ_FILE |
+				     LANDLOCK_ACCESS_FS_WRITE_FILE |
+				     LANDLOCK_ACCESS_FS_TRUNCATE,
+	};
+	struct landlock_path_beneath_attr rule = {
+		.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE |
+				  LANDLOCK_ACCESS_FS_WRITE_FILE,
+	};
+	int status, fd;
+	pid_t pid = fork();
+
+	if (pid)
+		return waitpid(pid, &status, 0) == pid && WIFEXITED(status) ?
+		       WEXITSTATUS(status) : 99;
+	fd = syscall(__NR_landlock_create_ruleset, &ruleset, sizeof(ruleset),
+		     0);
+	if (fd < 0)
+		_exit(100);
+	rule.parent_fd = open(dir, O_PATH | O_DIRECTORY);
+	if (rule.parent_fd < 0 ||
+	    syscall(__NR_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH,
+		    &rule, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_landlock_restrict_self, fd, 0))
+		_exit(101);
+	fd = open(path, flags);
+	_exit(fd < 0 ? errno : 0);
+}
+
+/*
+ * A Landlock domain whose rules name paths of the union (and not its
+ * branches) may read and write through the union what the rules allow:
+ * the branch files are opened as the mounter, as on overlayfs.  A
+ * truncating open that the domain refuses fails as on a native
+ * filesystem, and nothing is copied up or emptied: aufs asks the LSM
+ * before it makes the empty copy such an open needs.
+ */
+TEST_F(sec, landlock_rules_on_union_paths_hold)
+{
+	int abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
+			  LANDLOCK_CREATE_RULESET_VERSION);
+
+	if (abi < 3)
+		SKIP(return, "no Landlock with the truncate right (ABI %d)", abi);
+	EXPECT_EQ(0, landlocked_open(in(self->mnt, "public"), self->mnt,
+				     O_RDONLY));
+	EXPECT_EQ(0, landlocked_open(in(self->mnt, "rootdir/file"),
+				     self->mnt, O_WRONLY));
+	EXPECT_TRUE(exists(in(self->b0, "rootdir/file")));
+	/* outside the rules: refused */
+	EXPECT_EQ(EACCES, landlocked_open(in(self->mnt, "public"),
+					  in(self->mnt, "rootdir"), O_RDONLY));
+
+	EXPECT_EQ(EACCES, landlocked_open(in(self->mnt, "public"), self->mnt,
+					  O_WRONLY | O_TRUNC));
+	EXPECT_STREQ("public\n", get(in(self->mnt, "public")));
+	EXPECT_FALSE(exists(in(self->b0, "public")));
+	/* the same domain on the branch itself refuses the same way */
+	EXPECT_EQ(EACCES, landlocked_open(in(self->b1, "public"), self->b1,
+					  O_WRONLY | O_TRUNC));
+	EXPECT_STREQ("public\n", get(in(self->b1, "public")));
 }
 
 TEST_HARNESS_MAIN
