@@ -38,8 +38,14 @@ static struct p_log au_kt_log = { .prefix = "aufs_branch" };
 static atomic_t au_kt_seq = ATOMIC_INIT(0);
 
 KUNIT_DEFINE_ACTION_WRAPPER(au_kt_dput, dput, struct dentry *);
-KUNIT_DEFINE_ACTION_WRAPPER(au_kt_sbinfo_free, au_sbinfo_free,
-			    struct au_sbinfo *);
+
+/* Frees the mount state the test holds at its end, which it may swap. */
+static void au_kt_sbinfo_free(void *data)
+{
+	struct au_kt *kt = data;
+
+	au_sbinfo_free(kt->sbi);
+}
 
 /* A new directory @name in @parent; the test's resources put it. */
 static struct dentry *au_kt_mkdir(struct kunit *test, struct dentry *parent,
@@ -102,8 +108,7 @@ static int au_kt_init(struct kunit *test)
 		kt->dirs[i].dentry = au_kt_mkdir(test, kt->top, name);
 	}
 	kt->sbi = au_sbinfo_alloc();
-	if (!kt->sbi ||
-	    kunit_add_action_or_reset(test, au_kt_sbinfo_free, kt->sbi))
+	if (!kt->sbi || kunit_add_action_or_reset(test, au_kt_sbinfo_free, kt))
 		return -ENOMEM;
 	kt->ed = kunit_kzalloc(test, sizeof(*kt->ed), GFP_KERNEL);
 	if (!kt->ed)
@@ -189,6 +194,7 @@ static void au_branch_del_shifts_indexes(struct kunit *test)
 	for (v = 0; v < ARRAY_SIZE(victims); v++) {
 		au_sbinfo_free(kt->sbi);
 		kt->sbi = au_sbinfo_alloc();
+		/* the resource frees kt->sbi: never leave it freed */
 		KUNIT_ASSERT_NOT_NULL(test, kt->sbi);
 		au_kt_table(test, 5);
 

@@ -88,7 +88,7 @@ static struct au_fake_branch *au_fake(struct vm_area_struct *vma)
 static vm_fault_t au_fake_handler(struct vm_fault *vmf)
 {
 	struct au_fake_branch *fb = au_fake(vmf->vma);
-	int inside, max;
+	int inside, max, arrived;
 
 	atomic_inc(&fb->calls);
 	fb->flags = vmf->flags;
@@ -99,8 +99,9 @@ static vm_fault_t au_fake_handler(struct vm_fault *vmf)
 	while (inside > max && !atomic_try_cmpxchg(&fb->max_inside, &max,
 						   inside))
 		;
-	if (fb->gather && atomic_inc_return(&fb->arrived) <= fb->gather) {
-		if (atomic_read(&fb->arrived) == fb->gather)
+	arrived = fb->gather ? atomic_inc_return(&fb->arrived) : 0;
+	if (arrived && arrived <= fb->gather) {
+		if (arrived == fb->gather)
 			complete_all(&fb->gathered);
 		else if (!wait_for_completion_timeout(&fb->gathered,
 						      AU_TEST_GATHER_WAIT))
