@@ -134,24 +134,32 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_spec_parse);
  * @path: where the result goes; the caller puts it
  * @log: where a reason for a failure is reported
  *
- * A name that cannot be resolved to a directory is a bad option:
- * -EINVAL with the reason.  A lack of memory is passed on as -ENOMEM,
- * not reported as a bad option.
+ * A name that does not lead to a directory is a bad option: -EINVAL
+ * with the reason.  Any other failure of the walk (no memory, an I/O
+ * error, a signal) is passed on as it is, with the reason logged.
  *
- * Return: 0, -EINVAL with a reason in @log, or -ENOMEM.
+ * Return: 0, or a negative errno with a reason in @log.
  */
 int au_br_lookup(const char *name, struct path *path, struct p_log *log)
 {
 	int err = kern_path(name, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, path);
 
-	if (!err)
+	switch (err) {
+	case 0:
 		return 0;
-	if (err == -ENOMEM)
-		return err;
-	return inval_plog(log, "branch '%s': %s", name,
-			  err == -ENOENT ? "no such directory" :
-			  err == -ENOTDIR ? "not a directory" :
-			  "cannot be looked up");
+	case -ENOENT:
+		return inval_plog(log, "branch '%s': no such directory", name);
+	case -ENOTDIR:
+		return inval_plog(log, "branch '%s': not a directory", name);
+	case -ELOOP:
+	case -ENAMETOOLONG:
+	case -EACCES:
+		return inval_plog(log, "branch '%s': cannot be looked up (%pe)",
+				  name, ERR_PTR(err));
+	}
+	error_plog(log, "branch '%s': cannot be looked up (%pe)", name,
+		   ERR_PTR(err));
+	return err;
 }
 
 /* How many loop devices stacked on each other au_br_check_loop() follows. */

@@ -12,10 +12,11 @@
  * union as it was.  Nothing is inherited from the directory the copy
  * lands in: the copy carries exactly the lower object's ACLs.
  *
- * A copy-up for a truncation (open with O_TRUNC, truncate(2)) copies
- * only the data that survives it: the copy is built at the new size, so
- * truncating a large lower file neither takes the time of a full copy
- * nor needs room for it on the top branch.
+ * A copy-up for truncate(2) or ftruncate(2) that shrinks the file
+ * copies only the data that survives: the copy is built at the new size
+ * with the truncation's times, so truncating a large lower file neither
+ * takes the time of a whole copy nor needs room for it on the top
+ * branch.  open(O_TRUNC) copies all of it (see au_open()).
  *
  * Copy-up runs with the mounter's credentials, as an LSM adjusts them
  * (security_inode_copy_up()): it must be able to read the lower object
@@ -290,6 +291,18 @@ static int au_cu_size(struct dentry *tmp, loff_t size)
 	return err;
 }
 
+/* Give @tmp the current time as mtime and ctime, as a truncation does. */
+static int au_cu_touch(struct dentry *tmp)
+{
+	struct iattr attr = { .ia_valid = ATTR_MTIME | ATTR_CTIME };
+	int err;
+
+	inode_lock(d_inode(tmp));
+	err = notify_change(&nop_mnt_idmap, tmp, &attr, NULL);
+	inode_unlock(d_inode(tmp));
+	return err;
+}
+
 /* Fill the regular file @tmp in the work directory from @lower. */
 static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
 		      struct dentry *tmp, loff_t size)
@@ -352,6 +365,10 @@ static struct dentry *au_cu_build(struct au_sbinfo *sbi,
 		err = mnt_want_write(mnt);
 		if (!err) {
 			err = au_cu_attrs(lower, tmp);
+			/* a truncated copy: the truncation's times */
+			if (!err && S_ISREG(h_inode->i_mode) &&
+			    size < i_size_read(h_inode))
+				err = au_cu_touch(tmp);
 			mnt_drop_write(mnt);
 		}
 	}
@@ -360,6 +377,27 @@ static struct dentry *au_cu_build(struct au_sbinfo *sbi,
 		return ERR_PTR(err);
 	}
 	return tmp;
+}
+
+/*
+ * A copy-up changes nothing in the directory it lands in, as the union
+ * shows it: give the directory back the atime and mtime it had before
+ * the copy arrived (its ctime moves, as on overlayfs).  Called with
+ * @h_parent locked and write access to the branch; a failure leaves
+ * only the times changed, so it is not reported.
+ */
+static void au_cu_keep_dir_times(struct dentry *h_parent,
+				 const struct timespec64 *atime,
+				 const struct timespec64 *mtime)
+{
+	struct iattr attr = {
+		.ia_valid = ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET |
+			    ATTR_MTIME_SET,
+		.ia_atime = *atime,
+		.ia_mtime = *mtime,
+	};
+
+	notify_change(&nop_mnt_idmap, h_parent, &attr, NULL);
 }
 
 /* Rename the finished copy @tmp to @name in @h_parent. */
@@ -389,12 +427,18 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 	target = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(target);
 	if (!err) {
+		struct inode *dir = d_inode(h_parent);
+		struct timespec64 atime = inode_get_atime(dir);
+		struct timespec64 mtime = inode_get_mtime(dir);
+
 		if (trap == tmp || trap == target || tmp->d_parent != work)
 			err = -EIO;
 		if (!err) {
 			rd.new_dentry = target;
 			err = vfs_rename(&rd);
 		}
+		if (!err)
+			au_cu_keep_dir_times(h_parent, &atime, &mtime);
 		dput(target);
 	}
 	unlock_rename(work, h_parent);
@@ -413,6 +457,7 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
 				       const struct qstr *name)
 {
 	struct inode *dir = d_inode(h_parent);
+	struct timespec64 atime, mtime;
 	struct dentry *alias, *h;
 	int err;
 
@@ -425,10 +470,14 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
 		return ERR_PTR(err);
 	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
+	atime = inode_get_atime(dir);
+	mtime = inode_get_mtime(dir);
 	h = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(h);
 	if (!err)
 		err = vfs_link(alias, &nop_mnt_idmap, dir, h, NULL);
+	if (!err)
+		au_cu_keep_dir_times(h_parent, &atime, &mtime);
 	inode_unlock(dir);
 	mnt_drop_write(wbr->path.mnt);
 	dput(alias);
@@ -531,17 +580,17 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
 /**
  * au_copy_up_trunc - make sure a name exists on the top branch, truncated
  * @dentry: a positive aufs dentry
- * @len: the size a regular file is about to be truncated to; its copy
- *	gets the first @len bytes of data and that size (or all of the
- *	data, if it is shorter).  LLONG_MAX for a whole copy.
+ * @len: the size a regular file is truncated to: when it is shorter
+ *	than the file, the copy gets the first @len bytes, that size and
+ *	the current mtime and ctime, as the truncation would give it.
+ *	LLONG_MAX for a whole copy.
  *
  * Ancestors are copied up first, topmost first, one at a time (no
  * recursion: the depth of the tree is the user's), and whole.
  * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
  * name already on the top branch returns at once, whatever @len.  A
  * name whose hard-link sibling was copied up already becomes a link to
- * that copy, with all of its data: the truncation that follows applies
- * to it.
+ * that copy, with all of its data, not truncated.
  *
  * Return: 0, -EROFS if the union has no writable top branch, -ENOENT if
  * the name was removed meanwhile, or another negative errno with the

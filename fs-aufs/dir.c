@@ -498,6 +498,7 @@ int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct super_block *sb = dentry->d_sb;
+	const struct cred *old_cred;
 	struct path h_path = {};
 	struct file *h_file;
 	int err;
@@ -510,8 +511,9 @@ int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	au_read_unlock(sb);
 	if (!h_path.dentry)
 		return 0;
-	h_file = dentry_open(&h_path, O_RDONLY | O_DIRECTORY,
-			     au_sbi(sb)->cred);
+	old_cred = override_creds(au_sbi(sb)->cred);
+	h_file = dentry_open(&h_path, O_RDONLY | O_DIRECTORY, current_cred());
+	revert_creds(old_cred);
 	path_put(&h_path);
 	if (IS_ERR(h_file))
 		return PTR_ERR(h_file);

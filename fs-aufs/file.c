@@ -3,7 +3,7 @@
  * aufs: regular files.
  *
  * Opening an aufs file opens the topmost branch file as a backing file
- * (see fs/backing-file.c) with the opener's credentials, after copying a
+ * (see fs/backing-file.c) with the mounter's credentials, after copying a
  * lower file up if it is opened for writing; reads and writes go to it
  * with the aufs file's position.  A file opened on a lower branch moves
  * to the copy when the name is copied up later (by another opener), as
@@ -21,7 +21,6 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
-#include <linux/security.h>
 #include <linux/splice.h>
 
 #include "aufs.h"
@@ -36,24 +35,31 @@ static struct au_finfo *au_fi(const struct file *file)
 }
 
 /*
- * Open the topmost branch file of @dentry for @file, with the mounter's
- * credentials, as overlayfs opens its real files: the LSM has checked
- * the opener on the aufs file (security_file_open()), and checks the
- * mounter on the branch file.  Checking the opener there instead would
- * hold the opener to rules about paths it never named: a Landlock
- * domain whose rules allow paths of the union would be refused every
- * branch file.
+ * Open the topmost branch file of @dentry for @file as the mounter, as
+ * overlayfs opens its real files: the opener was checked on the aufs
+ * file (permission, security_file_open()); the branch file is labelled
+ * and checked by the LSM for the mounter (security_file_alloc() and
+ * security_file_open() both run under the mounter's credentials).  The
+ * mounter's own permission to open the branch file is not checked: the
+ * branches are the mounter's to serve.  Checking the opener on the
+ * branch file would hold it to rules about paths it never named (a
+ * Landlock domain whose rules allow paths of the union would be refused
+ * every branch file).
  */
 static struct file *au_h_open(struct file *file, struct dentry *dentry,
 			      struct au_branch **br)
 {
 	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	const struct cred *old_cred;
 	struct path h_path;
+	struct file *h_file;
 
 	au_h_path(dentry, &h_path);
 	*br = au_h_top(dentry)->br;
-	return backing_file_open(file, flags, &h_path,
-				 au_sbi(dentry->d_sb)->cred);
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	h_file = backing_file_open(file, flags, &h_path, current_cred());
+	revert_creds(old_cred);
+	return h_file;
 }
 
 /*
@@ -289,28 +295,6 @@ struct file *au_h_file_map(struct file *file)
 	return h_file;
 }
 
-/*
- * open(O_TRUNC) of a lower file: the VFS truncates after ->open, once
- * the file may be written (get_write_access(): not a running binary)
- * and the LSM allows it (security_file_truncate(): Landlock, AppArmor,
- * TOMOYO).  Asked first, as handle_truncate() asks, the copy can be made
- * empty: a truncation that would be refused copies and changes nothing.
- */
-static int au_open_trunc(struct file *file)
-{
-	struct inode *inode = file_inode(file);
-	int err;
-
-	err = get_write_access(inode);
-	if (err)
-		return err;
-	err = security_file_truncate(file);
-	if (!err)
-		err = au_copy_up_trunc(file->f_path.dentry, 0);
-	put_write_access(inode);
-	return err;
-}
-
 static int au_open(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
@@ -322,14 +306,17 @@ static int au_open(struct file *file)
 	err = au_d_current(dentry);
 	if (err)
 		return err;
-	/* allocated first: no failure of ours after an O_TRUNC copy-up */
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-	/* Writers get the copy on the top branch. */
-	if (file->f_flags & O_TRUNC && !au_d_is_upper(dentry))
-		err = au_open_trunc(file);
-	else if (file->f_mode & FMODE_WRITE)
+	/*
+	 * Writers get the copy on the top branch.  O_TRUNC copies the data
+	 * too: the VFS truncates only after ->open, and the open may still
+	 * fail before that (the branch refusing it, an LSM's post-open
+	 * check such as IMA appraisal, security_file_truncate()): a file
+	 * whose open failed must not have been emptied.
+	 */
+	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC))
 		err = au_copy_up(dentry);
 	if (err) {
 		kfree(fi);

@@ -313,6 +313,20 @@ int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 	return err;
 }
 
+/* What truncate(2) and ftruncate(2) ask, and nothing else. */
+#define AU_ATTR_TRUNCATE	(ATTR_SIZE | ATTR_MTIME | ATTR_CTIME | \
+				 ATTR_FILE | ATTR_OPEN)
+
+/* Whether @attr only shrinks @dentry, which is not on the top branch. */
+static bool au_setattr_shrinks(struct dentry *dentry,
+			       const struct iattr *attr)
+{
+	return (attr->ia_valid & ATTR_SIZE) &&
+	       !(attr->ia_valid & ~AU_ATTR_TRUNCATE) &&
+	       !au_d_is_upper(dentry) && d_is_reg(dentry) &&
+	       attr->ia_size < i_size_read(au_h_inode(d_inode(dentry)));
+}
+
 static int au_setattr(struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
@@ -323,18 +337,22 @@ static int au_setattr(struct dentry *dentry, struct iattr *attr)
 	if (err)
 		return err;
 	/*
-	 * A truncation copies only what survives it.  The copy then has
-	 * the new size already, which the branch would not count as a
-	 * change of size: ask for the times a truncation sets.
+	 * Shrinking a lower file copies only what survives: the copy is
+	 * built at the new size, with new times, and moved into place as
+	 * the last step, so it is the whole change and nothing can fail
+	 * after the union shows it.  A hard-link sibling copied up before
+	 * is linked whole, and truncated below like any top-branch file.
 	 */
-	if (attr->ia_valid & ATTR_SIZE) {
-		if (!au_d_is_upper(dentry) &&
-		    i_size_read(au_h_inode(inode)) != attr->ia_size)
-			attr->ia_valid |= ATTR_MTIME | ATTR_CTIME;
+	if (au_setattr_shrinks(dentry, attr)) {
 		err = au_copy_up_trunc(dentry, attr->ia_size);
-	} else {
-		err = au_copy_up(dentry);
+		if (err)
+			return err;
+		if (i_size_read(au_h_inode(inode)) == attr->ia_size) {
+			au_copy_attr(inode);
+			return 0;
+		}
 	}
+	err = au_copy_up(dentry);
 	if (err)
 		return err;
 

@@ -218,7 +218,9 @@ static int au_remount_check_br(struct fs_context *fc, struct au_sbinfo *sbi)
 		err = kern_path(specs[got].path, LOOKUP_FOLLOW, &paths[got]);
 	if (err)
 		got--;
-	if (err == -ENOMEM)
+	/* a name that leads nowhere is a changed br=; anything else is not */
+	if (err && err != -ENOENT && err != -ENOTDIR && err != -ELOOP &&
+	    err != -ENAMETOOLONG && err != -EACCES)
 		goto out;
 	down_read(&sbi->rwsem);
 	if (!err && n != sbi->nbranch)

@@ -132,37 +132,55 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 }
 
 /*
- * syncfs(2) and "sync -f" on the union: write back the top branch, the
- * only one aufs writes to.  As on overlayfs, the waiting pass does it
- * (sync_filesystem() makes both passes on the branch), and sync(2) skips
- * the union (SB_I_SKIP_SYNC): it reaches the branch on its own.  A
- * writeback error recorded earlier on the branch's superblock is not
- * reported here, as on overlayfs.
+ * syncfs(2) and "sync -f" on the union: write back the branches the
+ * union writes to, the top branch and any other one that a file opened
+ * for writing still writes (the old top after a prepend:; a deleted
+ * branch such a file still writes is not in the table, and is left to
+ * sync(2)).  As on overlayfs, the waiting pass does it (sync_filesystem()
+ * makes both passes on a branch), and sync(2) skips the union
+ * (SB_I_SKIP_SYNC): it reaches the branches on its own.  A writeback
+ * error recorded earlier on a branch's superblock is not reported by
+ * syncfs(2) on the union, as on overlayfs.
  *
  * Lock order: the union's s_umount (held by the caller), the rwsem,
- * released before the branch's s_umount is taken.
+ * released before a branch's s_umount is taken.
  */
 static int aufs_sync_fs(struct super_block *sb, int wait)
 {
-	struct vfsmount *h_mnt = NULL;
-	struct super_block *h_sb;
-	struct au_branch *wbr;
-	int err;
+	struct au_sbinfo *sbi = au_sbi(sb);
+	struct vfsmount **mnts;
+	unsigned int i, j, n = 0;
+	int err = 0;
 
 	if (!wait)
 		return 0;
+	mnts = kcalloc(AUFS_BRANCH_MAX, sizeof(*mnts), GFP_KERNEL);
+	if (!mnts)
+		return -ENOMEM;
 	au_read_lock(sb);
-	wbr = au_wbr(sb);
-	if (wbr)
-		h_mnt = mntget(wbr->path.mnt);
+	for (i = 0; i < sbi->nbranch; i++) {
+		struct au_branch *br = sbi->branches[i];
+
+		if (br != sbi->wbr && !atomic_read(&br->nwrite))
+			continue;
+		for (j = 0; j < n; j++)
+			if (mnts[j]->mnt_sb == br->path.mnt->mnt_sb)
+				break;
+		if (j == n)
+			mnts[n++] = mntget(br->path.mnt);
+	}
 	au_read_unlock(sb);
-	if (!h_mnt)
-		return 0;
-	h_sb = h_mnt->mnt_sb;
-	down_read(&h_sb->s_umount);
-	err = sync_filesystem(h_sb);
-	up_read(&h_sb->s_umount);
-	mntput(h_mnt);
+	for (i = 0; i < n; i++) {
+		struct super_block *h_sb = mnts[i]->mnt_sb;
+		int e;
+
+		down_read(&h_sb->s_umount);
+		e = sync_filesystem(h_sb);
+		up_read(&h_sb->s_umount);
+		err = err ?: e;
+		mntput(mnts[i]);
+	}
+	kfree(mnts);
 	return err;
 }
 
