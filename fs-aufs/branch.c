@@ -19,6 +19,7 @@
 #include <linux/blkdev.h>
 #include <linux/cred.h>
 #include <linux/loop.h>
+#include <linux/magic.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/rcupdate.h>
@@ -423,11 +424,31 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 }
 
 /*
- * Whether @path may join the branches of @ed: not aufs, not idmapped,
- * not a filesystem that folds names (case-insensitive or casefolded:
- * ".WH.x" would hide "x" there, and a name and its whiteout could be two
- * spellings), not an automount point, not the same as or nested with
- * another branch.
+ * Pseudo filesystems whose files answer by the credentials of the file
+ * (kallsyms_show_value(file->f_cred) in /proc and /sys) or are the
+ * kernel's own controls: aufs opens branch files as the mounter, so a
+ * reader of the union would get the mounter's answers.  Out-of-tree
+ * aufs refuses them too.
+ */
+static bool au_br_pseudo(const struct super_block *sb)
+{
+	switch (sb->s_magic) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether @path may join the branches of @ed: not aufs, not a pseudo
+ * filesystem (see au_br_pseudo()), not idmapped, not a filesystem that
+ * folds names (case-insensitive or casefolded: ".WH.x" would hide "x"
+ * there, and a name and its whiteout could be two spellings), not an
+ * automount point, not the same as or nested with another branch.
  */
 static int au_br_check(const struct au_br_edit *ed, const struct path *path,
 		       const char *name, struct p_log *log)
@@ -438,6 +459,9 @@ static int au_br_check(const struct au_br_edit *ed, const struct path *path,
 		/* one lock class for both levels: lockdep cannot tell them apart */
 		return inval_plog(log, "branch '%s': aufs cannot be a branch of aufs",
 				  name);
+	if (au_br_pseudo(path->mnt->mnt_sb))
+		return inval_plog(log, "branch '%s': %s is not supported as a branch",
+				  name, path->mnt->mnt_sb->s_type->name);
 	if (is_idmapped_mnt(path->mnt))
 		return inval_plog(log, "branch '%s': idmapped mounts are not supported",
 				  name);

@@ -717,6 +717,15 @@ FIXTURE_VARIANT_ADD(bad_opts, symlink_loop) {
 	.data = "br=@/loop",
 };
 
+/* files that answer by the opener's credentials: aufs opens as the mounter */
+FIXTURE_VARIANT_ADD(bad_opts, proc_branch) {
+	.data = "br=@/b0=rw:/proc=ro",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, sysfs_branch) {
+	.data = "br=/sys/kernel=ro",
+};
+
 FIXTURE_VARIANT_ADD(bad_opts, branch_twice_via_symlink) {
 	.data = "br=@/b0:@/dirlink",
 };
