@@ -582,30 +582,52 @@ TEST_F(rw, write_clears_setuid_like_a_native_fs)
 	EXPECT_EQ(S_ISUID, st.st_mode & S_ISUID);
 }
 
+/* A 4 MiB file of 'z' at @path; 0 or -1. */
+static int put_big(const char *path)
+{
+	static char chunk[1 << 16];
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+	int i, ret = fd < 0 ? -1 : 0;
+
+	memset(chunk, 'z', sizeof(chunk));
+	for (i = 0; !ret && i < 64; i++)
+		if (write(fd, chunk, sizeof(chunk)) != (ssize_t)sizeof(chunk))
+			ret = -1;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * Mount the union again over a 1 MiB tmpfs top branch, @small (made in
+ * the fixture's base), and the fixture's lower branch; 0 or -1.
+ */
+static int small_top(struct _test_data_rw *self, char *small)
+{
+	char opts[3 * PATH_MAX];
+
+	if (umount(self->mnt))
+		return -1;
+	self->mounted = false;
+	snprintf(small, PATH_MAX, "%s/small", self->base);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", small, self->b1);
+	if (mkdir(small, 0755) ||
+	    mount("tmpfs", small, "tmpfs", 0, "size=1m") ||
+	    mount("none", self->mnt, "aufs", 0, opts))
+		return -1;
+	self->mounted = true;
+	return 0;
+}
+
 /* Copy-up that runs out of space leaves no partial file behind. */
 TEST_F(rw, enospc_during_copy_up_leaves_nothing)
 {
-	char small[PATH_MAX], opts[3 * PATH_MAX], big[PATH_MAX];
-	static char chunk[1 << 16];
-	int fd, i;
+	char small[PATH_MAX];
 
 	if (variant->ext4)
 		SKIP(return, "the small branch is a tmpfs: once is enough");
-	ASSERT_EQ(0, umount(self->mnt));
-	self->mounted = false;
-	snprintf(small, sizeof(small), "%s/small", self->base);
-	ASSERT_EQ(0, mkdir(small, 0755));
-	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=1m"));
-	snprintf(big, sizeof(big), "%s/big", self->b1);
-	memset(chunk, 'z', sizeof(chunk));
-	fd = open(big, O_WRONLY | O_CREAT, 0644);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 64; i++)
-		ASSERT_EQ(sizeof(chunk), write(fd, chunk, sizeof(chunk)));
-	close(fd);
-	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", small, self->b1);
-	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
-	self->mounted = true;
+	ASSERT_EQ(0, put_big(in(self->b1, "big")));
+	ASSERT_EQ(0, small_top(self, small));
 
 	EXPECT_EQ(-1, open(in(self->mnt, "big"), O_RDWR));
 	EXPECT_EQ(ENOSPC, errno);
@@ -627,31 +649,19 @@ TEST_F(rw, enospc_during_copy_up_leaves_nothing)
 TEST_F(rw, truncation_copies_only_what_survives)
 {
 	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
-	char small[PATH_MAX], opts[3 * PATH_MAX], name[16];
-	static char chunk[1 << 16];
+	char small[PATH_MAX], name[16];
+	static char chunk[4096];
 	struct stat st;
 	int fd, i, n;
 
 	if (variant->ext4)
 		SKIP(return, "the small branch is a tmpfs: once is enough");
-	ASSERT_EQ(0, umount(self->mnt));
-	self->mounted = false;
-	snprintf(small, sizeof(small), "%s/small", self->base);
-	ASSERT_EQ(0, mkdir(small, 0755));
-	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "size=1m"));
-	memset(chunk, 'z', sizeof(chunk));
 	for (n = 0; n < 4; n++) {
 		snprintf(name, sizeof(name), "big%d", n);
-		fd = open(in(self->b1, name), O_WRONLY | O_CREAT, 0644);
-		ASSERT_LE(0, fd);
-		for (i = 0; i < 64; i++)
-			ASSERT_EQ(sizeof(chunk), write(fd, chunk, sizeof(chunk)));
-		close(fd);
+		ASSERT_EQ(0, put_big(in(self->b1, name)));
 		ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, name), times, 0));
 	}
-	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", small, self->b1);
-	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
-	self->mounted = true;
+	ASSERT_EQ(0, small_top(self, small));
 
 	/*
 	 * open(O_TRUNC) copies all of the data first (the open may fail
