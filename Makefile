@@ -4,7 +4,7 @@ S := scripts
 
 .PHONY: help run shell check patches check-patches checkpatch kunit bench \
 	upstream send-dry-run \
-	source kernel initramfs demo guest-test torture kcsan-test check-bisect deps \
+	source kernel initramfs demo guest-test torture kcsan-test lsm-test check-bisect deps \
 	clean distclean
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make guest-test     boot the guest and run the selftests"
 	@echo "make torture        long seeded soaks (AUFS_TORTURE_SECS, AUFS_TORTURE_SEED)"
 	@echo "make kcsan-test     mmap and stall selftests on a KCSAN guest (build/kbuild-kcsan)"
+	@echo "make lsm-test       every selftest on a Smack guest, lockdep on (build/kbuild-smack)"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
 	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
 	@echo "make send-dry-run   git send-email --dry-run of build/upstream to get_maintainer.pl"
@@ -69,6 +70,13 @@ torture: kernel initramfs
 kcsan-test: source
 	@$(S)/kcsan-test.sh
 
+# Every selftest on a kernel of its own with Smack, which labels inodes
+# from xattrs and so calls into aufs from d_instantiate(); not part of
+# make check (another kernel build).  Run it before resolving work on
+# locking or LSM hooks.
+lsm-test: source
+	@$(S)/lsm-test.sh
+
 check:
 	@$(S)/check.sh
 
@@ -98,7 +106,8 @@ kunit: source
 
 clean:
 	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan \
-		build/kbuild-plain build/kbuild-mod build/kbuild-kcsan build/initramfs build/tests \
+		build/kbuild-plain build/kbuild-mod build/kbuild-kcsan build/kbuild-smack \
+		build/initramfs build/tests \
 		build/initramfs.cpio.gz build/logs
 
 distclean:

@@ -34,6 +34,9 @@
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
  *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks)
+ *   d_instantiate() and d_splice_alias() run with the rwsem held; an
+ *   LSM that labels inodes from xattrs (Smack, SELinux) reads them
+ *   through aufs from there, and au_xattr_get() does not take it again.
  *   au_finfo.lock is taken alone; au_tops_lock (whiteout.c) only
  *   around rename_lock (is_subdir()).
  *   A loop device's lo_mutex (au_br_check_loop()) is taken with no aufs

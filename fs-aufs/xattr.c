@@ -14,18 +14,31 @@
 
 #include "aufs.h"
 
+/*
+ * A dentry without its inode yet is one aufs is instantiating, under the
+ * rwsem (aufs_lookup(), the create and link operations): an LSM that
+ * labels inodes from xattrs (Smack, SELinux) reads them from its
+ * d_instantiate hook.  Taking the rwsem again there would be a recursive
+ * read lock, which a queued branch change turns into a deadlock.  The
+ * syscalls reach ->get only through positive dentries.
+ */
 static int au_xattr_get(const struct xattr_handler *handler,
 			struct dentry *dentry, struct inode *inode,
 			const char *name, void *buffer, size_t size)
 {
+	bool locked = d_really_is_positive(dentry);
 	struct path h_path;
 	int err;
 
-	au_read_lock(dentry->d_sb);
+	if (locked)
+		au_read_lock(dentry->d_sb);
+	else
+		lockdep_assert_held_read(&au_sbi(dentry->d_sb)->rwsem);
 	au_h_path(dentry, &h_path);
 	err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
 			   size);
-	au_read_unlock(dentry->d_sb);
+	if (locked)
+		au_read_unlock(dentry->d_sb);
 	return err;
 }
 
