@@ -33,7 +33,8 @@
  *           top branch sb_writers (mnt_want_write())
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
- *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks)
+ *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks);
+ *   it also guards the pinned inodes of plink.c, with nothing under it.
  *   d_instantiate() and d_splice_alias() run with the rwsem held; an
  *   LSM that labels inodes from xattrs (Smack, SELinux) reads them
  *   through aufs from there, and au_xattr_get() does not take it again.
@@ -74,6 +75,7 @@
 #define AUFS_WH_PFX_LEN		(sizeof(AUFS_WH_PFX) - 1)
 #define AUFS_WH_OPQ		".wh..wh..opq"
 #define AUFS_WH_ORPH		".wh..wh.orph"
+#define AUFS_WH_PLNK		".wh..wh.plnk"
 /*
  * The longest name aufs serves.  This aufs needs room for ".wh." only;
  * the limit is out-of-tree aufs', which needs room for a name whited out
@@ -162,8 +164,9 @@ struct au_branch {
  * @refrof: open files move to the file a branch change unveils
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
- * @lock: protects @dinfos and @ids
+ * @lock: protects @dinfos, @plinks and @ids
  * @dinfos: every dentry stack of the mount, for a branch change
+ * @plinks: aufs inodes of pseudo-linked copies, pinned (plink.c)
  * @ids: branch ids in use
  * @kobj: the mount's directory in /sys/fs/aufs, or %NULL
  * @opts: the branch list as /proc/mounts shows it, rendered by each
@@ -185,6 +188,7 @@ struct au_sbinfo {
 	const struct cred *cred;
 	spinlock_t lock;	/* see above */
 	struct list_head dinfos;
+	struct list_head plinks;
 	DECLARE_BITMAP(ids, AUFS_BRANCH_MAX);
 	struct kobject *kobj;
 	struct au_opts __rcu *opts;
@@ -237,14 +241,32 @@ struct au_dinfo {
 };
 
 /**
+ * struct au_icopy - a copy an aufs inode had on an earlier top branch
+ * @next: the one before it
+ * @h_inode: the copy (a reference is held)
+ * @br: its branch (a reference is held)
+ */
+struct au_icopy {
+	struct au_icopy *next;
+	struct inode *h_inode;
+	struct au_branch *br;
+};
+
+/**
  * struct au_inode - aufs inode
  * @h_inode: the topmost branch inode when the inode was set up (a
  *	reference is held); the inode is hashed by it
- * @h_upper: the inode on the top branch after a copy-up, or %NULL; set
- *	once, with release semantics (a reference is held)
+ * @h_upper: the copy of the object on the top branch, or %NULL; set with
+ *	release semantics (a reference is held).  Once set it changes only
+ *	when a copy-up after a branch change copies it to the new top.
  * @br: the branch @h_inode lives on (a reference is held)
  * @br_upper: the branch @h_upper lives on (a reference is held)
+ * @old: the copies @h_upper replaced, newest first, kept until eviction:
+ *	readers under the shared rwsem may still use one, and a name whose
+ *	topmost object is one of them still stands for this inode
+ *	(au_plink_iget())
  * @cu_mutex: serializes copy-up of this inode
+ * @plink: in &au_sbinfo.plinks while pinned, else empty (plink.c)
  * @vfs_inode: the VFS inode
  */
 struct au_inode {
@@ -252,7 +274,9 @@ struct au_inode {
 	struct inode *h_upper;
 	struct au_branch *br;
 	struct au_branch *br_upper;
+	struct au_icopy *old;
 	struct mutex cu_mutex;		/* see au_copy_up() */
+	struct list_head plink;
 	struct inode vfs_inode;
 };
 
@@ -279,7 +303,7 @@ struct au_file_old {
  * @old: branch files @h_file superseded, kept until release (the core
  *	may still use the f_mapping it read from the file before a move)
  * @nold: how many are on @old; at AU_FILE_MOVES the file no longer moves
- * @refused: the branch dentry a move to was refused (the opener may not
+ * @refused: the branch inode a move to was refused (the opener may not
  *	read it); compared only, no reference is held
  * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused and @mapped
  * @mapped: the file has been mapped: @h_file never changes again
@@ -291,7 +315,7 @@ struct au_finfo {
 	struct au_branch *br;
 	struct au_file_old *old;
 	unsigned int nold;
-	const struct dentry *refused;
+	const struct inode *refused;
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
 	unsigned long gen;
@@ -510,7 +534,8 @@ void au_evict_inode(struct inode *inode);
 struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		      struct inode *h_inode);
 void au_i_publish_upper(struct inode *inode, struct au_branch *br,
-			struct inode *h_upper);
+			struct inode *h_upper, struct au_icopy *old);
+void au_i_forget_old(struct inode *inode, const struct au_br_edit *ed);
 void au_i_set_top(struct inode *inode, struct au_branch *br,
 		  struct inode *h_inode);
 void au_copy_attr(struct inode *inode);
@@ -519,6 +544,18 @@ int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
 int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
+
+/* plink.c */
+struct dentry *au_plink_dir_setup(const struct path *root);
+struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
+			     struct dentry *tmp);
+void au_plink_unlink(struct dentry *plink);
+void au_plink_pin(struct inode *inode);
+struct inode *au_plink_iget(struct super_block *sb, struct inode *h_inode);
+struct dentry *au_plink_find(struct inode *inode);
+int au_plink_path(struct dentry *dentry, struct path *path,
+		  struct au_branch **br);
+void au_plink_release(struct au_sbinfo *sbi, const struct au_br_edit *ed);
 
 /* copy_up.c */
 int au_copy_up_trunc(struct dentry *dentry, loff_t len);

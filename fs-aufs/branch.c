@@ -304,6 +304,7 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 	init_rwsem(&sbi->rwsem);
 	spin_lock_init(&sbi->lock);
 	INIT_LIST_HEAD(&sbi->dinfos);
+	INIT_LIST_HEAD(&sbi->plinks);
 	sbi->gen = 1;
 	sbi->refrof = true;
 	return sbi;
@@ -329,6 +330,7 @@ void au_sbinfo_free(struct au_sbinfo *sbi)
 	if (sbi->cred)
 		put_cred(sbi->cred);
 	WARN_ON_ONCE(!list_empty(&sbi->dinfos));
+	WARN_ON_ONCE(!list_empty(&sbi->plinks));
 	WARN_ON_ONCE(!bitmap_empty(sbi->ids, AUFS_BRANCH_MAX));
 	kfree(sbi);
 }

@@ -448,45 +448,83 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 
 /*
  * Hard links on a lower branch share one aufs inode.  When one name was
- * copied up already, the others become links to that copy, so the inode
- * keeps standing for one file.
+ * copied up already, the others become links to that copy (@h, its
+ * pseudo-link or another name of it), so the inode keeps standing for
+ * one file.
  */
 static struct dentry *au_cu_link_alias(struct au_branch *wbr,
-				       struct inode *inode,
+				       struct dentry *h,
 				       struct dentry *h_parent,
 				       const struct qstr *name)
 {
 	struct inode *dir = d_inode(h_parent);
 	struct timespec64 atime, mtime;
-	struct dentry *alias, *h;
+	struct dentry *new;
 	int err;
 
-	alias = d_find_any_alias(au_i(inode)->h_upper);
-	if (!alias)
-		return ERR_PTR(-ESTALE);
 	err = mnt_want_write(wbr->path.mnt);
-	if (err) {
-		dput(alias);
+	if (err)
 		return ERR_PTR(err);
-	}
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	atime = inode_get_atime(dir);
 	mtime = inode_get_mtime(dir);
-	h = au_h_lookup_new(h_parent, name);
-	err = PTR_ERR_OR_ZERO(h);
+	new = au_h_lookup_new(h_parent, name);
+	err = PTR_ERR_OR_ZERO(new);
 	if (!err)
-		err = vfs_link(alias, &nop_mnt_idmap, dir, h, NULL);
+		err = vfs_link(h, &nop_mnt_idmap, dir, new, NULL);
 	if (!err)
 		au_cu_keep_dir_times(h_parent, &atime, &mtime);
 	inode_unlock(dir);
 	mnt_drop_write(wbr->path.mnt);
-	dput(alias);
 	if (err) {
-		if (!IS_ERR(h))
-			dput(h);
+		if (!IS_ERR(new))
+			dput(new);
 		return ERR_PTR(err);
 	}
-	return h;
+	return new;
+}
+
+/*
+ * Build a copy of @lower, give it a pseudo-link if it needs one
+ * (plink.c) and move it into place; on failure nothing is left.
+ */
+static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct inode *inode,
+				const struct path *lower,
+				struct dentry *h_parent,
+				const struct qstr *name, loff_t len)
+{
+	struct au_branch *wbr = sbi->wbr;
+	struct dentry *upper, *plink;
+	int err;
+
+	upper = au_cu_build(sbi, lower, len);
+	if (IS_ERR(upper))
+		return upper;
+	err = mnt_want_write(wbr->path.mnt);
+	if (err) {
+		au_cu_discard(sbi, upper);
+		return ERR_PTR(err);
+	}
+	plink = au_plink_link(inode, wbr, upper);
+	mnt_drop_write(wbr->path.mnt);
+	err = PTR_ERR_OR_ZERO(plink);
+	if (!err)
+		err = au_cu_move(sbi, upper, h_parent, name);
+	if (err) {
+		if (!IS_ERR_OR_NULL(plink) && !mnt_want_write(wbr->path.mnt)) {
+			au_plink_unlink(plink);
+			mnt_drop_write(wbr->path.mnt);
+		} else if (!IS_ERR_OR_NULL(plink)) {
+			dput(plink);
+		}
+		au_cu_discard(sbi, upper);
+		return ERR_PTR(err);
+	}
+	if (plink) {
+		au_plink_pin(inode);
+		dput(plink);
+	}
+	return upper;
 }
 
 static int au_cu_one(struct dentry *dentry, struct dentry *parent,
@@ -495,30 +533,51 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
 	struct dentry *h_parent = au_h_dentry(parent);
+	struct inode *inode = d_inode(dentry);
+	struct au_inode *ai = au_i(inode);
+	struct dentry *h = NULL, *upper;
+	struct au_icopy *old = NULL;
 	struct path lower;
-	struct dentry *upper;
-	int err;
 
 	au_h_path(dentry, &lower);
-	if (au_i(d_inode(dentry))->h_upper) {
-		/* another name of this inode was copied up: link to it */
-		upper = au_cu_link_alias(wbr, d_inode(dentry), h_parent,
-					 &dentry->d_name);
-		if (IS_ERR(upper))
-			return PTR_ERR(upper);
-	} else {
-		upper = au_cu_build(sbi, &lower, len);
-		if (IS_ERR(upper))
-			return PTR_ERR(upper);
-		err = au_cu_move(sbi, upper, h_parent, &dentry->d_name);
-		if (err) {
-			au_cu_discard(sbi, upper);
-			return err;
+	if (ai->h_upper && ai->br_upper != wbr) {
+		/* the copy on the earlier top is kept (au_i_publish_upper()) */
+		old = kmalloc(sizeof(*old), GFP_KERNEL);
+		if (!old)
+			return -ENOMEM;
+	}
+	if (ai->h_upper) {
+		/*
+		 * Another name of this inode was copied up: what the union
+		 * shows under every name is that copy.
+		 */
+		h = au_plink_find(inode);
+		if (IS_ERR(h)) {
+			kfree(old);
+			return PTR_ERR(h);
 		}
+		lower.mnt = ai->br_upper->path.mnt;
+		lower.dentry = h;
+	}
+	if (h && ai->br_upper == wbr) {
+		/* on the top branch: one more name of it */
+		upper = au_cu_link_alias(wbr, h, h_parent, &dentry->d_name);
+	} else {
+		/*
+		 * On a lower branch (a copy made before a prepend:) or none:
+		 * a new copy, never a link into a lower branch.
+		 */
+		upper = au_cu_new(sbi, inode, &lower, h_parent,
+				  &dentry->d_name, len);
+	}
+	dput(h);
+	if (IS_ERR(upper)) {
+		kfree(old);
+		return PTR_ERR(upper);
 	}
 
 	au_di_publish_top(au_di(dentry), wbr, upper);
-	au_i_publish_upper(d_inode(dentry), wbr, d_inode(upper));
+	au_i_publish_upper(inode, wbr, d_inode(upper), old);
 	return 0;
 }
 
@@ -587,6 +646,7 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
  *
  * Ancestors are copied up first, topmost first, one at a time (no
  * recursion: the depth of the tree is the user's), and whole.
+
  * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
  * name already on the top branch returns at once, whatever @len.  A
  * name whose hard-link sibling was copied up already becomes a link to
@@ -598,9 +658,10 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
  */
 int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 {
+	struct super_block *sb = dentry->d_sb;
 	int err = 0;
 
-	if (!au_wbr(dentry->d_sb))
+	if (!au_wbr(sb))
 		return -EROFS;
 	while (!err && !au_d_is_upper(dentry)) {
 		struct dentry *d = dget(dentry), *parent;

@@ -53,12 +53,17 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 	const struct cred *old_cred;
 	struct path h_path;
 	struct file *h_file;
+	int err;
 
-	au_h_path(dentry, &h_path);
-	*br = au_h_top(dentry)->br;
+	/* another name's copy if there is one (plink.c) */
+	err = au_plink_path(dentry, &h_path, br);
+	if (err < 0)
+		return ERR_PTR(err);
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
 	h_file = backing_file_open(file, flags, &h_path, current_cred());
 	revert_creds(old_cred);
+	if (err)
+		path_put(&h_path);
 	return h_file;
 }
 
@@ -96,7 +101,7 @@ static void au_file_move(struct file *file, struct dentry *dentry,
 		goto out;
 	spin_lock(&fi->lock);
 	if (!fi->mapped && fi->nold < AU_FILE_MOVES &&
-	    fi->h_file->f_path.dentry != h_file->f_path.dentry) {
+	    file_inode(fi->h_file) != file_inode(h_file)) {
 		swap(fi->h_file, h_file);
 		swap(fi->dentry, dentry);
 		old_br = fi->br;
@@ -164,7 +169,7 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 	if (err) {
 		/* not again for this branch file: see au_h_file_get() */
 		spin_lock(&au_fi(file)->lock);
-		au_fi(file)->refused = au_h_dentry(dentry);
+		au_fi(file)->refused = au_h_inode(d_inode(dentry));
 		spin_unlock(&au_fi(file)->lock);
 	}
 	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, &br);
@@ -235,7 +240,8 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 {
 	struct au_finfo *fi = au_fi(file);
 	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
-	struct dentry *dentry = NULL, *h_dentry;
+	struct dentry *dentry = NULL;
+	struct inode *h_inode;
 	struct file *h_file;
 
 	if (regen && unlikely(READ_ONCE(fi->gen) !=
@@ -243,15 +249,17 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		au_file_regen(file);
 
 	/*
-	 * One lock round trip when nothing moved, the common case.  A
-	 * branch change may replace the stack of fi->dentry: the old one
-	 * is freed after a grace period.
+	 * One lock round trip when nothing moved, the common case.  The
+	 * file the name shows is the copy of its inode if another name
+	 * was copied up (au_h_open()); a copy-up after a branch change
+	 * may replace it, and branch inodes are freed after a grace
+	 * period.
 	 */
 	spin_lock(&fi->lock);
 	rcu_read_lock();
-	h_dentry = au_h_dentry(fi->dentry);
+	h_inode = au_h_inode(d_inode(fi->dentry));
 	if (!fi->mapped && !(file->f_mode & FMODE_WRITE) &&
-	    fi->h_file->f_path.dentry != h_dentry && h_dentry != fi->refused) {
+	    file_inode(fi->h_file) != h_inode && h_inode != fi->refused) {
 		dentry = dget(fi->dentry);
 		h_file = NULL;
 	} else {

@@ -65,7 +65,9 @@ struct inode *au_alloc_inode(struct super_block *sb)
 	ai->h_upper = NULL;
 	ai->br = NULL;
 	ai->br_upper = NULL;
+	ai->old = NULL;
 	mutex_init(&ai->cu_mutex);
+	INIT_LIST_HEAD(&ai->plink);
 	return &ai->vfs_inode;
 }
 
@@ -84,6 +86,8 @@ void au_free_inode(struct inode *inode)
  */
 void au_evict_inode(struct inode *inode)
 {
+	struct au_icopy *old = au_i(inode)->old;
+
 	truncate_inode_pages_final(&inode->i_data);
 	clear_inode(inode);
 	/*
@@ -95,6 +99,14 @@ void au_evict_inode(struct inode *inode)
 	iput(au_i(inode)->h_upper);
 	au_br_put(au_i(inode)->br);
 	au_br_put(au_i(inode)->br_upper);
+	while (old) {
+		struct au_icopy *next = old->next;
+
+		iput(old->h_inode);
+		au_br_put(old->br);
+		kfree(old);
+		old = next;
+	}
 }
 
 /**
@@ -102,23 +114,59 @@ void au_evict_inode(struct inode *inode)
  * @inode: the aufs inode, its cu_mutex held
  * @br: the top branch
  * @h_upper: the copy
+ * @old: room to keep a copy on an earlier top branch, or %NULL if the
+ *	inode has none; consumed
  *
- * The first copy wins; a hard link of a lower file copied up through
- * another name keeps its own copy on the top branch.
+ * The first copy on @br wins: another name of the lower file copied up
+ * later is linked to it.  A copy on an earlier top branch (before a
+ * prepend:) is replaced and kept on &au_inode.old.
  */
 void au_i_publish_upper(struct inode *inode, struct au_branch *br,
-			struct inode *h_upper)
+			struct inode *h_upper, struct au_icopy *old)
 {
 	struct au_inode *ai = au_i(inode);
 
-	if (ai->h_upper)
+	if (ai->h_upper && ai->br_upper == br) {
+		kfree(old);
 		return;
+	}
+	if (ai->h_upper) {
+		old->h_inode = ai->h_upper;
+		old->br = ai->br_upper;
+		old->next = ai->old;
+		/* pairs with smp_load_acquire() in au_plink_iget() */
+		smp_store_release(&ai->old, old);
+	}
 	ihold(h_upper);
 	au_br_get(br);
 	WRITE_ONCE(ai->br_upper, br);
 	/* pairs with smp_load_acquire() in au_h_inode() and au_h_inode_br() */
 	smp_store_release(&ai->h_upper, h_upper);
 	au_copy_attr(inode);
+}
+
+/**
+ * au_i_forget_old - drop the earlier copies a branch change deletes
+ * @inode: the aufs inode
+ * @ed: a committed branch change, the rwsem held exclusive: nobody reads
+ *	&au_inode.old meanwhile
+ *
+ * So that a deleted branch is not kept busy by a copy nobody can reach.
+ */
+void au_i_forget_old(struct inode *inode, const struct au_br_edit *ed)
+{
+	struct au_icopy **p = &au_i(inode)->old, *old;
+
+	while ((old = *p)) {
+		if (!au_br_edit_removes(ed, old->br)) {
+			p = &old->next;
+			continue;
+		}
+		*p = old->next;
+		iput(old->h_inode);
+		au_br_put(old->br);
+		kfree(old);
+	}
 }
 
 /**
@@ -266,19 +314,27 @@ static int au_getattr(const struct path *path, struct kstat *stat,
 {
 	struct dentry *dentry = path->dentry;
 	struct inode *inode = d_inode(dentry);
+	struct au_branch *br;
 	struct path h_path;
-	int err;
+	int ref, err;
 
-	au_h_path(dentry, &h_path);
+	/* another name's copy if there is one (plink.c) */
+	ref = au_plink_path(dentry, &h_path, &br);
+	if (ref < 0)
+		return ref;
 	/* The VFS already ran the security check if it asks for none. */
 	if (flags & AT_GETATTR_NOSEC)
 		err = vfs_getattr_nosec(&h_path, stat, request_mask, flags);
 	else
 		err = vfs_getattr(&h_path, stat, request_mask, flags);
+	if (!err) {
+		fsstack_copy_attr_all(inode, d_inode(h_path.dentry));
+		fsstack_copy_inode_size(inode, d_inode(h_path.dentry));
+	}
+	if (ref)
+		path_put(&h_path);
 	if (err)
 		return err;
-	fsstack_copy_attr_all(inode, d_inode(h_path.dentry));
-	fsstack_copy_inode_size(inode, d_inode(h_path.dentry));
 
 	stat->dev = inode->i_sb->s_dev;
 	stat->ino = inode->i_ino;
@@ -510,6 +566,10 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 	umode_t mode = h_inode->i_mode;
 	struct inode *inode;
 
+	/* another name of a pseudo-linked file (plink.c) */
+	inode = au_plink_iget(sb, h_inode);
+	if (inode)
+		return inode;
 	inode = iget5_locked(sb, (unsigned long)h_inode, au_iget_test,
 			     au_iget_set, &key);
 	if (!inode)

@@ -538,7 +538,8 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
  * dropped.  After a commit every dentry in use is current unless it now
  * shows another object; after a refusal every dentry is as it was.
  */
-static void au_refresh_end(struct au_refresh *rf, bool commit)
+static void au_refresh_end(struct au_refresh *rf,
+			   const struct au_br_edit *ed, bool commit)
 {
 	unsigned int i;
 
@@ -553,6 +554,8 @@ static void au_refresh_end(struct au_refresh *rf, bool commit)
 			au_dinfo_free(di);
 			continue;
 		}
+		if (d_really_is_positive(d))
+			au_i_forget_old(d_inode(d), ed);
 		if (!ent->replace)
 			continue;
 		if (d_is_dir(d))
@@ -606,10 +609,11 @@ static int au_remount_change(struct fs_context *fc, struct super_block *sb)
 	}
 	if (!err) {
 		au_br_edit_commit(ed);
+		au_plink_release(sbi, ed);
 		if (ctx->refrof >= 0)
 			WRITE_ONCE(sbi->refrof, ctx->refrof);
 	}
-	au_refresh_end(&rf, !err);
+	au_refresh_end(&rf, ed, !err);
 	au_br_edit_end(ed);
 	kfree(ed);
 	au_refresh_free(&rf);

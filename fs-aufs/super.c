@@ -302,8 +302,11 @@ static void aufs_kill_sb(struct super_block *sb)
 {
 	struct au_sbinfo *sbi = au_sbi(sb);
 
-	if (sbi)
+	if (sbi) {
 		au_sysfs_del(sbi);
+		/* before the VFS evicts the inodes */
+		au_plink_release(sbi, NULL);
+	}
 	kill_anon_super(sb);
 	au_sbinfo_free(sbi);
 }

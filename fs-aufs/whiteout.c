@@ -530,8 +530,8 @@ static struct dentry *au_workdir_init(const struct path *root,
 {
 	struct inode *dir = d_inode(root->dentry);
 	struct au_names names = {};
+	struct dentry *h, *plnk;
 	struct path work;
-	struct dentry *h;
 	int err;
 
 	err = mnt_want_write(root->mnt);
@@ -550,6 +550,15 @@ static struct dentry *au_workdir_init(const struct path *root,
 	inode_unlock(dir);
 	if (!err)
 		err = au_workdir_own(h);
+	if (err)
+		goto out;
+	/* pseudo-links stay: other names of their files may be on it */
+	plnk = au_plink_dir_setup(root);
+	err = PTR_ERR_OR_ZERO(plnk);
+	if (!err) {
+		err = au_workdir_own(plnk);
+		dput(plnk);
+	}
 	if (err)
 		goto out;
 
@@ -585,6 +594,9 @@ out:
  * writable top of another union is refused before anything is touched.
  * The work directory is made the mounter's, mode 0700, without ACLs,
  * whatever it was found as, and what a crash left there is removed.
+ * The pseudo-link directory ".wh..wh.plnk" (plink.c) beside it is made
+ * the mounter's, 0700, without ACLs the same way, and keeps what it
+ * holds.
  * The work directory holds the claim: drop it with au_workdir_put().
  *
  * Return: the work directory, ERR_PTR(-EBUSY) or ERR_PTR(-EINVAL) with
@@ -609,8 +621,8 @@ struct dentry *au_workdir_setup(struct fs_context *fc, struct au_sbinfo *sbi,
 	revert_creds(old_cred);
 	if (IS_ERR(work)) {
 		err = PTR_ERR(work);
-		errorfc(fc, "branch '%pd': cannot set up %s: %pe",
-			root->dentry, AUFS_WH_ORPH, work);
+		errorfc(fc, "branch '%pd': cannot set up %s and %s: %pe",
+			root->dentry, AUFS_WH_ORPH, AUFS_WH_PLNK, work);
 		/* a lack of memory or space is not a bad option */
 		if (err != -ENOMEM && err != -ENOSPC && err != -EDQUOT)
 			err = -EINVAL;

@@ -27,16 +27,24 @@ static int au_xattr_get(const struct xattr_handler *handler,
 			const char *name, void *buffer, size_t size)
 {
 	bool locked = d_really_is_positive(dentry);
+	struct au_branch *br;
 	struct path h_path;
-	int err;
+	int ref = 0, err;
 
-	if (locked)
+	if (locked) {
 		au_read_lock(dentry->d_sb);
-	else
+		/* another name's copy if there is one (plink.c) */
+		ref = au_plink_path(dentry, &h_path, &br);
+	} else {
 		lockdep_assert_held_read(&au_sbi(dentry->d_sb)->rwsem);
-	au_h_path(dentry, &h_path);
-	err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
-			   size);
+		au_h_path(dentry, &h_path);
+	}
+	err = ref;
+	if (ref >= 0)
+		err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name,
+				   buffer, size);
+	if (ref > 0)
+		path_put(&h_path);
 	if (locked)
 		au_read_unlock(dentry->d_sb);
 	return err;
@@ -90,10 +98,17 @@ static int au_xattr_set(const struct xattr_handler *handler,
  */
 ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 {
+	struct au_branch *br;
+	struct path h_path;
 	ssize_t ret;
+	int ref;
 
 	au_read_lock(dentry->d_sb);
-	ret = vfs_listxattr(au_h_dentry(dentry), list, size);
+	/* another name's copy if there is one (plink.c) */
+	ref = au_plink_path(dentry, &h_path, &br);
+	ret = ref < 0 ? ref : vfs_listxattr(h_path.dentry, list, size);
+	if (ref > 0)
+		path_put(&h_path);
 	au_read_unlock(dentry->d_sb);
 	return ret;
 }

@@ -1073,6 +1073,106 @@ TEST_F(rw, copy_up_keeps_lower_hard_links_together)
 	EXPECT_STREQ("linked\ntwo\n", get(in(self->mnt, "h1")));
 }
 
+static int append(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, strlen(data));
+	close(fd);
+	return n == (ssize_t)strlen(data) ? 0 : -EIO;
+}
+
+/*
+ * A name of a lower hard link that was not copied up shows the copy of
+ * another name: same data, same inode number.
+ */
+TEST_F(rw, hard_link_sibling_shows_the_copy)
+{
+	struct stat a, b;
+	char buf[1];
+
+	ASSERT_EQ(0, append(in(self->mnt, "h1"), "one\n"));
+	EXPECT_STREQ("linked\none\n", get(in(self->mnt, "h2")));
+	EXPECT_FALSE(exists(in(self->b0, "h2")));
+	ASSERT_EQ(0, stat(in(self->mnt, "h1"), &a));
+	ASSERT_EQ(0, stat(in(self->mnt, "h2"), &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_EQ(a.st_size, b.st_size);
+	EXPECT_STREQ("linked\n", get(in(self->b1, "h2")));
+	/* xattrs too */
+	ASSERT_EQ(0, setxattr(in(self->mnt, "h1"), "user.sib", "v", 1, 0));
+	EXPECT_EQ(1, getxattr(in(self->mnt, "h2"), "user.sib", buf, 1));
+	EXPECT_LT(0, listxattr(in(self->mnt, "h2"), NULL, 0));
+}
+
+/*
+ * The copy outlives the name that was copied up: a pseudo-link in
+ * .wh..wh.plnk, named INO.HINO as out-of-tree aufs names it, keeps it,
+ * and the other name becomes a link to it when it changes.
+ */
+TEST_F(rw, hard_link_sibling_outlives_the_copied_name)
+{
+	char plink[64];
+	struct stat u, h;
+
+	/* both names cached, as a shell that just listed them has them */
+	ASSERT_EQ(0, stat(in(self->mnt, "h2"), &u));
+	ASSERT_EQ(0, chmod(in(self->mnt, "h1"), 0600));
+	ASSERT_EQ(0, stat(in(self->b0, "h1"), &h));
+	snprintf(plink, sizeof(plink), ".wh..wh.plnk/%llu.%llu",
+		 (unsigned long long)u.st_ino, (unsigned long long)h.st_ino);
+	EXPECT_TRUE(exists(in(self->b0, plink)));
+	ASSERT_EQ(0, unlink(in(self->mnt, "h1")));
+	EXPECT_EQ(0, append(in(self->mnt, "h2"), "x\n"));
+	EXPECT_STREQ("linked\nx\n", get(in(self->mnt, "h2")));
+	ASSERT_EQ(0, stat(in(self->mnt, "h2"), &u));
+	EXPECT_EQ(0600, u.st_mode & 07777);
+	ASSERT_EQ(0, stat(in(self->b0, "h2"), &u));
+	EXPECT_EQ(h.st_ino, u.st_ino);
+	EXPECT_FALSE(exists(in(self->mnt, "h1")));
+	EXPECT_STREQ("linked\n", get(in(self->b1, "h2")));
+	/* the pseudo-link directory is never shown */
+	EXPECT_FALSE(dir_lists(self->mnt, ".wh..wh.plnk"));
+}
+
+/*
+ * After prepend:, a file copied up to the old top is copied again to the
+ * new one, not linked: the old top, a lower branch now, keeps its data.
+ */
+TEST_F(rw, copy_after_prepend_leaves_the_old_top_alone)
+{
+	char b2[PATH_MAX + 8], opt[PATH_MAX + 16];
+	struct stat a, b;
+	int fd;
+
+	snprintf(b2, sizeof(b2), "%s/b2", self->base);
+	ASSERT_EQ(0, mkdir(b2, 0755));
+	ASSERT_EQ(0, append(in(self->mnt, "h1"), "one\n"));
+	/* the other name in use across the change */
+	fd = open(in(self->mnt, "h2"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", b2);
+	ASSERT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, opt));
+	EXPECT_EQ(0, append(in(self->mnt, "h2"), "two\n"));
+	close(fd);
+	EXPECT_STREQ("linked\none\n", get(in(self->b0, "h1")));
+	EXPECT_STREQ("linked\none\ntwo\n", get(in(b2, "h2")));
+	EXPECT_STREQ("linked\none\ntwo\n", get(in(self->mnt, "h1")));
+	ASSERT_EQ(0, stat(in(self->mnt, "h1"), &a));
+	ASSERT_EQ(0, stat(in(self->mnt, "h2"), &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	/* and the first name joins the new copy when it changes */
+	EXPECT_EQ(0, append(in(self->mnt, "h1"), "three\n"));
+	EXPECT_STREQ("linked\none\n", get(in(self->b0, "h1")));
+	ASSERT_EQ(0, stat(in(b2, "h1"), &a));
+	ASSERT_EQ(0, stat(in(b2, "h2"), &b));
+	EXPECT_EQ(a.st_ino, b.st_ino);
+	EXPECT_STREQ("linked\none\ntwo\nthree\n", get(in(self->mnt, "h2")));
+}
+
 /* Copy-up of a file 200 directories deep. */
 TEST_F(rw, copy_up_of_a_deep_tree)
 {
