@@ -161,6 +161,8 @@ struct au_branch {
  *	files; %NULL with @wbr
  * @gen: generation of the branch table, bumped by every branch change;
  *	a dentry whose d_time differs is looked up again
+ * @commits: number of branch changes made (not refused), for a copy-up
+ *	that gave way to one (au_copy_up_trunc())
  * @refrof: open files move to the file a branch change unveils
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
@@ -184,6 +186,7 @@ struct au_sbinfo {
 	struct au_branch *wbr;
 	struct dentry *workdir;
 	unsigned long gen;
+	unsigned long commits;
 	bool refrof;
 	const struct cred *cred;
 	spinlock_t lock;	/* see above */

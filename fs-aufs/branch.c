@@ -798,6 +798,7 @@ void au_br_edit_commit(struct au_br_edit *ed)
 				       lockdep_is_held(&sbi->rwsem));
 	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
 		   sbi->branches[0] : NULL);
+	WRITE_ONCE(sbi->commits, sbi->commits + 1);
 	ed->committed = true;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_edit_commit);

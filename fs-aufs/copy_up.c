@@ -168,8 +168,13 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 	return err;
 }
 
-/* Copy the data of @in to @out, of the same size, skipping holes. */
-static int au_cu_data(struct file *in, struct file *out, loff_t size)
+/*
+ * Copy the data of @in to @out, of the same size, skipping holes.  A
+ * branch change waiting for @sbi's rwsem makes it give up with -EAGAIN
+ * between two chunks (see au_copy_up_trunc()).
+ */
+static int au_cu_data(struct au_sbinfo *sbi, struct file *in,
+		      struct file *out, loff_t size)
 {
 	loff_t pos = 0;
 
@@ -194,6 +199,8 @@ static int au_cu_data(struct file *in, struct file *out, loff_t size)
 
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			if (rwsem_is_contended(&sbi->rwsem))
+				return -EAGAIN;
 			n = do_splice_direct(in, &ipos, out, &opos,
 					     min_t(loff_t, hole - ipos,
 						   AU_CU_CHUNK), 0);
@@ -317,7 +324,7 @@ static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
 	out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE, current_cred());
 	err = PTR_ERR_OR_ZERO(out);
 	if (!err) {
-		err = au_cu_data(in, out, size);
+		err = au_cu_data(sbi, in, out, size);
 		fput(out);
 	}
 	fput(in);
@@ -646,15 +653,21 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
  *
  * Ancestors are copied up first, topmost first, one at a time (no
  * recursion: the depth of the tree is the user's), and whole.
-
+ *
+ * The caller holds the rwsem shared, once.  A copy of a large file does
+ * not keep a branch change waiting for it, and the union frozen behind
+ * that change: between two chunks of data (AU_CU_CHUNK) the copy gives
+ * way to a waiting change, dropping its work file and the rwsem, and
+ * then starts again, or fails with -ESTALE if the change was made (the
+ * VFS retries path-based calls once with a fresh lookup).
  * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
  * name already on the top branch returns at once, whatever @len.  A
  * name whose hard-link sibling was copied up already becomes a link to
  * that copy, with all of its data, not truncated.
  *
  * Return: 0, -EROFS if the union has no writable top branch, -ENOENT if
- * the name was removed meanwhile, or another negative errno with the
- * union unchanged.
+ * the name was removed meanwhile, -ESTALE if a branch change was made
+ * meanwhile, or another negative errno with the union unchanged.
  */
 int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 {
@@ -665,6 +678,7 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 		return -EROFS;
 	while (!err && !au_d_is_upper(dentry)) {
 		struct dentry *d = dget(dentry), *parent;
+		unsigned long commits;
 
 		/* the topmost ancestor that is not on the top branch yet */
 		for (;;) {
@@ -677,6 +691,18 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 		dput(parent);
 		err = au_copy_up_one(d, d == dentry ? len : LLONG_MAX);
 		dput(d);
+		if (err != -EAGAIN)
+			continue;
+		/*
+		 * A branch change is waiting for the rwsem: the copy was
+		 * given up, with its cu_mutex, so let the change run.  If it
+		 * was refused, nothing changed and the copy starts again;
+		 * if it was made, every stack the caller checked is stale.
+		 */
+		commits = READ_ONCE(au_sbi(sb)->commits);
+		au_read_unlock(sb);
+		au_read_lock(sb);
+		err = READ_ONCE(au_sbi(sb)->commits) == commits ? 0 : -ESTALE;
 	}
 	return err;
 }

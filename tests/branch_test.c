@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
@@ -646,6 +647,117 @@ TEST_F(br, all_or_nothing)
  * branch: names of the other branches never change, a name of the
  * churned branch is either absent or right.
  */
+#define BIG_SIZE	(128 << 20)
+
+static unsigned char big_byte(off_t pos)
+{
+	return (pos / 4096) % 251;
+}
+
+/* Fill @path with BIG_SIZE bytes of data, no holes. */
+static int put_big(const char *path)
+{
+	static unsigned char buf[1 << 20];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	off_t pos;
+	size_t i;
+
+	if (fd < 0)
+		return -1;
+	for (pos = 0; pos < BIG_SIZE; pos += sizeof(buf)) {
+		for (i = 0; i < sizeof(buf); i += 4096)
+			memset(buf + i, big_byte(pos + i), 4096);
+		if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+			break;
+	}
+	close(fd);
+	return pos == BIG_SIZE ? 0 : -1;
+}
+
+/* Whether a copy-up has data in the work directory of @top. */
+static bool copy_in_flight(const char *top)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	bool found = false;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/.wh..wh.orph", top);
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d)))
+		found = !strncmp(de->d_name, "cu.", 3) &&
+			!stat(in(dir, de->d_name), &st) && st.st_blocks > 0;
+	closedir(d);
+	return found;
+}
+
+/* Start a copy-up of "big" in a child; wait until its data flows. */
+static pid_t big_copy_up(struct __test_metadata *_metadata,
+			 const char *mnt, const char *top)
+{
+	pid_t pid = fork();
+	int i;
+
+	if (!pid) {
+		int fd = open(in(mnt, "big"), O_WRONLY);
+
+		_exit(fd < 0 ? errno : 0);
+	}
+	for (i = 0; pid > 0 && i < 60000 && !copy_in_flight(top); i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			pid = 0;
+			break;
+		}
+		usleep(1000);
+	}
+	EXPECT_LT(0, pid) TH_LOG("the copy-up ended before it was seen");
+	EXPECT_TRUE(copy_in_flight(top));
+	return pid;
+}
+
+/*
+ * A copy-up of a large file gives way to a branch change waiting for
+ * it: the change, refused or made, does not wait for the copy (the copy
+ * is not in place yet when the change returns), and the copy still
+ * completes, whole.
+ */
+TEST_F_TIMEOUT(br, branch_change_does_not_wait_for_a_copy_up, 300)
+{
+	char opt[PATH_MAX + 16];
+	int status, fd;
+	pid_t pid;
+	off_t pos;
+	char c;
+
+	ASSERT_EQ(0, put_big(in(self->b1, "big")));
+	pid = big_copy_up(_metadata, self->mnt, self->b0);
+	ASSERT_LT(0, pid);
+	/* a refused change: y is not a branch */
+	snprintf(opt, sizeof(opt), "del:%s", self->y);
+	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
+	EXPECT_FALSE(exists(in(self->b0, "big")));
+	/* a change made: the copy starts again after it */
+	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
+	EXPECT_EQ(0, remount(self->mnt, opt));
+	EXPECT_FALSE(exists(in(self->b0, "big")));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	fd = open(in(self->b0, "big"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	for (pos = 0; pos < BIG_SIZE; pos += BIG_SIZE / 16 + 4095) {
+		ASSERT_EQ(1, pread(fd, &c, 1, pos));
+		EXPECT_EQ(big_byte(pos), (unsigned char)c);
+	}
+	EXPECT_EQ(BIG_SIZE, lseek(fd, 0, SEEK_END));
+	close(fd);
+	EXPECT_EQ(0, dir_entries(in(self->b0, ".wh..wh.orph")));
+}
+
 TEST_F_TIMEOUT(br, churn_under_read_load, 300)
 {
 	char add[PATH_MAX + 16], del[PATH_MAX + 16];
