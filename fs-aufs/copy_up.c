@@ -41,8 +41,26 @@
 
 #include "aufs.h"
 
-/* How much one splice call copies: bounds the time between signal checks. */
+/*
+ * How much one splice call copies: bounds the time between checks for a
+ * fatal signal and for a waiting branch change.
+ */
 #define AU_CU_CHUNK	SZ_1M
+
+/* How many times one copy-up gives way to branch changes, at most. */
+#define AU_CU_YIELDS	8
+
+/**
+ * struct au_cu_req - one copy-up of one name
+ * @len: at most this many bytes of data (see au_copy_up_trunc())
+ * @may_yield: give way to a waiting branch change (see au_cu_data())
+ * @yielded: set when the copy was given up for that
+ */
+struct au_cu_req {
+	loff_t len;
+	bool may_yield;
+	bool yielded;
+};
 
 static atomic_t au_cu_seq = ATOMIC_INIT(0);
 
@@ -170,11 +188,11 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 
 /*
  * Copy the data of @in to @out, of the same size, skipping holes.  A
- * branch change waiting for @sbi's rwsem makes it give up with -EAGAIN
- * between two chunks (see au_copy_up_trunc()).
+ * branch change waiting for @sbi's rwsem makes it give up between two
+ * chunks, with @req->yielded set, if @req allows (au_copy_up_trunc()).
  */
-static int au_cu_data(struct au_sbinfo *sbi, struct file *in,
-		      struct file *out, loff_t size)
+static int au_cu_data(struct au_sbinfo *sbi, struct au_cu_req *req,
+		      struct file *in, struct file *out, loff_t size)
 {
 	loff_t pos = 0;
 
@@ -199,8 +217,10 @@ static int au_cu_data(struct au_sbinfo *sbi, struct file *in,
 
 			if (fatal_signal_pending(current))
 				return -EINTR;
-			if (rwsem_is_contended(&sbi->rwsem))
+			if (req->may_yield && rwsem_is_contended(&sbi->rwsem)) {
+				req->yielded = true;
 				return -EAGAIN;
+			}
 			n = do_splice_direct(in, &ipos, out, &opos,
 					     min_t(loff_t, hole - ipos,
 						   AU_CU_CHUNK), 0);
@@ -311,8 +331,8 @@ static int au_cu_touch(struct dentry *tmp)
 }
 
 /* Fill the regular file @tmp in the work directory from @lower. */
-static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
-		      struct dentry *tmp, loff_t size)
+static int au_cu_fill(struct au_sbinfo *sbi, struct au_cu_req *req,
+		      const struct path *lower, struct dentry *tmp, loff_t size)
 {
 	struct path tmp_path = { .mnt = sbi->wbr->path.mnt, .dentry = tmp };
 	struct file *in, *out;
@@ -324,7 +344,7 @@ static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
 	out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE, current_cred());
 	err = PTR_ERR_OR_ZERO(out);
 	if (!err) {
-		err = au_cu_data(sbi, in, out, size);
+		err = au_cu_data(sbi, req, in, out, size);
 		fput(out);
 	}
 	fput(in);
@@ -337,12 +357,13 @@ static int au_cu_fill(struct au_sbinfo *sbi, const struct path *lower,
  * takes sb_writers itself.
  */
 static struct dentry *au_cu_build(struct au_sbinfo *sbi,
-				  const struct path *lower, loff_t len)
+				  struct au_cu_req *req,
+				  const struct path *lower)
 {
 	struct inode *h_inode = d_inode(lower->dentry);
 	struct vfsmount *mnt = sbi->wbr->path.mnt;
 	loff_t size = S_ISREG(h_inode->i_mode) ?
-		      min(i_size_read(h_inode), len) : 0;
+		      min(i_size_read(h_inode), req->len) : 0;
 	DEFINE_DELAYED_CALL(done);
 	const char *link = NULL;
 	struct dentry *tmp;
@@ -367,7 +388,7 @@ static struct dentry *au_cu_build(struct au_sbinfo *sbi,
 		return tmp;
 
 	if (!err && size)
-		err = au_cu_fill(sbi, lower, tmp, size);
+		err = au_cu_fill(sbi, req, lower, tmp, size);
 	if (!err) {
 		err = mnt_want_write(mnt);
 		if (!err) {
@@ -495,16 +516,16 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
  * Build a copy of @lower, give it a pseudo-link if it needs one
  * (plink.c) and move it into place; on failure nothing is left.
  */
-static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct inode *inode,
-				const struct path *lower,
+static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
+				struct inode *inode, const struct path *lower,
 				struct dentry *h_parent,
-				const struct qstr *name, loff_t len)
+				const struct qstr *name)
 {
 	struct au_branch *wbr = sbi->wbr;
 	struct dentry *upper, *plink;
 	int err;
 
-	upper = au_cu_build(sbi, lower, len);
+	upper = au_cu_build(sbi, req, lower);
 	if (IS_ERR(upper))
 		return upper;
 	err = mnt_want_write(wbr->path.mnt);
@@ -535,7 +556,7 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct inode *inode,
 }
 
 static int au_cu_one(struct dentry *dentry, struct dentry *parent,
-		     loff_t len)
+		     struct au_cu_req *req)
 {
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
@@ -574,8 +595,8 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
 		 * On a lower branch (a copy made before a prepend:) or none:
 		 * a new copy, never a link into a lower branch.
 		 */
-		upper = au_cu_new(sbi, inode, &lower, h_parent,
-				  &dentry->d_name, len);
+		upper = au_cu_new(sbi, req, inode, &lower, h_parent,
+				  &dentry->d_name);
 	}
 	dput(h);
 	if (IS_ERR(upper)) {
@@ -593,7 +614,7 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
  * the label of the lower object); it hands back credentials for that.
  */
 static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent,
-			     loff_t len)
+			     struct au_cu_req *req)
 {
 	const struct cred *old_cred = NULL;
 	struct cred *cred = NULL;
@@ -608,7 +629,7 @@ static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent,
 	}
 	if (cred)
 		old_cred = override_creds(cred);
-	err = au_cu_one(dentry, parent, len);
+	err = au_cu_one(dentry, parent, req);
 	if (cred) {
 		revert_creds(old_cred);
 		put_cred(cred);
@@ -618,9 +639,9 @@ static int au_cu_as_lsm_says(struct dentry *dentry, struct dentry *parent,
 
 /*
  * Copy up @dentry, whose parent is already on the top branch, with at
- * most @len bytes of its data.
+ * most @req->len bytes of its data.
  */
-static int au_copy_up_one(struct dentry *dentry, loff_t len)
+static int au_copy_up_one(struct dentry *dentry, struct au_cu_req *req)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct au_inode *ai = au_i(d_inode(dentry));
@@ -635,7 +656,7 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
 		err = -ENOENT;
 	} else if (!au_d_is_upper(dentry)) {
 		old_cred = override_creds(au_sbi(sb)->cred);
-		err = au_cu_as_lsm_says(dentry, parent, len);
+		err = au_cu_as_lsm_says(dentry, parent, req);
 		revert_creds(old_cred);
 	}
 	mutex_unlock(&ai->cu_mutex);
@@ -659,7 +680,9 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
  * that change: between two chunks of data (AU_CU_CHUNK) the copy gives
  * way to a waiting change, dropping its work file and the rwsem, and
  * then starts again, or fails with -ESTALE if the change was made (the
- * VFS retries path-based calls once with a fresh lookup).
+ * VFS retries path-based calls once with a fresh lookup; calls on a
+ * file descriptor return it).  A copy gives way AU_CU_YIELDS times at
+ * most; after that, a change waits for it to end.
  * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
  * name already on the top branch returns at once, whatever @len.  A
  * name whose hard-link sibling was copied up already becomes a link to
@@ -672,12 +695,16 @@ static int au_copy_up_one(struct dentry *dentry, loff_t len)
 int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 {
 	struct super_block *sb = dentry->d_sb;
+	unsigned int yields = 0;
 	int err = 0;
 
 	if (!au_wbr(sb))
 		return -EROFS;
 	while (!err && !au_d_is_upper(dentry)) {
 		struct dentry *d = dget(dentry), *parent;
+		struct au_cu_req req = {
+			.may_yield = yields < AU_CU_YIELDS,
+		};
 		unsigned long commits;
 
 		/* the topmost ancestor that is not on the top branch yet */
@@ -689,9 +716,10 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 			d = parent;
 		}
 		dput(parent);
-		err = au_copy_up_one(d, d == dentry ? len : LLONG_MAX);
+		req.len = d == dentry ? len : LLONG_MAX;
+		err = au_copy_up_one(d, &req);
 		dput(d);
-		if (err != -EAGAIN)
+		if (!req.yielded)
 			continue;
 		/*
 		 * A branch change is waiting for the rwsem: the copy was
@@ -699,10 +727,13 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 		 * was refused, nothing changed and the copy starts again;
 		 * if it was made, every stack the caller checked is stale.
 		 */
+		yields++;
 		commits = READ_ONCE(au_sbi(sb)->commits);
 		au_read_unlock(sb);
 		au_read_lock(sb);
 		err = READ_ONCE(au_sbi(sb)->commits) == commits ? 0 : -ESTALE;
+		if (!err && fatal_signal_pending(current))
+			err = -EINTR;
 	}
 	return err;
 }

@@ -642,11 +642,6 @@ TEST_F(br, all_or_nothing)
 	close(fd);
 }
 
-/*
- * Readers check what they see while the parent adds and deletes a
- * branch: names of the other branches never change, a name of the
- * churned branch is either absent or right.
- */
 #define BIG_SIZE	(128 << 20)
 
 static unsigned char big_byte(off_t pos)
@@ -722,7 +717,7 @@ static pid_t big_copy_up(struct __test_metadata *_metadata,
  * A copy-up of a large file gives way to a branch change waiting for
  * it: the change, refused or made, does not wait for the copy (the copy
  * is not in place yet when the change returns), and the copy still
- * completes, whole.
+ * completes, whole, on the top branch after the change.
  */
 TEST_F_TIMEOUT(br, branch_change_does_not_wait_for_a_copy_up, 300)
 {
@@ -739,15 +734,18 @@ TEST_F_TIMEOUT(br, branch_change_does_not_wait_for_a_copy_up, 300)
 	snprintf(opt, sizeof(opt), "del:%s", self->y);
 	EXPECT_EQ(-EINVAL, remount(self->mnt, opt));
 	EXPECT_FALSE(exists(in(self->b0, "big")));
-	/* a change made: the copy starts again after it */
-	snprintf(opt, sizeof(opt), "append:%s=ro", self->x);
+	/* a new top branch: the open starts again and copies there */
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", self->y);
 	EXPECT_EQ(0, remount(self->mnt, opt));
 	EXPECT_FALSE(exists(in(self->b0, "big")));
+	EXPECT_FALSE(exists(in(self->y, "big")));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_FALSE(exists(in(self->b0, "big")));
+	EXPECT_EQ(0, dir_entries(in(self->b0, ".wh..wh.orph")));
 
-	fd = open(in(self->b0, "big"), O_RDONLY);
+	fd = open(in(self->y, "big"), O_RDONLY);
 	ASSERT_LE(0, fd);
 	for (pos = 0; pos < BIG_SIZE; pos += BIG_SIZE / 16 + 4095) {
 		ASSERT_EQ(1, pread(fd, &c, 1, pos));
@@ -755,9 +753,14 @@ TEST_F_TIMEOUT(br, branch_change_does_not_wait_for_a_copy_up, 300)
 	}
 	EXPECT_EQ(BIG_SIZE, lseek(fd, 0, SEEK_END));
 	close(fd);
-	EXPECT_EQ(0, dir_entries(in(self->b0, ".wh..wh.orph")));
+	EXPECT_EQ(0, dir_entries(in(self->y, ".wh..wh.orph")));
 }
 
+/*
+ * Readers check what they see while the parent adds and deletes a
+ * branch: names of the other branches never change, a name of the
+ * churned branch is either absent or right.
+ */
 TEST_F_TIMEOUT(br, churn_under_read_load, 300)
 {
 	char add[PATH_MAX + 16], del[PATH_MAX + 16];
