@@ -18,7 +18,8 @@
  * Locking: au_sbinfo.rwsem guards the branch table and every dentry's
  * branch stack.  Each aufs operation that uses them holds it shared; a
  * branch change (remount.c) holds it exclusive, so it never runs beside
- * a lookup, an open, a copy-up or a listing.  Faults, reads and writes
+ * a lookup, an open, a copy-up or a listing (a copy-up of a large file
+ * gives way to a waiting change and starts again after it).  Faults, reads and writes
  * of open files do not take it: they use the branch file the aufs file
  * holds.  The VFS holds aufs inode locks around lookup and namespace
  * operations; aufs takes its rwsem and then branch locks inside them.
@@ -59,6 +60,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <linux/fs_context.h>
 #include <linux/mm_types.h>
 #include <linux/path.h>
@@ -260,10 +262,14 @@ struct au_icopy {
  * @h_inode: the topmost branch inode when the inode was set up (a
  *	reference is held); the inode is hashed by it
  * @h_upper: the copy of the object on the top branch, or %NULL; set with
- *	release semantics (a reference is held).  Once set it changes only
- *	when a copy-up after a branch change copies it to the new top.
+ *	release semantics (a reference is held).  A copy-up after a
+ *	branch change replaces it with a copy on the new top; a branch
+ *	change clears it for a directory (au_i_set_top()).
  * @br: the branch @h_inode lives on (a reference is held)
  * @br_upper: the branch @h_upper lives on (a reference is held)
+ * @upper_seq: makes @h_upper and @br_upper one pair for readers that
+ *	take no lock (au_i_upper()); writers are serialized by the
+ *	cu_mutex or the rwsem held exclusive
  * @old: the copies @h_upper replaced, newest first, kept until eviction:
  *	readers under the shared rwsem may still use one, and a name whose
  *	topmost object is one of them still stands for this inode
@@ -277,6 +283,7 @@ struct au_inode {
 	struct inode *h_upper;
 	struct au_branch *br;
 	struct au_branch *br_upper;
+	seqcount_t upper_seq;
 	struct au_icopy *old;
 	struct mutex cu_mutex;		/* see au_copy_up() */
 	struct list_head plink;
@@ -396,6 +403,27 @@ static inline struct inode *au_h_inode(const struct inode *inode)
 
 	/* pairs with smp_store_release() in au_i_publish_upper() */
 	return smp_load_acquire(&ai->h_upper) ?: ai->h_inode;
+}
+
+/*
+ * The copy of an aufs inode and its branch, as one pair, or %NULL.  Both
+ * stay referenced while the inode lives, also after a replacement
+ * (&au_inode.old), unless the inode is a directory whose stack a branch
+ * change replaces under the rwsem held exclusive.
+ */
+static inline struct inode *au_i_upper(const struct inode *inode,
+				       struct au_branch **br)
+{
+	const struct au_inode *ai = au_i(inode);
+	struct inode *h_upper;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&ai->upper_seq);
+		h_upper = READ_ONCE(ai->h_upper);
+		*br = READ_ONCE(ai->br_upper);
+	} while (read_seqcount_retry(&ai->upper_seq, seq));
+	return h_upper;
 }
 
 /* The top branch, which receives every change, or %NULL if read-only. */
@@ -555,7 +583,8 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 void au_plink_unlink(struct dentry *plink);
 void au_plink_pin(struct inode *inode);
 struct inode *au_plink_iget(struct super_block *sb, struct inode *h_inode);
-struct dentry *au_plink_find(struct inode *inode);
+struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
+			     struct au_branch *br);
 int au_plink_path(struct dentry *dentry, struct path *path,
 		  struct au_branch **br);
 void au_plink_release(struct au_sbinfo *sbi, const struct au_br_edit *ed);

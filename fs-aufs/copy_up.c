@@ -568,24 +568,23 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
 	struct path lower;
 
 	au_h_path(dentry, &lower);
-	if (ai->h_upper && ai->br_upper != wbr) {
-		/* the copy on the earlier top is kept (au_i_publish_upper()) */
+	if (ai->h_upper) {
+		/* a copy replaced is kept (au_i_publish_upper()) */
 		old = kmalloc(sizeof(*old), GFP_KERNEL);
 		if (!old)
 			return -ENOMEM;
-	}
-	if (ai->h_upper) {
 		/*
 		 * Another name of this inode was copied up: what the union
-		 * shows under every name is that copy.
+		 * shows under every name is that copy, unless it has no
+		 * name left (see au_plink_path()).
 		 */
-		h = au_plink_find(inode);
+		h = au_plink_find(inode, ai->h_upper, ai->br_upper);
 		if (IS_ERR(h)) {
-			kfree(old);
-			return PTR_ERR(h);
+			h = NULL;
+		} else {
+			lower.mnt = ai->br_upper->path.mnt;
+			lower.dentry = h;
 		}
-		lower.mnt = ai->br_upper->path.mnt;
-		lower.dentry = h;
 	}
 	if (h && ai->br_upper == wbr) {
 		/* on the top branch: one more name of it */

@@ -53,16 +53,14 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 	const struct cred *old_cred;
 	struct path h_path;
 	struct file *h_file;
-	int err;
+	int ref;
 
 	/* another name's copy if there is one (plink.c) */
-	err = au_plink_path(dentry, &h_path, br);
-	if (err < 0)
-		return ERR_PTR(err);
+	ref = au_plink_path(dentry, &h_path, br);
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
 	h_file = backing_file_open(file, flags, &h_path, current_cred());
 	revert_creds(old_cred);
-	if (err)
+	if (ref)
 		path_put(&h_path);
 	return h_file;
 }
@@ -133,21 +131,24 @@ out:
 }
 
 /*
- * Whether the opener of @file may read the topmost branch file of
- * @dentry: opening a branch file for aufs checks no permission, and a
- * file that moves must not reach what its opener could not open.
+ * Whether the opener of @file may read the branch file @dentry shows
+ * (au_h_open()): opening a branch file for aufs checks no permission,
+ * and a file that moves must not reach what its opener could not open.
  */
 static int au_file_may_move(struct file *file, struct dentry *dentry)
 {
 	const struct cred *old_cred;
+	struct au_branch *br;
 	struct path h_path;
-	int err;
+	int ref, err;
 
-	au_h_path(dentry, &h_path);
+	ref = au_plink_path(dentry, &h_path, &br);
 	old_cred = override_creds(file->f_cred);
 	err = inode_permission(mnt_idmap(h_path.mnt), d_inode(h_path.dentry),
 			       MAY_READ);
 	revert_creds(old_cred);
+	if (ref)
+		path_put(&h_path);
 	return err;
 }
 
@@ -174,8 +175,15 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 	}
 	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, &br);
 	/* before the rwsem goes: au_br_edit_busy() must see the file */
-	if (!IS_ERR(h_file))
+	if (!IS_ERR(h_file)) {
 		au_br_file_get(br, false);
+		/* a copy without a name left is not opened: not again */
+		if (file_inode(h_file) != au_h_inode(d_inode(dentry))) {
+			spin_lock(&au_fi(file)->lock);
+			au_fi(file)->refused = au_h_inode(d_inode(dentry));
+			spin_unlock(&au_fi(file)->lock);
+		}
+	}
 	au_read_unlock(sb);
 	if (IS_ERR(h_file)) {
 		dput(dentry);

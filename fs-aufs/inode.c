@@ -66,6 +66,7 @@ struct inode *au_alloc_inode(struct super_block *sb)
 	ai->br = NULL;
 	ai->br_upper = NULL;
 	ai->old = NULL;
+	seqcount_init(&ai->upper_seq);
 	mutex_init(&ai->cu_mutex);
 	INIT_LIST_HEAD(&ai->plink);
 	return &ai->vfs_inode;
@@ -119,14 +120,16 @@ void au_evict_inode(struct inode *inode)
  *
  * The first copy on @br wins: another name of the lower file copied up
  * later is linked to it.  A copy on an earlier top branch (before a
- * prepend:) is replaced and kept on &au_inode.old.
+ * prepend:), or one that has no name left, is replaced and kept on
+ * &au_inode.old.
  */
 void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 			struct inode *h_upper, struct au_icopy *old)
 {
 	struct au_inode *ai = au_i(inode);
 
-	if (ai->h_upper && ai->br_upper == br) {
+	/* a copy without a name left (no pseudo-link) is replaced */
+	if (ai->h_upper && ai->br_upper == br && ai->h_upper->i_nlink) {
 		kfree(old);
 		return;
 	}
@@ -134,14 +137,20 @@ void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 		old->h_inode = ai->h_upper;
 		old->br = ai->br_upper;
 		old->next = ai->old;
-		/* pairs with smp_load_acquire() in au_plink_iget() */
+		/* pairs with smp_load_acquire() in au_plink_had() */
 		smp_store_release(&ai->old, old);
+	} else {
+		kfree(old);
 	}
 	ihold(h_upper);
 	au_br_get(br);
+	preempt_disable();
+	write_seqcount_begin(&ai->upper_seq);
 	WRITE_ONCE(ai->br_upper, br);
-	/* pairs with smp_load_acquire() in au_h_inode() and au_h_inode_br() */
+	/* pairs with smp_load_acquire() in au_h_inode() */
 	smp_store_release(&ai->h_upper, h_upper);
+	write_seqcount_end(&ai->upper_seq);
+	preempt_enable();
 	au_copy_attr(inode);
 }
 
@@ -196,8 +205,12 @@ void au_i_set_top(struct inode *inode, struct au_branch *br,
 	WRITE_ONCE(ai->br, br);
 	WRITE_ONCE(ai->h_inode, h_inode);
 	/* a copy-up of the directory is made again if needed */
+	preempt_disable();
+	write_seqcount_begin(&ai->upper_seq);
 	WRITE_ONCE(ai->h_upper, NULL);
 	WRITE_ONCE(ai->br_upper, NULL);
+	write_seqcount_end(&ai->upper_seq);
+	preempt_enable();
 	__insert_inode_hash(inode, (unsigned long)h_inode);
 	fsstack_copy_attr_all(inode, h_inode);
 	iput(old);
@@ -248,14 +261,10 @@ static struct inode *au_h_inode_br(const struct inode *inode,
 				   struct au_branch **br)
 {
 	const struct au_inode *ai = au_i(inode);
-	/* pairs with smp_store_release() in au_i_publish_upper() */
-	struct inode *h_upper = smp_load_acquire(&ai->h_upper);
-	struct au_branch *br_upper = READ_ONCE(ai->br_upper);
+	struct inode *h_upper = au_i_upper(inode, br);
 
-	if (h_upper && br_upper) {
-		*br = br_upper;
+	if (h_upper && *br)
 		return h_upper;
-	}
 	*br = READ_ONCE(ai->br);
 	return READ_ONCE(ai->h_inode);
 }
@@ -320,8 +329,6 @@ static int au_getattr(const struct path *path, struct kstat *stat,
 
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, &br);
-	if (ref < 0)
-		return ref;
 	/* The VFS already ran the security check if it asks for none. */
 	if (flags & AT_GETATTR_NOSEC)
 		err = vfs_getattr_nosec(&h_path, stat, request_mask, flags);

@@ -8,8 +8,7 @@
  * number, one lock list.  So a copy of a file with more than one link
  * gets a second name on the top branch, in ".wh..wh.plnk" at the branch
  * root, "INO.HINO" (the aufs inode number, the copy's inode number on
- * the branch), the format out-of-tree aufs uses and its auplink(8) reads
- * to turn pseudo-links into real links.  The pseudo-link is made in the
+ * the branch), the name and place out-of-tree aufs uses.  The pseudo-link is made in the
  * work directory's transaction: before the copy is renamed into place,
  * and removed if that fails.  It keeps the copy even after every name
  * that was copied up is removed.
@@ -21,7 +20,9 @@
  * copy (au_plink_find()).  Out-of-tree aufs pins them the same way.
  *
  * A new mount does not read ".wh..wh.plnk": names not copied up show
- * the lower file again, as on out-of-tree aufs until auplink(8) runs.
+ * the lower file again.  Pseudo-links are not removed: there is no
+ * interface yet to turn them into real links (out-of-tree aufs has
+ * /sys/fs/aufs/plink_maint for its auplink(8)).
  */
 
 #include <linux/cred.h>
@@ -98,17 +99,26 @@ static bool au_plink_wanted(const struct inode *inode)
 	return !S_ISDIR(inode->i_mode) && ai->h_inode->i_nlink > 1;
 }
 
+/* Errors that leave a copy without a pseudo-link, not without a copy. */
+static bool au_plink_none(int err)
+{
+	return err == -EPERM || err == -EOPNOTSUPP || err == -EMLINK ||
+	       err == -EEXIST || err == -EACCES || err == -ENOSPC ||
+	       err == -EDQUOT;
+}
+
 /**
  * au_plink_link - give a copy being built its pseudo-link
  * @inode: the aufs inode the copy is for, its cu_mutex held
  * @wbr: the top branch, which the copy @tmp is on
  * @tmp: the copy, still in the work directory
  *
- * A stale name (a crash, a union mounted before) is replaced.  A branch
- * that cannot hold hard links, or no more links of @tmp, gets none: the
- * other names then find the copy in memory only (au_plink_find()), for
- * as long as one of its names stays.  Called with write access to @wbr
- * and the mounter's credentials.
+ * A branch that cannot hold hard links, or no more links of @tmp, or no
+ * room for the name, gets none; so does a copy whose name is taken
+ * (only on a branch whose inode numbers are not unique): the other
+ * names then find the copy only while one of its names stays
+ * (au_plink_find()), and show their own object after that.  Called
+ * with write access to @wbr and the mounter's credentials.
  *
  * Return: the pseudo-link (a reference; give it to au_plink_unlink() if
  * the copy is discarded), %NULL if there is none, or an ERR_PTR.
@@ -131,14 +141,9 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 	inode_lock_nested(hdir, I_MUTEX_PARENT);
 	h = lookup_one(&nop_mnt_idmap, name, dir, len);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_positive(h)) {
-		/* INO.HINO of a copy gone meanwhile: HINO is reused */
-		err = vfs_unlink(&nop_mnt_idmap, hdir, h, NULL);
-		dput(h);
-		h = err ? ERR_PTR(err) : lookup_one(&nop_mnt_idmap, name, dir,
-						    len);
-		err = PTR_ERR_OR_ZERO(h);
-	}
+	/* HINO is alive (the name links it), so it is not @tmp's */
+	if (!err && d_is_positive(h))
+		err = -EEXIST;
 	if (!err)
 		err = vfs_link(tmp, &nop_mnt_idmap, hdir, h, NULL);
 	inode_unlock(hdir);
@@ -146,9 +151,7 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 	if (err) {
 		if (!IS_ERR(h))
 			dput(h);
-		if (err == -EPERM || err == -EOPNOTSUPP || err == -EMLINK)
-			return NULL;
-		return ERR_PTR(err);
+		return au_plink_none(err) ? NULL : ERR_PTR(err);
 	}
 	return h;
 }
@@ -159,7 +162,7 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
  *
  * Called with write access to the branch and the mounter's credentials.
  * If the name cannot be removed, it is only a second name of a file
- * nobody else has, replaced when its numbers are used again.
+ * nobody else has (see the limits in design.rst).
  */
 void au_plink_unlink(struct dentry *plink)
 {
@@ -249,34 +252,34 @@ struct inode *au_plink_iget(struct super_block *sb, struct inode *h_inode)
 
 /**
  * au_plink_find - a dentry of the copy an aufs inode stands for
- * @inode: an aufs inode with a copy (&au_inode.h_upper), which the
- *	caller keeps from changing (the cu_mutex, or the rwsem held with
- *	no copy-up of @inode possible)
+ * @inode: an aufs inode
+ * @h_upper: its copy (&au_inode.h_upper, or one replaced since)
+ * @br: the branch of @h_upper
  *
  * The pseudo-link if there is one, else any name of the copy.  Called
  * with the mounter's credentials.
  *
- * Return: a positive dentry on &au_inode.br_upper (a reference), or
- * ERR_PTR(-ESTALE) if the copy has no name left.
+ * Return: a positive dentry on @br (a reference), or ERR_PTR(-ESTALE)
+ * if the copy has no name left.
  */
-struct dentry *au_plink_find(struct inode *inode)
+struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
+			     struct au_branch *br)
 {
-	struct au_inode *ai = au_i(inode);
 	char name[AU_PLINK_NAME_LEN];
 	struct dentry *dir, *h;
 	int len;
 
-	dir = au_plink_dir(ai->br_upper);
+	dir = au_plink_dir(br);
 	if (!IS_ERR(dir)) {
-		len = au_plink_name(name, inode, ai->h_upper);
+		len = au_plink_name(name, inode, h_upper);
 		h = lookup_one_unlocked(&nop_mnt_idmap, name, dir, len);
 		dput(dir);
-		if (!IS_ERR(h) && d_inode(h) == ai->h_upper)
+		if (!IS_ERR(h) && d_inode(h) == h_upper)
 			return h;
 		if (!IS_ERR(h))
 			dput(h);
 	}
-	h = d_find_any_alias(ai->h_upper);
+	h = d_find_any_alias(h_upper);
 	return h ?: ERR_PTR(-ESTALE);
 }
 
@@ -287,39 +290,39 @@ struct dentry *au_plink_find(struct inode *inode)
  * @br: set to its branch
  *
  * The topmost branch object of @dentry, or, for a non-directory whose
- * inode has a copy that another name made, that copy.  The cu_mutex
- * keeps the copy from being replaced meanwhile (au_i_publish_upper()).
+ * inode has a copy that another name made, that copy: a copy-up may
+ * replace it meanwhile, but the inode keeps it referenced.  A copy with
+ * no name left (its branch holds no pseudo-link) is not shown: the name
+ * shows its own object.
  *
  * Return: 0 with @path the topmost object of @dentry (no references:
- * the stack holds them), 1 with @path the copy (references taken:
- * path_put() it), or ERR_PTR(-ESTALE) as au_plink_find().
+ * the stack holds them), or 1 with @path the copy (references taken:
+ * path_put() it).
  */
 int au_plink_path(struct dentry *dentry, struct path *path,
 		  struct au_branch **br)
 {
-	struct au_inode *ai = au_i(d_inode(dentry));
+	struct inode *inode = d_inode(dentry);
+	struct inode *h_upper = NULL;
 	const struct cred *old_cred;
+	struct au_branch *h_br;
 	struct dentry *h;
 
 	au_h_path(dentry, path);
 	*br = au_h_top(dentry)->br;
-	if (d_is_dir(dentry) || likely(!READ_ONCE(ai->h_upper)))
+	if (!d_is_dir(dentry))
+		h_upper = au_i_upper(inode, &h_br);
+	if (likely(!h_upper || d_inode(path->dentry) == h_upper))
 		return 0;
-	mutex_lock(&ai->cu_mutex);
-	if (d_inode(path->dentry) == ai->h_upper) {
-		mutex_unlock(&ai->cu_mutex);
-		return 0;
-	}
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-	h = au_plink_find(d_inode(dentry));
+	h = au_plink_find(inode, h_upper, h_br);
 	revert_creds(old_cred);
-	if (!IS_ERR(h)) {
-		path->mnt = mntget(ai->br_upper->path.mnt);
-		path->dentry = h;
-		*br = ai->br_upper;
-	}
-	mutex_unlock(&ai->cu_mutex);
-	return IS_ERR(h) ? PTR_ERR(h) : 1;
+	if (IS_ERR(h))
+		return 0;
+	path->mnt = mntget(h_br->path.mnt);
+	path->dentry = h;
+	*br = h_br;
+	return 1;
 }
 
 /**

@@ -36,14 +36,15 @@ static int au_xattr_get(const struct xattr_handler *handler,
 		/* another name's copy if there is one (plink.c) */
 		ref = au_plink_path(dentry, &h_path, &br);
 	} else {
+		/* d_make_root() instantiates before the stack is attached */
+		if (!dentry->d_fsdata)
+			return -ENODATA;
 		lockdep_assert_held_read(&au_sbi(dentry->d_sb)->rwsem);
 		au_h_path(dentry, &h_path);
 	}
-	err = ref;
-	if (ref >= 0)
-		err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name,
-				   buffer, size);
-	if (ref > 0)
+	err = vfs_getxattr(mnt_idmap(h_path.mnt), h_path.dentry, name, buffer,
+			   size);
+	if (ref)
 		path_put(&h_path);
 	if (locked)
 		au_read_unlock(dentry->d_sb);
@@ -106,8 +107,8 @@ ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 	au_read_lock(dentry->d_sb);
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, &br);
-	ret = ref < 0 ? ref : vfs_listxattr(h_path.dentry, list, size);
-	if (ref > 0)
+	ret = vfs_listxattr(h_path.dentry, list, size);
+	if (ref)
 		path_put(&h_path);
 	au_read_unlock(dentry->d_sb);
 	return ret;
