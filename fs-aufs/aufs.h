@@ -407,9 +407,9 @@ static inline struct inode *au_h_inode(const struct inode *inode)
 
 /*
  * The copy of an aufs inode and its branch, as one pair, or %NULL.  Both
- * stay referenced while the inode lives, also after a replacement
- * (&au_inode.old), unless the inode is a directory whose stack a branch
- * change replaces under the rwsem held exclusive.
+ * stay referenced, also after a replacement (&au_inode.old), while the
+ * caller holds the rwsem shared; a branch change drops those on a
+ * deleted branch, and the copy of a directory whose top it moves.
  */
 static inline struct inode *au_i_upper(const struct inode *inode,
 				       struct au_branch **br)
@@ -566,6 +566,7 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		      struct inode *h_inode);
 void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 			struct inode *h_upper, struct au_icopy *old);
+void au_i_retire_upper(struct inode *inode, struct au_icopy *old);
 void au_i_forget_old(struct inode *inode, const struct au_br_edit *ed);
 void au_i_set_top(struct inode *inode, struct au_branch *br,
 		  struct inode *h_inode);

@@ -575,10 +575,15 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
 			return -ENOMEM;
 		/*
 		 * Another name of this inode was copied up: what the union
-		 * shows under every name is that copy, unless it has no
-		 * name left (see au_plink_path()).
+		 * shows under every name is that copy.  Only one with no
+		 * name left is not (see au_plink_path()); one out of reach
+		 * is not copied again, which would make two files of one.
 		 */
 		h = au_plink_find(inode, ai->h_upper, ai->br_upper);
+		if (IS_ERR(h) && ai->h_upper->i_nlink) {
+			kfree(old);
+			return PTR_ERR(h);
+		}
 		if (IS_ERR(h)) {
 			h = NULL;
 		} else {
@@ -682,10 +687,12 @@ static int au_copy_up_one(struct dentry *dentry, struct au_cu_req *req)
  * VFS retries path-based calls once with a fresh lookup; calls on a
  * file descriptor return it).  A copy gives way AU_CU_YIELDS times at
  * most; after that, a change waits for it to end.
+ *
  * Concurrent copy-ups of one inode are serialized by its cu_mutex; a
  * name already on the top branch returns at once, whatever @len.  A
- * name whose hard-link sibling was copied up already becomes a link to
- * that copy, with all of its data, not truncated.
+ * name whose hard-link sibling was copied up to this top branch already
+ * becomes a link to that copy, with all of its data, not truncated; a
+ * copy on an earlier top branch is copied again, at @len.
  *
  * Return: 0, -EROFS if the union has no writable top branch, -ENOENT if
  * the name was removed meanwhile, -ESTALE if a branch change was made

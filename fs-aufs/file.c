@@ -175,15 +175,8 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 	}
 	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, &br);
 	/* before the rwsem goes: au_br_edit_busy() must see the file */
-	if (!IS_ERR(h_file)) {
+	if (!IS_ERR(h_file))
 		au_br_file_get(br, false);
-		/* a copy without a name left is not opened: not again */
-		if (file_inode(h_file) != au_h_inode(d_inode(dentry))) {
-			spin_lock(&au_fi(file)->lock);
-			au_fi(file)->refused = au_h_inode(d_inode(dentry));
-			spin_unlock(&au_fi(file)->lock);
-		}
-	}
 	au_read_unlock(sb);
 	if (IS_ERR(h_file)) {
 		dput(dentry);

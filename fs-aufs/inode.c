@@ -155,6 +155,32 @@ void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 }
 
 /**
+ * au_i_retire_upper - forget the copy of an inode
+ * @inode: the aufs inode, its cu_mutex held; it has a copy
+ * @old: room to keep the copy on &au_inode.old; consumed
+ *
+ * For a copy with no name left (plink.c): the inode stands for its own
+ * branch object again, and the next copy-up makes a new copy.
+ */
+void au_i_retire_upper(struct inode *inode, struct au_icopy *old)
+{
+	struct au_inode *ai = au_i(inode);
+
+	old->h_inode = ai->h_upper;
+	old->br = ai->br_upper;
+	old->next = ai->old;
+	/* pairs with smp_load_acquire() in au_plink_had() */
+	smp_store_release(&ai->old, old);
+	preempt_disable();
+	write_seqcount_begin(&ai->upper_seq);
+	WRITE_ONCE(ai->h_upper, NULL);
+	WRITE_ONCE(ai->br_upper, NULL);
+	write_seqcount_end(&ai->upper_seq);
+	preempt_enable();
+	au_copy_attr(inode);
+}
+
+/**
  * au_i_forget_old - drop the earlier copies a branch change deletes
  * @inode: the aufs inode
  * @ed: a committed branch change, the rwsem held exclusive: nobody reads

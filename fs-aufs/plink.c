@@ -99,12 +99,15 @@ static bool au_plink_wanted(const struct inode *inode)
 	return !S_ISDIR(inode->i_mode) && ai->h_inode->i_nlink > 1;
 }
 
-/* Errors that leave a copy without a pseudo-link, not without a copy. */
+/*
+ * Errors that leave a copy without a pseudo-link, not without a copy: a
+ * branch that cannot hold hard links (vfat), or, on one whose inode
+ * numbers are not unique, a name taken.  Others fail the copy-up.
+ */
 static bool au_plink_none(int err)
 {
 	return err == -EPERM || err == -EOPNOTSUPP || err == -EMLINK ||
-	       err == -EEXIST || err == -EACCES || err == -ENOSPC ||
-	       err == -EDQUOT;
+	       err == -EEXIST;
 }
 
 /**
@@ -113,12 +116,11 @@ static bool au_plink_none(int err)
  * @wbr: the top branch, which the copy @tmp is on
  * @tmp: the copy, still in the work directory
  *
- * A branch that cannot hold hard links, or no more links of @tmp, or no
- * room for the name, gets none; so does a copy whose name is taken
- * (only on a branch whose inode numbers are not unique): the other
- * names then find the copy only while one of its names stays
- * (au_plink_find()), and show their own object after that.  Called
- * with write access to @wbr and the mounter's credentials.
+ * A branch that cannot hold hard links, or no more links of @tmp, gets
+ * none; so does a copy whose name is taken (only on a branch whose
+ * inode numbers are not unique): the other names then reach the copy
+ * only while a name of it is in the dentry cache (au_plink_find()).
+ * Called with write access to @wbr and the mounter's credentials.
  *
  * Return: the pseudo-link (a reference; give it to au_plink_unlink() if
  * the copy is discarded), %NULL if there is none, or an ERR_PTR.
@@ -259,8 +261,9 @@ struct inode *au_plink_iget(struct super_block *sb, struct inode *h_inode)
  * The pseudo-link if there is one, else any name of the copy.  Called
  * with the mounter's credentials.
  *
- * Return: a positive dentry on @br (a reference), or ERR_PTR(-ESTALE)
- * if the copy has no name left.
+ * Return: a positive, hashed dentry on @br (a reference), or
+ * ERR_PTR(-ESTALE) if the copy has no name left or, on a branch without
+ * pseudo-links, none in the dentry cache.
  */
 struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
 			     struct au_branch *br)
@@ -279,8 +282,31 @@ struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
 		if (!IS_ERR(h))
 			dput(h);
 	}
-	h = d_find_any_alias(h_upper);
+	/* no pseudo-link: a name of it still on the branch, if cached */
+	if (!READ_ONCE(h_upper->i_nlink))
+		return ERR_PTR(-ESTALE);
+	h = d_find_alias(h_upper);
 	return h ?: ERR_PTR(-ESTALE);
+}
+
+/*
+ * A copy with no name left is forgotten, so that every reader of the
+ * inode sees the name's own object again and an open file stops trying
+ * to move to it.  Under the cu_mutex, if free: this may run inside a
+ * copy-up of the inode (an LSM looking at the name).
+ */
+static void au_plink_forget(struct inode *inode, struct inode *h_upper)
+{
+	struct au_inode *ai = au_i(inode);
+	struct au_icopy *old;
+
+	if (READ_ONCE(h_upper->i_nlink) || !mutex_trylock(&ai->cu_mutex))
+		return;
+	old = ai->h_upper == h_upper && !h_upper->i_nlink ?
+	      kmalloc(sizeof(*old), GFP_KERNEL) : NULL;
+	if (old)
+		au_i_retire_upper(inode, old);
+	mutex_unlock(&ai->cu_mutex);
 }
 
 /**
@@ -291,8 +317,10 @@ struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
  *
  * The topmost branch object of @dentry, or, for a non-directory whose
  * inode has a copy that another name made, that copy: a copy-up may
- * replace it meanwhile, but the inode keeps it referenced.  A copy with
- * no name left (its branch holds no pseudo-link) is not shown: the name
+ * replace it meanwhile, but the inode keeps it referenced.  Only on a
+ * branch that cannot hold hard links (no pseudo-link) may the copy be
+ * out of reach: with no name left (the inode forgets it, see
+ * au_plink_forget()), or with none in the dentry cache; the name then
  * shows its own object.
  *
  * Return: 0 with @path the topmost object of @dentry (no references:
@@ -317,8 +345,10 @@ int au_plink_path(struct dentry *dentry, struct path *path,
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
 	h = au_plink_find(inode, h_upper, h_br);
 	revert_creds(old_cred);
-	if (IS_ERR(h))
+	if (IS_ERR(h)) {
+		au_plink_forget(inode, h_upper);
 		return 0;
+	}
 	path->mnt = mntget(h_br->path.mnt);
 	path->dentry = h;
 	*br = h_br;
