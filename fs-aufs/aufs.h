@@ -578,7 +578,6 @@ int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
 
 /* plink.c */
-struct dentry *au_plink_dir_setup(const struct path *root);
 struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 			     struct dentry *tmp);
 void au_plink_unlink(struct dentry *plink);

@@ -110,6 +110,23 @@ void au_evict_inode(struct inode *inode)
 	}
 }
 
+/*
+ * Set the copy of an inode and its branch as one pair for au_i_upper().
+ * Writers are serialized by the cu_mutex, or by the rwsem held
+ * exclusive; references are the caller's business.
+ */
+static void au_i_set_upper(struct au_inode *ai, struct inode *h_upper,
+			   struct au_branch *br)
+{
+	preempt_disable();
+	write_seqcount_begin(&ai->upper_seq);
+	WRITE_ONCE(ai->br_upper, br);
+	/* pairs with smp_load_acquire() in au_h_inode() */
+	smp_store_release(&ai->h_upper, h_upper);
+	write_seqcount_end(&ai->upper_seq);
+	preempt_enable();
+}
+
 /**
  * au_i_publish_upper - record the copy of an inode on the top branch
  * @inode: the aufs inode, its cu_mutex held
@@ -144,13 +161,7 @@ void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 	}
 	ihold(h_upper);
 	au_br_get(br);
-	preempt_disable();
-	write_seqcount_begin(&ai->upper_seq);
-	WRITE_ONCE(ai->br_upper, br);
-	/* pairs with smp_load_acquire() in au_h_inode() */
-	smp_store_release(&ai->h_upper, h_upper);
-	write_seqcount_end(&ai->upper_seq);
-	preempt_enable();
+	au_i_set_upper(ai, h_upper, br);
 	au_copy_attr(inode);
 }
 
@@ -171,12 +182,7 @@ void au_i_retire_upper(struct inode *inode, struct au_icopy *old)
 	old->next = ai->old;
 	/* pairs with smp_load_acquire() in au_plink_had() */
 	smp_store_release(&ai->old, old);
-	preempt_disable();
-	write_seqcount_begin(&ai->upper_seq);
-	WRITE_ONCE(ai->h_upper, NULL);
-	WRITE_ONCE(ai->br_upper, NULL);
-	write_seqcount_end(&ai->upper_seq);
-	preempt_enable();
+	au_i_set_upper(ai, NULL, NULL);
 	au_copy_attr(inode);
 }
 
@@ -231,12 +237,7 @@ void au_i_set_top(struct inode *inode, struct au_branch *br,
 	WRITE_ONCE(ai->br, br);
 	WRITE_ONCE(ai->h_inode, h_inode);
 	/* a copy-up of the directory is made again if needed */
-	preempt_disable();
-	write_seqcount_begin(&ai->upper_seq);
-	WRITE_ONCE(ai->h_upper, NULL);
-	WRITE_ONCE(ai->br_upper, NULL);
-	write_seqcount_end(&ai->upper_seq);
-	preempt_enable();
+	au_i_set_upper(ai, NULL, NULL);
 	__insert_inode_hash(inode, (unsigned long)h_inode);
 	fsstack_copy_attr_all(inode, h_inode);
 	iput(old);

@@ -55,39 +55,6 @@ static struct dentry *au_plink_dir(struct au_branch *br)
 	return dir;
 }
 
-/**
- * au_plink_dir_setup - make the pseudo-link directory of a top branch
- * @root: the top branch root, the caller holding write access to it
- *
- * The directory is made, or made the mounter's, mode 0700, without
- * ACLs, as the work directory is (au_workdir_own()).  What it holds is
- * kept.  Runs with the mounter's credentials.
- *
- * Return: the directory (a reference), or an ERR_PTR.
- */
-struct dentry *au_plink_dir_setup(const struct path *root)
-{
-	struct inode *dir = d_inode(root->dentry);
-	struct dentry *h;
-	int err;
-
-	inode_lock_nested(dir, I_MUTEX_PARENT);
-	h = lookup_one(&nop_mnt_idmap, AUFS_WH_PLNK, root->dentry,
-		       sizeof(AUFS_WH_PLNK) - 1);
-	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_negative(h))
-		err = au_h_mkdir(dir, &h, 0700);
-	if (!err && !d_is_dir(h))
-		err = -ENOTDIR;
-	inode_unlock(dir);
-	if (err) {
-		if (!IS_ERR(h))
-			dput(h);
-		return ERR_PTR(err);
-	}
-	return h;
-}
-
 /*
  * Whether an aufs inode needs a pseudo-link: another name of the lower
  * file it was set up from may be copied up, or shown, later.

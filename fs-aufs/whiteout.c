@@ -522,13 +522,42 @@ void au_workdir_check_released(const struct au_sbinfo *sbi)
 }
 
 /*
+ * Look up, or make, the directory @name of aufs at the top branch root
+ * @root, and make it the mounter's, 0700, without ACLs
+ * (au_workdir_own()).  What it holds is kept.  The caller holds write
+ * access to the branch and runs with the mounter's credentials.
+ */
+static struct dentry *au_root_dir(const struct path *root, const char *name)
+{
+	struct inode *dir = d_inode(root->dentry);
+	struct dentry *h;
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(&nop_mnt_idmap, name, root->dentry, strlen(name));
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_negative(h))
+		err = au_h_mkdir(dir, &h, 0700);
+	if (!err && !d_is_dir(h))
+		err = -ENOTDIR;
+	inode_unlock(dir);
+	if (!err)
+		err = au_workdir_own(h);
+	if (err) {
+		if (!IS_ERR(h))
+			dput(h);
+		return ERR_PTR(err);
+	}
+	return h;
+}
+
+/*
  * Set up the work directory at @root, claimed by @sbi; on failure the
  * claim is dropped.  Runs with the mounter's credentials.
  */
 static struct dentry *au_workdir_init(const struct path *root,
 				      struct au_sbinfo *sbi)
 {
-	struct inode *dir = d_inode(root->dentry);
 	struct au_names names = {};
 	struct dentry *h, *plnk;
 	struct path work;
@@ -539,26 +568,15 @@ static struct dentry *au_workdir_init(const struct path *root,
 		dput(au_top_release(root->dentry, NULL, sbi));
 		return ERR_PTR(err);
 	}
-	inode_lock_nested(dir, I_MUTEX_PARENT);
-	h = lookup_one(&nop_mnt_idmap, AUFS_WH_ORPH, root->dentry,
-		       sizeof(AUFS_WH_ORPH) - 1);
+	h = au_root_dir(root, AUFS_WH_ORPH);
 	err = PTR_ERR_OR_ZERO(h);
-	if (!err && d_is_negative(h))
-		err = au_h_mkdir(dir, &h, 0700);
-	if (!err && !d_is_dir(h))
-		err = -ENOTDIR;
-	inode_unlock(dir);
-	if (!err)
-		err = au_workdir_own(h);
 	if (err)
 		goto out;
 	/* pseudo-links stay: other names of their files may be on it */
-	plnk = au_plink_dir_setup(root);
+	plnk = au_root_dir(root, AUFS_WH_PLNK);
 	err = PTR_ERR_OR_ZERO(plnk);
-	if (!err) {
-		err = au_workdir_own(plnk);
+	if (!IS_ERR(plnk))
 		dput(plnk);
-	}
 	if (err)
 		goto out;
 
