@@ -8,16 +8,18 @@
  * number, one lock list.  So a copy of a file with more than one link
  * gets a second name on the top branch, in ".wh..wh.plnk" at the branch
  * root, "INO.HINO" (the aufs inode number, the copy's inode number on
- * the branch), the name and place out-of-tree aufs uses.  The pseudo-link is made in the
- * work directory's transaction: before the copy is renamed into place,
- * and removed if that fails.  It keeps the copy even after every name
- * that was copied up is removed.
+ * the branch), the name and place out-of-tree aufs uses.  The
+ * pseudo-link is made in the work directory's transaction: before the
+ * copy is renamed into place, and removed if that fails.  It keeps the
+ * copy even after every name that was copied up is removed.
  *
  * The aufs inode of a pseudo-linked copy is pinned (one reference, on
- * au_sbinfo.plinks) until the union is unmounted or the copy's branch
- * is deleted: a lookup of another name of the lower file then finds it
- * (au_plink_iget()), and opens, reads and copy-ups of that name use the
- * copy (au_plink_find()).  Out-of-tree aufs pins them the same way.
+ * au_sbinfo.plinks) until the union is unmounted or a branch change
+ * deletes the branch of the copy or of the lower file: a lookup of
+ * another name of the lower file then finds it (au_plink_iget()), and
+ * opens, reads, stat and copy-ups of that name use the copy
+ * (au_plink_path(), au_plink_find()).  Out-of-tree aufs pins them the
+ * same way.
  *
  * A new mount does not read ".wh..wh.plnk": names not copied up show
  * the lower file again.  Pseudo-links are not removed: there is no
