@@ -79,6 +79,15 @@ result "KUnit suites under KASAN, no report" \
 	   ! grep -q 'BUG: KASAN' "$LOGS/kunit-kasan.log" && echo 0 || echo 1)"
 
 if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
+	# The kselftest config file names what the tests need: the guest
+	# kernel that runs them must have all of it.
+	step "the guest kernel has every option of the selftests' config"
+	missing=$(grep '^CONFIG_' "$TREE/tools/testing/selftests/filesystems/aufs/config" |
+		  grep -vxFf "$KBUILD_X86/.config")
+	[ -n "$missing" ] && echo "missing from the guest kernel: $missing"
+	result "the guest kernel has every option tools/testing/selftests/filesystems/aufs/config names" \
+		"$([ -z "$missing" ] && echo 0 || echo 1)"
+
 	step "W=1 build of fs/aufs"
 	out=$(make -s -C "$TREE" O="$KBUILD_X86" W=1 -j"$JOBS" fs/aufs/ 2>&1)
 	rc=$?
@@ -117,22 +126,32 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 		   echo "$out" | grep -q 'made no progress: no console output for 30 s' &&
 		   echo "$out" | grep -q '^last console line: .' && echo 0 || echo 1)"
 
-	"$TOP/scripts/vm.sh" test | grep -E '^(not )?ok |^# (FAILED|PASSED|Totals)|^#  .*:[0-9]+:'
+	# run_kselftest.sh prints one "ok N selftests: ..." per program and
+	# each program's own KTAP, test by test, prefixed with "# ".
+	"$TOP/scripts/vm.sh" test |
+		grep -E '^(# )?(not )?ok |^# # (FAILED|PASSED|Totals)|^# # .*:[0-9]+:'
 	vm_rc=${PIPESTATUS[0]}
 	log=$LOGS/guest-test.log
-	plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | awk '{s += $1} END {print s}')
-	g_ok=$(grep -cE '^ok [0-9]+ ' "$log" | head -1)
-	g_skip=$(grep -cE '^ok [0-9]+ .*# SKIP' "$log" | head -1)
-	g_bad=$(grep -cE '^not ok [0-9]+ ' "$log" | head -1)
-	missing=$(( ${plan:-0} - g_ok - g_bad ))
+	plan=$(sed -n 's/^# 1\.\.\([0-9]*\)$/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
+	g_ok=$(grep -cE '^# ok [0-9]+ ' "$log")
+	g_skip=$(grep -cE '^# ok [0-9]+ .*# SKIP' "$log")
+	g_bad=$(grep -cE '^# not ok [0-9]+ ' "$log")
+	missing=$(( plan - g_ok - g_bad ))
+	programs=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$log" | head -1)
+	p_ok=$(grep -cE '^ok [0-9]+ selftests: ' "$log")
+	p_bad=$(grep -cE '^not ok [0-9]+ selftests: ' "$log")
 	[ "$g_ok" -gt "$g_skip" ] && pass "selftests: $((g_ok - g_skip)) tests" $((g_ok - g_skip))
 	[ "$g_skip" -gt 0 ] && echo "selftests: $g_skip skipped"
 	[ "$g_bad" -gt 0 ] && fail "selftests: $g_bad tests (build/logs/guest-test.log)" "$g_bad"
 	[ "$missing" -gt 0 ] && fail "selftests: $missing tests never reported" "$missing"
-	[ "${plan:-0}" = 0 ] && fail "selftests: no KTAP plan in the guest log"
+	[ "$plan" = 0 ] && fail "selftests: no KTAP plan in the guest log"
+	[ "${programs:-0}" -gt 0 ] && [ $((p_ok + p_bad)) != "$programs" ] &&
+		fail "selftests: run_kselftest.sh reported $((p_ok + p_bad)) of $programs programs"
+	[ "$p_bad" -gt 0 ] && [ "$g_bad" = 0 ] && [ "$missing" -le 0 ] &&
+		fail "selftests: $p_bad programs ended badly with every test passed (build/logs/guest-test.log)"
 	[ -s "$LOGS/guest-test.splats" ] || [ -s "$LOGS/guest-demo.splats" ]
 	result "guest kernel log free of WARN/BUG/lockdep splats and aufs leaks" "$([ $? = 0 ] && echo 1 || echo 0)"
-	[ "$vm_rc" != 0 ] && [ "$g_bad" = 0 ] && [ "$missing" -le 0 ] &&
+	[ "$vm_rc" != 0 ] && [ "$g_bad" = 0 ] && [ "$missing" -le 0 ] && [ "$p_bad" = 0 ] &&
 		fail "guest test run ended badly (see build/logs/guest-test.log)"
 else
 	fail "guest kernel and initramfs build"

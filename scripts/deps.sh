@@ -6,7 +6,7 @@ set -eu
 pkgs="quilt linux-source-6.12 xz-utils make gcc libc6-dev bc flex bison
       libelf-dev libssl-dev python3 perl cpio gzip kmod busybox-static
       qemu-system-x86 e2fsprogs git git-email libmailtools-perl diffutils
-      python3-ply python3-git sparse"
+      python3-ply python3-git sparse rsync"
 
 missing=""
 for p in $pkgs; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # /init of the test guest.  The kernel command line picks what it does:
 #   aufsguest=demo   mount aufs over two branches and show the union
-#   aufsguest=test   run the aufs selftests (KTAP on the console);
+#   aufsguest=test   run the aufs selftests with kselftest's
+#                    run_kselftest.sh (KTAP on the console);
 #                    aufstests=a_test,b_test runs only those
 #   aufsguest=bench  run the benchmarks (bench/aufs_bench.c)
 #   aufsguest=shell  mount the demo union and start a shell
@@ -12,6 +13,11 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# What udev would add; kselftest's runner writes to /dev/stdout.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /tmp
 # The test disk (scripts/vm.sh) holds an empty ext4 for ext4 branches.
 if [ -b /dev/vda ]; then
@@ -93,22 +99,35 @@ test)
 	rc=0
 	heartbeat &
 	hb=$!
-	cd /tests
-	for t in ./*_test; do
-		# aufstests=a_test,b_test on the command line picks some
-		case ",${aufstests:-${t#./}}," in
-		*",${t#./},"*) ;;
-		*) continue ;;
-		esac
-		echo "# aufs guest: running $t"
-		"$t" || rc=1
+	# kselftest's runner; aufstests=a_test,b_test picks some programs.
+	# The ext4 variants use the test disk: making an ext4 per test
+	# costs minutes under emulation.
+	[ -d /ext4 ] && export AUFS_TEST_EXT4=/ext4
+	set --
+	for t in $(echo "${aufstests:-}" | tr , ' '); do
+		set -- "$@" -t "filesystems/aufs:$t"
 	done
+	/kselftest/run_kselftest.sh "$@" | tee /tmp/ktap
+	grep -q '^not ok' /tmp/ktap && rc=1
+	grep -q '^ok ' /tmp/ktap || { echo "# no test program ran"; rc=1; }
+	# ... and once as without the disk: the test makes its own ext4
+	# (mkfs.ext4, loop device), which it must not skip.
+	case ",${aufstests:-write_test}," in
+	*,write_test,*)
+		echo "# one ext4 test on an ext4 it makes itself"
+		(cd /kselftest/filesystems/aufs && env -u AUFS_TEST_EXT4 \
+		 ./write_test -r rw.ext4.append_copies_up_and_leaves_lower_alone) \
+			> /tmp/own-ext4 2>&1 || rc=1
+		sed 's/^/# /' /tmp/own-ext4
+		grep -q SKIP /tmp/own-ext4 && { echo "# the test skipped"; rc=1; }
+		;;
+	esac
 	cd /
 	check_leaks || rc=1
 	kill $hb
 	;;
 bench)
-	echo "# machine: $(grep -c ^processor /proc/cpuinfo) CPUs, $(grep MemTotal /proc/meminfo)"
+	echo "# machine: $(grep -c ^processor /proc/cpuinfo) CPUs, $(awk '/^MemTotal:/ {printf "%d MiB of memory", $2 / 1024}' /proc/meminfo)"
 	heartbeat &
 	hb=$!
 	/tests/aufs_bench

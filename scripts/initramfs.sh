@@ -1,27 +1,34 @@
 #!/bin/bash
 # Build build/initramfs.cpio.gz: static busybox, scripts/guest-init.sh as
-# /init, and the aufs selftests built static from the patched tree.
+# /init, the aufs selftests built static from the patched tree and
+# installed with kselftest's runner (/kselftest), and the benchmark.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-tdir=$TREE/tools/testing/selftests/filesystems/aufs
 root=$BUILD/initramfs
 out=$BUILD/initramfs.cpio.gz
 bb=/bin/busybox
 ldd "$bb" 2>&1 | grep -q "not a dynamic" ||
 	die "$bb is not static (apt-get install busybox-static)"
 
-step "building the selftests static (${tdir#$TOP/})"
-mkdir -p "$BUILD/tests"
-for src in "$tdir"/*.c; do
-	bin=$BUILD/tests/$(basename "$src" .c)
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] ||
-	   [ "$TREE/tools/testing/selftests/kselftest_harness.h" -nt "$bin" ]; then
-		gcc -static -O2 -Wall -Wno-format-truncation -Werror -pthread \
-			-I"$TREE/tools/testing/selftests" -o "$bin" "$src"
-	fi
+# The selftests are built and installed the kselftest way; the guest
+# runs them with run_kselftest.sh.  Static, for a guest without a libc.
+ks=$BUILD/kselftest
+step "building the selftests: make -C tools/testing/selftests TARGETS=filesystems/aufs install"
+rm -rf "$ks"
+log=$(make -C "$TREE/tools/testing/selftests" TARGETS=filesystems/aufs \
+	O="$BUILD/kselftest-build" LDFLAGS=-static INSTALL_PATH="$ks" \
+	install 2>&1) || { echo "$log"; die "the selftests do not build"; }
+if echo "$log" | grep -q 'warning:'; then
+	echo "$log" | grep -A3 'warning:'
+	die "the selftests build with warnings"
+fi
+for bin in "$ks"/filesystems/aufs/*_test; do
+	ldd "$bin" 2>&1 | grep -q "not a dynamic" || die "$bin is not static"
 done
 
+mkdir -p "$BUILD/tests"
+rm -f "$BUILD"/tests/*_test	# from before the selftests were installed
 bin=$BUILD/tests/aufs_bench
 if [ ! -x "$bin" ] || [ "$TOP/bench/aufs_bench.c" -nt "$bin" ]; then
 	gcc -static -O2 -Wall -Werror -pthread -o "$bin" "$TOP/bench/aufs_bench.c"
@@ -35,5 +42,17 @@ ln -s busybox "$root/bin/sh"
 cp "$TOP/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$BUILD"/tests/* "$root/tests/"
+cp -a "$ks" "$root/kselftest"
+# mkfs.ext4 and its libraries: the ext4 variants of the selftests make
+# their own filesystems (busybox's mke2fs makes ext2 only).
+mkfs=$(command -v mke2fs || echo /sbin/mke2fs)
+[ -x "$mkfs" ] || die "no mke2fs (apt-get install e2fsprogs)"
+cp "$mkfs" "$root/bin/mkfs.ext4"
+for lib in $(ldd "$mkfs" | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+mkdir -p "$root/etc"
+[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$root/etc/"
 (cd "$root" && find . | sort | cpio -o -H newc --quiet -R 0:0) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

@@ -21,10 +21,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
+#ifndef AUFS_SUPER_MAGIC	/* headers older than the series */
 #define AUFS_SUPER_MAGIC	0x61756673
+#endif
 #define AUFS_BRANCH_MAX		127
 #define BIG_NAMES		3000
 
@@ -173,6 +177,8 @@ FIXTURE_SETUP(union)
 	char opts[4 * PATH_MAX], name[32];
 	int i;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_test.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->base));
 	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
@@ -574,6 +580,8 @@ FIXTURE(opts) {
 
 FIXTURE_SETUP(opts)
 {
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	ASSERT_EQ(0, opts_base(self->base, self->mnt));
 }
 
@@ -590,6 +598,8 @@ FIXTURE(bad_opts) {
 
 FIXTURE_SETUP(bad_opts)
 {
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	ASSERT_EQ(0, opts_base(self->base, self->mnt));
 }
 

@@ -10,6 +10,7 @@
 #define AUFS_UTIL_H
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -19,10 +20,37 @@
 #include <string.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#ifndef __NR_fsopen
+#define __NR_fsopen 430
+#endif
+
+/*
+ * Why the aufs tests cannot run here, or NULL: they mount, so they need
+ * root, and a kernel with aufs (built in, or a module fsopen(2) loads).
+ * Each fixture setup SKIPs with this reason.
+ */
+static inline const char *aufs_unavailable(void)
+{
+	int fd;
+
+	if (geteuid() != 0)
+		return "not root: the aufs tests mount filesystems";
+	fd = syscall(__NR_fsopen, "aufs", 0);
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	return errno == ENODEV ? "no aufs in this kernel (CONFIG_AUFS_FS)" :
+				 "fsopen(\"aufs\") fails";
+}
 
 /* Write @data to @path with @mode, or end the test program. */
 static inline void put(const char *path, const char *data, mode_t mode)
@@ -182,6 +210,106 @@ static inline int loop_attach(const char *image, bool ro, char *dev,
 	if (cfg.fd >= 0)
 		close(cfg.fd);
 	return fd;
+}
+
+/*
+ * An ext4 filesystem for the tests' ext4 variants.  $AUFS_TEST_EXT4 may
+ * name a mounted ext4 directory the tests may write in; without it,
+ * each test makes its own: an image file on a private tmpfs, formatted
+ * with mkfs.ext4 (e2fsprogs) and mounted through a loop device, gone
+ * with ext4_put().
+ */
+struct ext4_fs {
+	char top[PATH_MAX];	/* the private tmpfs, "" if none */
+};
+
+#define EXT4_IMAGE_SIZE	(512 << 20)	/* sparse: costs what is written */
+
+/* Unmount what ext4_get() made, if anything. */
+static inline void ext4_put(struct ext4_fs *e)
+{
+	char fs[PATH_MAX + 8];
+
+	if (!e->top[0])
+		return;
+	snprintf(fs, sizeof(fs), "%s/fs", e->top);
+	umount2(fs, MNT_DETACH);
+	umount2(e->top, MNT_DETACH);
+	rmdir(e->top);
+	e->top[0] = '\0';
+}
+
+/*
+ * A new directory "aufs_@name.XXXXXX" on ext4, in @base.  Return: NULL,
+ * or why there is no ext4 to test on (the test SKIPs with it).
+ */
+static inline const char *ext4_get(struct ext4_fs *e, const char *name,
+				   char *base, size_t size)
+{
+	const char *env = getenv("AUFS_TEST_EXT4");
+	char image[PATH_MAX + 8], fs[PATH_MAX + 8], dev[32];
+	const char *why;
+	struct statfs sf;
+	int fd, status;
+	pid_t pid;
+
+	e->top[0] = '\0';
+	if (env && *env) {
+		if (statfs(env, &sf) || sf.f_type != 0xEF53)
+			return "AUFS_TEST_EXT4 is not an ext4 directory";
+		snprintf(base, size, "%s/aufs_%s.XXXXXX", env, name);
+		return mkdtemp(base) ? NULL : "cannot write in AUFS_TEST_EXT4";
+	}
+	snprintf(e->top, sizeof(e->top), "/tmp/aufs_ext4.XXXXXX");
+	if (!mkdtemp(e->top))
+		return "cannot make a directory in /tmp";
+	if (mount("tmpfs", e->top, "tmpfs", 0, NULL)) {
+		rmdir(e->top);
+		e->top[0] = '\0';
+		return "cannot mount a tmpfs for an ext4 image";
+	}
+	snprintf(image, sizeof(image), "%s/image", e->top);
+	snprintf(fs, sizeof(fs), "%s/fs", e->top);
+	why = "cannot make an ext4 image";
+	fd = open(image, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		goto fail;
+	status = ftruncate(fd, EXT4_IMAGE_SIZE);
+	close(fd);
+	if (status || mkdir(fs, 0755))
+		goto fail;
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", image, (char *)NULL);
+		_exit(127);
+	}
+	why = "mkfs.ext4 failed";
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		goto fail;
+	if (WEXITSTATUS(status) == 127)
+		why = "no mkfs.ext4 (e2fsprogs), and AUFS_TEST_EXT4 not set";
+	if (WEXITSTATUS(status))
+		goto fail;
+	why = "no loop device (CONFIG_BLK_DEV_LOOP)";
+	fd = loop_attach(image, false, dev, sizeof(dev));
+	if (fd < 0)
+		goto fail;
+	status = mount(dev, fs, "ext4", 0, NULL);
+	close(fd);
+	why = "cannot mount the ext4 image";
+	if (status)
+		goto fail;
+	snprintf(base, size, "%s/aufs_%s.XXXXXX", fs, name);
+	why = "cannot write in the ext4 image";
+	if (mkdtemp(base))
+		return NULL;
+fail:
+	ext4_put(e);
+	return why;
 }
 
 #endif /* AUFS_UTIL_H */

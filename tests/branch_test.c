@@ -95,6 +95,8 @@ FIXTURE_SETUP(br)
 {
 	char opts[3 * PATH_MAX];
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_br.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->base));
 	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));

@@ -191,6 +191,8 @@ FIXTURE_SETUP(fault)
 {
 	int i;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	if (!inject_setup())
 		SKIP(return, "no stack-trace fault filter, or no aufs text");
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_fault.XXXXXX");

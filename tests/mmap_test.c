@@ -6,8 +6,8 @@
  * file.  These tests check what a user of such a mapping relies on: the
  * data, isolation of private mappings, parallel faults, fork, mremap,
  * mprotect and munmap of parts, exec, and /proc/PID/maps naming the aufs
- * path even while other threads fault.  The ext4 variant needs an ext4
- * filesystem mounted on /ext4 and is skipped without one.
+ * path even while other threads fault.  The ext4 variant makes an ext4
+ * filesystem of its own (see ext4_get()) or uses $AUFS_TEST_EXT4.
  */
 #define _GNU_SOURCE
 
@@ -32,12 +32,12 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE		25
 #endif
 
-#define EXT4_SUPER_MAGIC	0xEF53
 #define HPAGE_SIZE		(2UL << 20)
 #define DATA_SIZE		(4UL << 20)
 #define STORM_THREADS		3
@@ -192,6 +192,7 @@ FIXTURE(mmap) {
 	char data[PATH_MAX];
 	bool mounted;
 	bool own_tmpfs;
+	struct ext4_fs ext4;
 };
 
 FIXTURE_VARIANT(mmap) {
@@ -209,16 +210,17 @@ FIXTURE_VARIANT_ADD(mmap, ext4) {
 FIXTURE_SETUP(mmap)
 {
 	char opts[3 * PATH_MAX];
-	struct statfs sf;
 	int i;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	page_size = sysconf(_SC_PAGESIZE);
 	if (variant->ext4) {
-		if (statfs("/ext4", &sf) || sf.f_type != EXT4_SUPER_MAGIC)
-			SKIP(return, "no ext4 filesystem on /ext4");
-		snprintf(self->base, sizeof(self->base),
-			 "/ext4/aufs_mmap.XXXXXX");
-		ASSERT_NE(NULL, mkdtemp(self->base));
+		const char *why = ext4_get(&self->ext4, "mmap", self->base,
+					   sizeof(self->base));
+
+		if (why)
+			SKIP(return, "%s", why);
 	} else {
 		snprintf(self->base, sizeof(self->base),
 			 "/tmp/aufs_mmap.XXXXXX");
@@ -261,6 +263,7 @@ FIXTURE_TEARDOWN(mmap)
 	} else if (self->base[0]) {
 		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	}
+	ext4_put(&self->ext4);
 }
 
 static uint64_t *map_path(const char *path, size_t len, int prot, int flags)
@@ -448,6 +451,8 @@ TEST_F(mmap, exec_static_binary_from_lower_branch)
 	int status;
 	pid_t pid;
 
+	if (access("/bin/busybox", X_OK))
+		SKIP(return, "no /bin/busybox to run from a branch");
 	snprintf(lower, sizeof(lower), "%s/busybox", self->br[1]);
 	ASSERT_EQ(0, copy_file("/bin/busybox", lower, 0755));
 	snprintf(prog, sizeof(prog), "%s/busybox", self->mnt);

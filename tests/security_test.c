@@ -50,6 +50,8 @@ FIXTURE(sec) {
 
 FIXTURE_SETUP(sec)
 {
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_sec.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->base));
 	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, "mode=0755"));

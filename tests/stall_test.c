@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
+#include "aufs_util.h"
 
 #define FILE_SIZE	(1024UL * 1024)
 #define FILE_INO	2
@@ -275,6 +276,8 @@ FIXTURE_SETUP(stall)
 {
 	char opts[256];
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	if (access("/dev/fuse", R_OK | W_OK))
 		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS)");
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_stall.XXXXXX");

@@ -8,8 +8,8 @@
  * first change copies it up in the middle of the run.  Every read is
  * checked against a model of the contents, and so is the whole file at the
  * end: through the union, on the top branch and after a remount.  On tmpfs
- * and on ext4 branches; the ext4 variant needs an ext4 filesystem mounted
- * on /ext4 and is skipped without one.
+ * and on ext4 branches; the ext4 variant makes an ext4 filesystem of its
+ * own (see ext4_get()) or uses $AUFS_TEST_EXT4.
  *
  * race: processes append, create, rename, unlink, list, map and stat a few
  * names at once.  Afterwards every file holds whole records and starts as
@@ -43,7 +43,6 @@
 #include "../../kselftest_harness.h"
 #include "aufs_util.h"
 
-#define EXT4_SUPER_MAGIC	0xEF53
 #define DEFAULT_SECS		20
 #define SLACK_SECS		60	/* harness timeout beyond the run */
 
@@ -207,14 +206,17 @@ struct uni {
 	char opts[3 * PATH_MAX];
 	bool mounted;
 	bool own_tmpfs;
+	struct ext4_fs ext4;
 };
 
-/* The branches and mount point; on /ext4 if @ext4, else on a tmpfs. */
+/*
+ * The branches and mount point; on ext4 if @ext4 (u->base made by
+ * ext4_get() already), else on a tmpfs.
+ */
 static int uni_init(struct uni *u, bool ext4)
 {
 	if (ext4) {
-		snprintf(u->base, sizeof(u->base), "/ext4/aufs_torture.XXXXXX");
-		if (!mkdtemp(u->base) || chmod(u->base, 0755))
+		if (chmod(u->base, 0755))
 			return -1;
 	} else {
 		snprintf(u->base, sizeof(u->base), "/tmp/aufs_torture.XXXXXX");
@@ -270,6 +272,7 @@ static bool uni_fini(struct uni *u)
 	} else if (u->base[0]) {
 		nftw(u->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	}
+	ext4_put(&u->ext4);
 	return ok;
 }
 
@@ -747,14 +750,19 @@ FIXTURE_VARIANT_ADD(fsx, ext4) {
 FIXTURE_SETUP(fsx)
 {
 	struct fsx *f = &self->f;
-	struct statfs sf;
+	const char *why;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	f->ro = -1;
 	f->rw = -1;
 	f->src_fd = -1;
-	if (variant->ext4 &&
-	    (statfs("/ext4", &sf) || sf.f_type != EXT4_SUPER_MAGIC))
-		SKIP(return, "no ext4 filesystem on /ext4");
+	if (variant->ext4) {
+		why = ext4_get(&self->u.ext4, "torture", self->u.base,
+			       sizeof(self->u.base));
+		if (why)
+			SKIP(return, "%s", why);
+	}
 	page_size = sysconf(_SC_PAGESIZE);
 	f->seed = torture_seed();
 	ksft_print_msg("fsx: seed %u (AUFS_TORTURE_SEED=%u repeats the run)\n",
@@ -1450,6 +1458,8 @@ FIXTURE_SETUP(race)
 	size_t len;
 	int i;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	page_size = sysconf(_SC_PAGESIZE);
 	self->seed = torture_seed();
 	ksft_print_msg("race: seed %u (AUFS_TORTURE_SEED=%u: same choices)\n",

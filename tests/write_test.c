@@ -4,8 +4,8 @@
  *
  * The top branch (b0) is writable, the lower one (b1) read-only.  Every
  * test checks the union as a user sees it, that the change landed on b0,
- * and that b1 is unchanged.  The ext4 variant needs an ext4 filesystem
- * mounted on /ext4 and is skipped without one.
+ * and that b1 is unchanged.  The ext4 variant makes an ext4 filesystem
+ * of its own (see ext4_get()) or uses $AUFS_TEST_EXT4.
  */
 #define _GNU_SOURCE
 
@@ -32,7 +32,6 @@
 #include "../../kselftest_harness.h"
 #include "aufs_util.h"
 
-#define EXT4_SUPER_MAGIC	0xEF53
 #define SPARSE_SIZE		(64L << 20)
 #define LOWER_TIME		1000000000L
 
@@ -74,6 +73,7 @@ FIXTURE(rw) {
 	char opts[3 * PATH_MAX];
 	bool mounted;
 	bool own_tmpfs;
+	struct ext4_fs ext4;
 };
 
 FIXTURE_VARIANT(rw) {
@@ -91,14 +91,16 @@ FIXTURE_VARIANT_ADD(rw, ext4) {
 FIXTURE_SETUP(rw)
 {
 	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
-	struct statfs sf;
 	int fd;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	if (variant->ext4) {
-		if (statfs("/ext4", &sf) || sf.f_type != EXT4_SUPER_MAGIC)
-			SKIP(return, "no ext4 filesystem on /ext4");
-		snprintf(self->base, sizeof(self->base), "/ext4/aufs_rw.XXXXXX");
-		ASSERT_NE(NULL, mkdtemp(self->base));
+		const char *why = ext4_get(&self->ext4, "rw", self->base,
+					   sizeof(self->base));
+
+		if (why)
+			SKIP(return, "%s", why);
 		ASSERT_EQ(0, chmod(self->base, 0755));
 	} else {
 		snprintf(self->base, sizeof(self->base), "/tmp/aufs_rw.XXXXXX");
@@ -152,6 +154,7 @@ FIXTURE_TEARDOWN(rw)
 	} else if (self->base[0]) {
 		nftw(self->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	}
+	ext4_put(&self->ext4);
 }
 
 TEST_F(rw, append_copies_up_and_leaves_lower_alone)
@@ -1288,6 +1291,8 @@ FIXTURE_SETUP(disk)
 	char dev[32], opts[3 * PATH_MAX];
 	int fd;
 
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
 	snprintf(self->base, sizeof(self->base), "/tmp/aufs_disk.XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->base));
 	ASSERT_EQ(0, mount("tmpfs", self->base, "tmpfs", 0, NULL));
