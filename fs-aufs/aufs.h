@@ -4,6 +4,11 @@
  *
  * Shared types and the interfaces used across fs/aufs/ files.
  *
+ * Names: an h_ prefix ("hidden") marks an object of a branch, below the
+ * union: h_dentry, h_inode, h_file, h_path are the dentry, inode, file and
+ * path on a branch that an aufs dentry, inode or file stands for.  Names
+ * without it are aufs' own objects.
+ *
  * Object model:
  *   super_block  -> struct au_sbinfo: the branch table, top branch first.
  *   dentry       -> struct au_dinfo: the branch dentries this name stands
@@ -19,8 +24,8 @@
  * branch stack.  Each aufs operation that uses them holds it shared; a
  * branch change (remount.c) holds it exclusive, so it never runs beside
  * a lookup, an open, a copy-up or a listing (a copy-up of a large file
- * gives way to a waiting change and starts again after it).  Faults, reads and writes
- * of open files do not take it: they use the branch file the aufs file
+ * gives way to a waiting change and starts again after it).  Faults,
+ * reads and writes of open files do not take it: they use the branch file the aufs file
  * holds.  The VFS holds aufs inode locks around lookup and namespace
  * operations; aufs takes its rwsem and then branch locks inside them.
  * Copy-up of a name takes its parent's copy-up first and releases it
@@ -30,7 +35,7 @@
  *   s_umount (VFS, remount only)
  *     aufs dir i_rwsem (VFS)
  *       au_sbinfo.rwsem (shared; exclusive for a branch change)
- *         au_inode.cu_mutex (copy_up.c, and au_remove() for the victim)
+ *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename() for the victim)
  *           top branch sb_writers (mnt_want_write())
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
@@ -62,11 +67,11 @@
 #include <linux/rwsem.h>
 #include <linux/seqlock.h>
 #include <linux/fs_context.h>
+#include <linux/magic.h>
 #include <linux/mm_types.h>
 #include <linux/path.h>
 
 #define AUFS_NAME		"aufs"
-#define AUFS_SUPER_MAGIC	0x61756673	/* "aufs" */
 
 /* Most branches one mount may have; branch ids use 7 bits of i_ino. */
 #define AUFS_BRANCH_MAX		127
