@@ -6,9 +6,17 @@
  * union's device number in hex as stat(1) prints it with %D.  It holds
  * one read-only file br<N> per branch, N being the branch index (0 is
  * the top), that reads "DIR=PERM".  The files follow branch changes.
+ * DIR is the branch path as the reader's root sees it; a reader whose
+ * root does not reach the branch (another mount namespace, a chroot)
+ * gets ENOENT, as /proc/mounts leaves out what the reader cannot reach.
+ * Documentation/ABI/testing/sysfs-fs-aufs describes the files.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs_struct.h>
 #include <linux/kobject.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -41,20 +49,27 @@ static ssize_t au_br_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct au_sbinfo *sbi = au_sysfs_sbi(kobj);
 	unsigned int index = attr - au_br_attrs;
 	ssize_t ret = -ENOENT;
+	struct path root;
 	char *tmp, *dir;
 
 	tmp = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!tmp)
 		return -ENOMEM;
+	get_fs_root(current->fs, &root);
 	down_read(&sbi->rwsem);
 	if (index < sbi->nbranch) {
 		const struct au_branch *br = sbi->branches[index];
 
-		dir = d_path(&br->path, tmp, PATH_MAX);
-		ret = IS_ERR(dir) ? PTR_ERR(dir) :
-		      sysfs_emit(buf, "%s=%s\n", dir, au_br_perm_str(br->perm));
+		/* d_path() names what the root cannot reach from /, too */
+		if (path_is_under(&br->path, &root)) {
+			dir = d_path(&br->path, tmp, PATH_MAX);
+			ret = IS_ERR(dir) ? PTR_ERR(dir) :
+			      sysfs_emit(buf, "%s=%s\n", dir,
+					 au_br_perm_str(br->perm));
+		}
 	}
 	up_read(&sbi->rwsem);
+	path_put(&root);
 	kfree(tmp);
 	return ret;
 }
@@ -116,7 +131,7 @@ int au_sysfs_add(struct super_block *sb)
 void au_sysfs_update(struct au_sbinfo *sbi)
 {
 	if (sbi->kobj && sysfs_update_group(sbi->kobj, &au_br_group))
-		pr_warn("aufs: cannot update the branch files in sysfs\n");
+		pr_warn("cannot update the branch files in sysfs\n");
 }
 
 /**

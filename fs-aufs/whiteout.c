@@ -8,6 +8,8 @@
  * Names that start with ".wh." belong to aufs and are never shown.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
@@ -57,7 +59,7 @@ static int au_h_marker_exists(struct au_branch *br, struct dentry *h_dir,
 	if (d_is_reg(h)) {
 		ret = 1;
 	} else if (d_is_positive(h)) {
-		pr_warn_ratelimited("aufs: %pd2 is not a regular file, so not a whiteout (branch %pd)\n",
+		pr_warn_ratelimited("%pd2 is not a regular file, so not a whiteout (branch %pd)\n",
 				    h, br->path.dentry);
 		ret = -EIO;
 	}
@@ -159,7 +161,7 @@ int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode)
 	if (IS_ERR(d))
 		return PTR_ERR(d);
 	if (!d_is_dir(d)) {
-		pr_warn_ratelimited("aufs: %pd2 made, but not found again\n", d);
+		pr_warn_ratelimited("%pd2 made, but not found again\n", d);
 		dput(d);
 		return -EIO;
 	}
@@ -262,7 +264,7 @@ static int au_unlink_one(struct inode *dir, struct dentry *h, bool all)
 	/* a directory copy-up cut short leaves it empty */
 	err = vfs_rmdir(&nop_mnt_idmap, dir, h);
 	if (err == -ENOTEMPTY) {
-		pr_warn("aufs: %pd2 is not empty, left as it is\n", h);
+		pr_warn("%pd2 is not empty, left as it is\n", h);
 		err = 0;
 	}
 	return err;

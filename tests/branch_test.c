@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -169,6 +170,83 @@ TEST_F(br, append_adds_at_the_bottom)
 	snprintf(want, sizeof(want), "%s=rw\n", self->b0);
 	EXPECT_STREQ(want, sysfs_br(self->mnt, 0));
 	EXPECT_STREQ("", sysfs_br(self->mnt, 3));
+}
+
+/*
+ * What br<N> in @si reads for a process whose root is @root (NULL: the
+ * caller's) and, if @newns, in a mount namespace of its own: the text,
+ * or "E<errno>".
+ */
+static const char *sysfs_br_from(const char *si, int index, const char *root,
+				 bool newns)
+{
+	static char out[PATH_MAX + 16];
+	char path[PATH_MAX];
+	int pfd[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/br%d", si, index);
+	if (pipe(pfd))
+		return "pipe";
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		close(pfd[0]);
+		if (newns && (unshare(CLONE_NEWNS) ||
+			      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)))
+			_exit(2);
+		if (root && (chroot(root) || chdir("/")))
+			_exit(3);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, out, sizeof(out) - 1);
+		if (n < 0)
+			n = snprintf(out, sizeof(out), "E%d", errno);
+		_exit(write(pfd[1], out, n) == n ? 0 : 4);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], out, sizeof(out) - 1);
+	close(pfd[0]);
+	out[n < 0 ? 0 : n] = '\0';
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		snprintf(out, sizeof(out), "child failed");
+	return out;
+}
+
+/*
+ * The branch files name a branch as the reader's root sees it, and
+ * name nothing to a reader that cannot reach it: a chroot beside the
+ * branches, or a mount namespace of its own, where the branch mounts
+ * are not the reader's.
+ */
+TEST_F(br, sysfs_shows_a_branch_only_to_who_can_reach_it)
+{
+	char si[PATH_MAX], jail[PATH_MAX], want[PATH_MAX + 8];
+	struct stat st;
+
+	ASSERT_EQ(0, stat(self->mnt, &st));
+	snprintf(si, sizeof(si), "/sys/fs/aufs/si_%lx",
+		 (unsigned long)st.st_dev);
+	snprintf(jail, sizeof(jail), "%s/jail", self->base);
+	ASSERT_EQ(0, mkdir(jail, 0755));
+	ASSERT_EQ(0, mkdir(in(self->base, "sys"), 0755));
+	ASSERT_EQ(0, mkdir(in(jail, "sys"), 0755));
+	ASSERT_EQ(0, mount("sysfs", in(self->base, "sys"), "sysfs", 0, NULL));
+	ASSERT_EQ(0, mount("sysfs", in(jail, "sys"), "sysfs", 0, NULL));
+
+	snprintf(want, sizeof(want), "%s=rw\n", self->b0);
+	EXPECT_STREQ(want, sysfs_br_from(si, 0, NULL, false));
+	/* a root above the branches: the path below that root */
+	EXPECT_STREQ("/b0=rw\n", sysfs_br_from(si, 0, self->base, false));
+	EXPECT_STREQ("/b1=ro\n", sysfs_br_from(si, 1, self->base, false));
+	/* a root beside them, another namespace: nothing */
+	EXPECT_STREQ("E2", sysfs_br_from(si, 0, jail, false));
+	EXPECT_STREQ("E2", sysfs_br_from(si, 1, NULL, true));
+
+	EXPECT_EQ(0, umount(in(jail, "sys")));
+	EXPECT_EQ(0, umount(in(self->base, "sys")));
 }
 
 TEST_F(br, prepend_unveils_at_once)
