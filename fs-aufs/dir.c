@@ -82,34 +82,41 @@ static int au_do_create(struct dentry *dentry, umode_t mode, dev_t rdev,
 		return err;
 	inode_lock_nested(hdir, I_MUTEX_PARENT);
 	h = au_h_lookup_new(hp.dentry, &dentry->d_name);
-	err = PTR_ERR_OR_ZERO(h);
-	if (!err) {
-		switch (mode & S_IFMT) {
-		case S_IFREG:
-			err = vfs_create(mnt_idmap(hp.mnt), hdir, h, mode, true);
-			break;
-		case S_IFDIR:
-			err = au_h_mkdir(hdir, &h, mode);
-			break;
-		case S_IFLNK:
-			err = vfs_symlink(mnt_idmap(hp.mnt), hdir, h, link);
-			break;
-		default:
-			err = vfs_mknod(mnt_idmap(hp.mnt), hdir, h, mode, rdev);
-			break;
-		}
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out_unlock;
 	}
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		err = vfs_create(mnt_idmap(hp.mnt), hdir, h, mode, true);
+		break;
+	case S_IFDIR:
+		err = au_h_mkdir(hdir, &h, mode);
+		break;
+	case S_IFLNK:
+		err = vfs_symlink(mnt_idmap(hp.mnt), hdir, h, link);
+		break;
+	default:
+		err = vfs_mknod(mnt_idmap(hp.mnt), hdir, h, mode, rdev);
+		break;
+	}
+out_unlock:
 	inode_unlock(hdir);
 	mnt_drop_write(hp.mnt);
-	if (!err && d_is_negative(h))
-		err = -EIO;	/* the branch did not instantiate it */
-	if (err) {
-		if (!IS_ERR(h))
-			dput(h);
+	if (IS_ERR(h))
 		return err;
+	if (err)
+		goto out_dput;
+	if (d_is_negative(h)) {
+		err = -EIO;	/* the branch did not instantiate it */
+		goto out_dput;
 	}
 	au_copy_attr(d_inode(dentry->d_parent));
 	return au_instantiate(dentry, h);
+
+out_dput:
+	dput(h);
+	return err;
 }
 
 static int au_create_object(struct dentry *dentry, umode_t mode, dev_t rdev,
@@ -159,8 +166,9 @@ static int au_link(struct dentry *old, struct inode *dir,
 	int err;
 
 	err = au_copy_up(old);
-	if (!err)
-		err = au_upper_parent(dentry, &hp);
+	if (err)
+		return err;
+	err = au_upper_parent(dentry, &hp);
 	if (err)
 		return err;
 	au_h_path(old, &h_old);
@@ -170,22 +178,28 @@ static int au_link(struct dentry *old, struct inode *dir,
 		return err;
 	inode_lock_nested(hdir, I_MUTEX_PARENT);
 	h = au_h_lookup_new(hp.dentry, &dentry->d_name);
-	err = PTR_ERR_OR_ZERO(h);
-	if (!err)
-		err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
+	if (IS_ERR(h)) {
+		err = PTR_ERR(h);
+		goto out_unlock;
+	}
+	err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
+out_unlock:
 	inode_unlock(hdir);
 	mnt_drop_write(hp.mnt);
-	if (err) {
-		if (!IS_ERR(h))
-			dput(h);
+	if (IS_ERR(h))
 		return err;
-	}
+	if (err)
+		goto out_dput;
 	au_di_publish_top(au_di(dentry), au_wbr(dentry->d_sb), h);
 	ihold(d_inode(old));
 	d_instantiate(dentry, d_inode(old));
 	au_copy_attr(d_inode(old));
 	au_copy_attr(dir);
 	return 0;
+
+out_dput:
+	dput(h);
+	return err;
 }
 
 static int aufs_link(struct dentry *old, struct inode *dir,
@@ -199,6 +213,43 @@ static int aufs_link(struct dentry *old, struct inode *dir,
 	if (!err)
 		err = au_link(old, dir, dentry);
 	au_read_unlock(sb);
+	return err;
+}
+
+/*
+ * Remove the top branch copy of @dentry from @hp, its parent there; a
+ * directory is emptied of its whiteouts first.
+ */
+static int au_remove_upper(struct dentry *dentry, const struct path *hp,
+			   bool isdir)
+{
+	struct dentry *h = dget(au_h_dentry(dentry));
+	struct inode *hdir = d_inode(hp->dentry);
+	int err;
+
+	if (isdir) {
+		const struct cred *old_cred;
+		struct path h_path = { .mnt = hp->mnt, .dentry = h };
+
+		old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+		err = au_wh_clear_dir(&h_path);
+		revert_creds(old_cred);
+		if (err)
+			goto out_dput;
+	}
+	inode_lock_nested(hdir, I_MUTEX_PARENT);
+	if (h->d_parent != hp->dentry || d_unhashed(h)) {
+		err = -ESTALE;	/* changed on the branch behind us */
+		goto out_unlock;
+	}
+	if (isdir)
+		err = vfs_rmdir(mnt_idmap(hp->mnt), hdir, h);
+	else
+		err = vfs_unlink(mnt_idmap(hp->mnt), hdir, h, NULL);
+out_unlock:
+	inode_unlock(hdir);
+out_dput:
+	dput(h);
 	return err;
 }
 
@@ -223,40 +274,23 @@ static int au_do_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 	 */
 	mutex_lock(&au_i(d_inode(dentry))->cu_mutex);
 	err = mnt_want_write(hp.mnt);
-	if (err) {
-		mutex_unlock(&au_i(d_inode(dentry))->cu_mutex);
-		return err;
-	}
+	if (err)
+		goto out_unlock_cu;
 	err = au_d_has_lower(dentry);
 	if (err > 0)
 		err = au_make_whiteout(dentry, hp.dentry);
-	if (!err && au_d_is_upper(dentry)) {
-		struct dentry *h = dget(au_h_dentry(dentry));
-		struct inode *hdir = d_inode(hp.dentry);
-
-		if (isdir) {
-			const struct cred *old_cred;
-			struct path h_path = { .mnt = hp.mnt, .dentry = h };
-
-			old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-			err = au_wh_clear_dir(&h_path);
-			revert_creds(old_cred);
-		}
-		inode_lock_nested(hdir, I_MUTEX_PARENT);
-		if (!err && (h->d_parent != hp.dentry || d_unhashed(h)))
-			err = -ESTALE;	/* changed on the branch behind us */
-		if (!err && isdir)
-			err = vfs_rmdir(mnt_idmap(hp.mnt), hdir, h);
-		else if (!err)
-			err = vfs_unlink(mnt_idmap(hp.mnt), hdir, h, NULL);
-		inode_unlock(hdir);
-		dput(h);
+	if (err)
+		goto out_drop_write;
+	if (au_d_is_upper(dentry)) {
+		err = au_remove_upper(dentry, &hp, isdir);
+		if (err)
+			goto out_drop_write;
 	}
-	if (!err) {
-		WRITE_ONCE(au_di(dentry)->removed, true);
-		d_drop(dentry);
-	}
+	WRITE_ONCE(au_di(dentry)->removed, true);
+	d_drop(dentry);
+out_drop_write:
 	mnt_drop_write(hp.mnt);
+out_unlock_cu:
 	mutex_unlock(&au_i(d_inode(dentry))->cu_mutex);
 	if (err)
 		return err;
@@ -327,20 +361,21 @@ static int au_rename_upper(struct dentry *old, struct path *old_hp,
 			   new_hp->dentry, new->d_name.len);
 	err = PTR_ERR_OR_ZERO(h_new);
 	if (err)
-		goto out;
+		goto out_unlock;
 	if (h_old->d_parent != old_hp->dentry || d_unhashed(h_old))
 		err = -ESTALE;
 	else if (trap == h_old)
 		err = -EINVAL;
 	else if (trap == h_new)
 		err = -ENOTEMPTY;
-	if (!err) {
-		rd.old_dentry = h_old;
-		rd.new_dentry = h_new;
-		err = vfs_rename(&rd);
-	}
+	if (err)
+		goto out_dput;
+	rd.old_dentry = h_old;
+	rd.new_dentry = h_new;
+	err = vfs_rename(&rd);
+out_dput:
 	dput(h_new);
-out:
+out_unlock:
 	unlock_rename(old_hp->dentry, new_hp->dentry);
 	return err;
 }
@@ -381,25 +416,30 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	if (flags & RENAME_EXCHANGE) {
 		/* Both names stay: no whiteout, but both must be on top. */
 		err = au_exchange_check(old, new);
-		if (!err)
-			err = au_copy_up(old);
-		if (!err)
-			err = au_copy_up(new);
-		if (!err)
-			err = au_upper_parent(old, &old_hp);
-		if (!err)
-			err = au_upper_parent(new, &new_hp);
-		if (!err)
-			err = mnt_want_write(old_hp.mnt);
+		if (err)
+			return err;
+		err = au_copy_up(old);
+		if (err)
+			return err;
+		err = au_copy_up(new);
+		if (err)
+			return err;
+		err = au_upper_parent(old, &old_hp);
+		if (err)
+			return err;
+		err = au_upper_parent(new, &new_hp);
+		if (err)
+			return err;
+		err = mnt_want_write(old_hp.mnt);
 		if (err)
 			return err;
 		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
 		mnt_drop_write(old_hp.mnt);
-		if (!err) {
-			au_copy_attr(old_dir);
-			au_copy_attr(new_dir);
-		}
-		return err;
+		if (err)
+			return err;
+		au_copy_attr(old_dir);
+		au_copy_attr(new_dir);
+		return 0;
 	}
 	if (d_is_positive(new) && d_is_dir(new)) {
 		err = au_dir_empty(new);
@@ -409,10 +449,12 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	}
 
 	err = au_copy_up(old);
-	if (!err)
-		err = au_upper_parent(old, &old_hp);
-	if (!err)
-		err = au_upper_parent(new, &new_hp);
+	if (err)
+		return err;
+	err = au_upper_parent(old, &old_hp);
+	if (err)
+		return err;
+	err = au_upper_parent(new, &new_hp);
 	if (err)
 		return err;
 	old_wh = au_d_has_lower(old);
@@ -429,13 +471,19 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		mutex_lock(&victim->cu_mutex);
 	err = mnt_want_write(old_hp.mnt);
 	if (err)
-		goto out_unlock;
-	if (old_wh)
+		goto out_unlock_cu;
+	if (old_wh) {
 		err = au_make_whiteout(old, old_hp.dentry);
+		if (err)
+			goto out_drop_write;
+	}
 	/* A directory moved over one with lower parts must hide them. */
-	if (!err && new_wh)
+	if (new_wh) {
 		err = au_make_whiteout(new, new_hp.dentry);
-	if (!err && d_is_positive(new) && d_is_dir(new) && au_d_is_upper(new)) {
+		if (err)
+			goto out_drop_write;
+	}
+	if (d_is_positive(new) && d_is_dir(new) && au_d_is_upper(new)) {
 		const struct cred *old_cred;
 		struct path h_path;
 
@@ -443,15 +491,19 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		old_cred = override_creds(au_sbi(new->d_sb)->cred);
 		err = au_wh_clear_dir(&h_path);
 		revert_creds(old_cred);
+		if (err)
+			goto out_drop_write;
 	}
-	if (!err)
-		err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
-	if (!err && victim) {
+	err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
+	if (err)
+		goto out_drop_write;
+	if (victim) {
 		WRITE_ONCE(au_di(new)->removed, true);
 		d_drop(new);
 	}
+out_drop_write:
 	mnt_drop_write(old_hp.mnt);
-out_unlock:
+out_unlock_cu:
 	if (victim)
 		mutex_unlock(&victim->cu_mutex);
 	if (err)

@@ -589,33 +589,39 @@ static int au_remount_change(struct fs_context *fc, struct super_block *sb)
 		return -ENOMEM;
 	au_br_edit_begin(ed, sbi);
 	err = au_remount_apply(fc, ed);
-	if (!err)
-		err = au_br_edit_busy(ed, &fc->log);
-	if (!err)
-		err = au_br_edit_render(ed);
-	if (!err)
-		err = au_remount_workdir(fc, ed);
-	if (!err) {
-		/* unused dentries go: they are looked up again if needed */
-		shrink_dcache_sb(sb);
-		err = au_refresh_collect(sbi, &rf);
-	}
-	if (!err) {
-		au_br_edit_stage(ed);
-		old_cred = override_creds(sbi->cred);
-		for (i = 0; i < rf.n && !err; i++)
-			err = au_refresh_one(fc, ed, &rf.ents[i]);
-		revert_creds(old_cred);
-	}
-	if (!err) {
-		au_br_edit_commit(ed);
-		au_plink_release(sbi, ed);
-		if (ctx->refrof >= 0)
-			WRITE_ONCE(sbi->refrof, ctx->refrof);
-	}
+	if (err)
+		goto out_edit_end;
+	err = au_br_edit_busy(ed, &fc->log);
+	if (err)
+		goto out_edit_end;
+	err = au_br_edit_render(ed);
+	if (err)
+		goto out_edit_end;
+	err = au_remount_workdir(fc, ed);
+	if (err)
+		goto out_edit_end;
+	/* unused dentries go: they are looked up again if needed */
+	shrink_dcache_sb(sb);
+	err = au_refresh_collect(sbi, &rf);
+	if (err)
+		goto out_edit_end;
+	au_br_edit_stage(ed);
+	old_cred = override_creds(sbi->cred);
+	for (i = 0; i < rf.n && !err; i++)
+		err = au_refresh_one(fc, ed, &rf.ents[i]);
+	revert_creds(old_cred);
+	if (err)
+		goto out_refresh_end;
+	au_br_edit_commit(ed);
+	au_plink_release(sbi, ed);
+	if (ctx->refrof >= 0)
+		WRITE_ONCE(sbi->refrof, ctx->refrof);
+out_refresh_end:
 	au_refresh_end(&rf, ed, !err);
+out_edit_end:
 	au_br_edit_end(ed);
 	kfree(ed);
+	/* @rf is still empty if the change failed before it was collected */
 	au_refresh_free(&rf);
 	/* what still pins a deleted branch is in use (stale) or gone now */
 	shrink_dcache_sb(sb);
@@ -646,9 +652,11 @@ int au_remount(struct fs_context *fc)
 		return 0;
 	}
 	err = au_remount_resolve(fc);
-	if (!err)
-		err = au_remount_change(fc, sb);
-	if (!err)
-		au_sysfs_update(sbi);
-	return err;
+	if (err)
+		return err;
+	err = au_remount_change(fc, sb);
+	if (err)
+		return err;
+	au_sysfs_update(sbi);
+	return 0;
 }
