@@ -445,7 +445,14 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		err = au_dir_empty(new);
 		if (err)
 			return err;
-		new_wh = au_d_merges_lower(new);
+		/*
+		 * Not au_d_merges_lower(): an opaque top directory hides a
+		 * lower one that the rename would unveil with the marker.
+		 */
+		err = au_d_has_lower(new);
+		if (err < 0)
+			return err;
+		new_wh = err > 0;
 	}
 
 	err = au_copy_up(old);

@@ -461,6 +461,36 @@ TEST_F(rw, rename_of_dir_with_lower_parts_is_exdev)
 	EXPECT_STREQ("x", get(in(self->mnt, "updir2/x")));
 }
 
+/*
+ * A directory renamed over an opaque one (".wh..wh..opq", as branches
+ * made by the out-of-tree aufs have them) must go on hiding the lower
+ * directory the opaque one hid: the rename removes the marker with the
+ * replaced directory, so a whiteout has to take its place.
+ */
+TEST_F(rw, rename_over_an_opaque_dir_keeps_the_lower_dir_hidden)
+{
+	int fd;
+
+	ASSERT_EQ(0, mkdir(in(self->b1, "odir"), 0755));
+	put(in(self->b1, "odir/secret"), "secret\n", 0644);
+	ASSERT_EQ(0, mkdir(in(self->b0, "odir"), 0755));
+	put(in(self->b0, "odir/.wh..wh..opq"), "", 0444);
+	EXPECT_FALSE(exists(in(self->mnt, "odir/secret")));
+	ASSERT_EQ(0, mkdir(in(self->mnt, "updir"), 0755));
+	put(in(self->mnt, "updir/mine"), "mine\n", 0644);
+
+	ASSERT_EQ(0, rename(in(self->mnt, "updir"), in(self->mnt, "odir")));
+	/* look the names up afresh: drop the unused dentries */
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "2", 1));
+	close(fd);
+	EXPECT_STREQ("mine\n", get(in(self->mnt, "odir/mine")));
+	EXPECT_FALSE(exists(in(self->mnt, "odir/secret")));
+	EXPECT_FALSE(dir_lists(in(self->mnt, "odir"), "secret"));
+	EXPECT_STREQ("secret\n", get(in(self->b1, "odir/secret")));
+}
+
 TEST_F(rw, hard_link_to_lower_file)
 {
 	struct stat a, b;
