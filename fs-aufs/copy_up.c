@@ -338,7 +338,9 @@ static int au_cu_fill(struct au_sbinfo *sbi, struct au_cu_req *req,
 	struct file *in, *out;
 	int err;
 
-	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
+	/* reading the lower file for the copy is not an access to it */
+	in = dentry_open(lower, O_RDONLY | O_LARGEFILE | O_NOATIME,
+			 current_cred());
 	if (IS_ERR(in))
 		return PTR_ERR(in);
 	out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE, current_cred());

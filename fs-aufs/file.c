@@ -29,6 +29,23 @@
 #define AU_SETFL_MASK	(O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | \
 			 O_NOATIME)
 
+/*
+ * The F_SETFL flags a branch file on @br takes from the aufs file's
+ * @flags.  A branch aufs may not write (ro, rr, ro+wh) gets O_NOATIME
+ * too: reading through the union must not write its atimes, as
+ * overlayfs leaves its lower layers' atimes alone.  The branch files are
+ * opened as the mounter, who serves the branches, so the O_NOATIME
+ * owner check of open(2) does not apply.  A branch made rw later (mod:)
+ * gets its atimes back at the next call on the file.
+ */
+static unsigned int au_h_setfl(unsigned int flags, const struct au_branch *br)
+{
+	flags &= AU_SETFL_MASK;
+	if (READ_ONCE(br->perm) != AU_BR_RW)
+		flags |= O_NOATIME;
+	return flags;
+}
+
 static struct au_finfo *au_fi(const struct file *file)
 {
 	return file->private_data;
@@ -57,6 +74,7 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, br);
+	flags = (flags & ~AU_SETFL_MASK) | au_h_setfl(flags, *br);
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
 	h_file = backing_file_open(file, flags, &h_path, current_cred());
 	revert_creds(old_cred);
@@ -231,7 +249,8 @@ static void au_file_regen(struct file *file)
 
 /*
  * A reference on the branch file to do I/O on, moved to the copy-up if
- * there was one, and with the F_SETFL flags of the aufs file: setfl()
+ * there was one, and with the F_SETFL flags of the aufs file (and
+ * O_NOATIME on a branch aufs may not write, au_h_setfl()): setfl()
  * changes only the file it is called on, so they are handed on here, as
  * overlayfs does.  FMODE_CAN_ODIRECT of the aufs file is the branch
  * file's, so setfl() already refused what the branch would.  @regen
@@ -240,7 +259,7 @@ static void au_file_regen(struct file *file)
 static struct file *au_h_file_get(struct file *file, bool regen)
 {
 	struct au_finfo *fi = au_fi(file);
-	unsigned int flags = READ_ONCE(file->f_flags) & AU_SETFL_MASK;
+	unsigned int flags = READ_ONCE(file->f_flags);
 	struct dentry *dentry = NULL;
 	struct inode *h_inode;
 	struct file *h_file;
@@ -265,6 +284,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		h_file = NULL;
 	} else {
 		h_file = get_file(fi->h_file);
+		flags = au_h_setfl(flags, fi->br);
 	}
 	rcu_read_unlock();
 	spin_unlock(&fi->lock);
@@ -272,6 +292,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		au_file_refresh(file, dentry);
 		spin_lock(&fi->lock);
 		h_file = get_file(fi->h_file);
+		flags = au_h_setfl(flags, fi->br);
 		spin_unlock(&fi->lock);
 	}
 

@@ -168,10 +168,14 @@ static bool au_rdfill(struct dir_context *ctx, const char *name, int len,
 
 static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 {
+	int flags = O_RDONLY | O_DIRECTORY;
 	struct file *h_file;
 	int err;
 
-	h_file = dentry_open(h_path, O_RDONLY | O_DIRECTORY, current_cred());
+	/* listing a branch aufs may not write must not write its atime */
+	if (b->br->perm != AU_BR_RW)
+		flags |= O_NOATIME;
+	h_file = dentry_open(h_path, flags, current_cred());
 	if (IS_ERR(h_file))
 		return PTR_ERR(h_file);
 	err = iterate_dir(h_file, &b->ctx);

@@ -157,6 +157,49 @@ FIXTURE_TEARDOWN(rw)
 	ext4_put(&self->ext4);
 }
 
+/*
+ * Reading through the union, by read(2), a mapping, a listing or a
+ * copy-up, writes nothing to a read-only branch, not even atimes (with
+ * atime and mtime equal, relatime would update the atime).
+ */
+TEST_F(rw, reads_leave_the_atimes_of_a_read_only_branch_alone)
+{
+	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
+	struct stat st;
+	char *map;
+	int fd;
+
+	ASSERT_EQ(0, utimensat(AT_FDCWD, self->b1, times, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, "ldir"), times, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, "rootonly"), times, 0));
+
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "file")));
+	fd = open(in(self->mnt, "rootonly"), O_RDONLY);
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, 4, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ('r', map[0]);
+	munmap(map, 4);
+	close(fd);
+	EXPECT_TRUE(dir_lists(self->mnt, "ldir"));
+	EXPECT_TRUE(dir_lists(in(self->mnt, "ldir"), "a"));
+
+	ASSERT_EQ(0, stat(in(self->b1, "file"), &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	ASSERT_EQ(0, stat(in(self->b1, "rootonly"), &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	ASSERT_EQ(0, stat(self->b1, &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	ASSERT_EQ(0, stat(in(self->b1, "ldir"), &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+
+	/* the copy-up reads the lower file, and leaves it as it was */
+	ASSERT_EQ(0, chmod(in(self->mnt, "rootonly"), 0600));
+	ASSERT_EQ(0, stat(in(self->b1, "rootonly"), &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	EXPECT_EQ(0644, st.st_mode & 07777);
+}
+
 TEST_F(rw, append_copies_up_and_leaves_lower_alone)
 {
 	int fd = open(in(self->mnt, "file"), O_WRONLY | O_APPEND);
