@@ -105,7 +105,7 @@ kunit: source
 	@$(S)/kunit.sh
 
 clean:
-	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan \
+	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan build/kbuild-uml-all \
 		build/kbuild-plain build/kbuild-mod build/kbuild-kcsan build/kbuild-smack \
 		build/initramfs build/tests \
 		build/initramfs.cpio.gz build/logs

@@ -5,7 +5,8 @@
 #   2. the series applies to the 6.12 tree with quilt
 #   3. checkpatch.pl --strict on every patch
 #   4. kernel-doc, a W=1 build, sparse and a module build of fs/aufs
-#   5. KUnit suites under UML, also on a KASAN kernel
+#   5. KUnit suites under UML, also on a KASAN kernel; the --alltests
+#      config enables them
 #   6. the guest kernel boots, runs the demo and the selftests with no
 #      kernel splat
 #
@@ -77,6 +78,21 @@ echo "KUnit under KASAN: ${summary:-no result (see build/logs/kunit-kasan.log)}"
 result "KUnit suites under KASAN, no report" \
 	"$([ $kasan_rc = 0 ] && [ -n "$summary" ] &&
 	   ! grep -q 'BUG: KASAN' "$LOGS/kunit-kasan.log" && echo 0 || echo 1)"
+
+# kunit.py run --alltests 'aufs*' runs the suites only if all_tests.config
+# brings aufs in with everything .kunitconfig asks for: generate that
+# config (no build) and compare.
+step "kunit.py config --alltests enables aufs and its suites"
+rm -f "$BUILD/kbuild-uml-all/.config"
+(cd "$TREE" && ./tools/testing/kunit/kunit.py config --alltests \
+	--build_dir="$BUILD/kbuild-uml-all" >"$LOGS/kunit-alltests.log" 2>&1)
+rc=$?
+missing=$(grep '^CONFIG_' "$TREE/fs/aufs/.kunitconfig" |
+	  grep -vxFf "$BUILD/kbuild-uml-all/.config" 2>/dev/null)
+[ -n "$missing" ] && echo "not in the --alltests config: $missing"
+result "kunit.py --alltests config has every option of fs/aufs/.kunitconfig" \
+	"$([ $rc = 0 ] && [ -f "$BUILD/kbuild-uml-all/.config" ] &&
+	   [ -z "$missing" ] && echo 0 || echo 1)"
 
 if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	# The kselftest config file names what the tests need: the guest
