@@ -70,7 +70,7 @@ static bool au_plink_wanted(const struct inode *inode)
 
 /*
  * Errors that leave a copy without a pseudo-link, not without a copy: a
- * branch that cannot hold hard links (vfat), or, on one whose inode
+ * branch that cannot hold hard links, or, on one whose inode
  * numbers are not unique, a name taken.  Others fail the copy-up.
  */
 static bool au_plink_none(int err)
