@@ -1,6 +1,7 @@
 #!/bin/bash
 # make send-dry-run: what git send-email would send of build/upstream/,
-# to the recipients scripts/get_maintainer.pl names.  Sends nothing.
+# each patch to the recipients scripts/get_maintainer.pl names for it.
+# Sends nothing.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -10,8 +11,12 @@ out=$BUILD/upstream
 command -v git-send-email >/dev/null || [ -x /usr/lib/git-core/git-send-email ] ||
 	die "git send-email missing (apt-get install git-email)"
 
-to=$(cd "$up" && ./scripts/get_maintainer.pl --no-rolestats --no-git \
-	--no-git-fallback --no-tree "$out"/0*-*.patch | grep -v '^$' | paste -sd, -)
-step "recipients: $to"
+# Every patch to linux-fsdevel; each one Cc'd to whom get_maintainer.pl
+# names for it (scripts/cc-cmd.sh), the cover letter to all of them.
+step "recipients of each patch (get_maintainer.pl on that patch):"
+for p in "$out"/*.patch; do
+	echo "  $(basename "$p"): $("$TOP/scripts/cc-cmd.sh" "$p" | paste -sd, - | cut -c1-300)"
+done
 git send-email --dry-run --confirm=never --suppress-cc=self \
-	--to="$to" "$out"/*.patch
+	--to=linux-fsdevel@vger.kernel.org \
+	--cc-cmd="$TOP/scripts/cc-cmd.sh" "$out"/*.patch

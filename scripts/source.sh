@@ -1,10 +1,19 @@
 #!/bin/bash
-# Unpack the 6.12 tree into build/linux and apply the series with quilt.
+# Unpack the 6.12 tree into build/linux and apply the series with quilt,
+# after checking that patches/ is what its sources make.
 # A tree already patched with the current series is left as it is; after
 # a change of series or patches the series is popped and pushed again,
 # so kbuild rebuilds only what the change touched.
 set -eu
 . "$(dirname "$0")/lib.sh"
+
+# The tree is built from patches/: refuse to go on when the generated
+# patches are older than their sources, so that an edit is never
+# silently left untested.
+if ! out=$("$TOP/scripts/check-patches.sh" 2>&1); then
+	echo "$out" | head -20 >&2
+	die "patches/ do not match fs-aufs/, kunit/, Documentation/, tests/: run 'make patches'"
+fi
 
 export QUILT_PATCHES=$TOP/patches QUILT_SERIES=$TOP/series
 export QUILT_PC=.pc

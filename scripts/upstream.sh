@@ -10,7 +10,14 @@ out=$BUILD/upstream
 git config user.email >/dev/null ||
 	die "set your git identity (git config --global user.name/user.email): it signs the series off"
 
-if [ ! -d "$up/.git" ]; then
+# The base: Debian's linux-source-6.12, i.e. a stable 6.12 release with
+# Debian's patches.  It is committed with a fixed author, committer and
+# date, so that anyone who unpacks the same package and commits it the
+# same way gets the commit the cover letter names as base-commit.
+debver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
+basemsg="Linux ${debver%%-*} with Debian's patches (linux-source-6.12 $debver)"
+if [ ! -d "$up/.git" ] ||
+   [ "$(git -C "$up" log -1 --format=%s base 2>/dev/null)" != "$basemsg" ]; then
 	step "unpacking a pristine tree into ${up#$TOP/} (once)"
 	rm -rf "$up" "$up.tmp"
 	mkdir -p "$up.tmp"
@@ -20,7 +27,11 @@ if [ ! -d "$up/.git" ]; then
 	step "committing it (git add of the whole tree takes a minute)"
 	# Debian's tarball ignores everything at the top level: add by force.
 	(cd "$up" && git init -q && git add -f -A &&
-	 git commit -q -m "Linux $(make -s kernelversion)" && git tag base)
+	 GIT_AUTHOR_NAME="Linux" GIT_AUTHOR_EMAIL="linux-source-6.12@debian" \
+	 GIT_COMMITTER_NAME="Linux" GIT_COMMITTER_EMAIL="linux-source-6.12@debian" \
+	 GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
+	 GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
+	 git commit -q -m "$basemsg" && git tag base)
 else
 	(cd "$up" && git am --abort >/dev/null 2>&1 || true
 	 git reset -q --hard base && git clean -fdxq)
@@ -38,11 +49,12 @@ done
 
 step "git format-patch --cover-letter -s into ${out#$TOP/}"
 rm -rf "$out"
-(cd "$up" && git format-patch -q --cover-letter -s -o "$out" base..HEAD)
+(cd "$up" && git format-patch -q --cover-letter -s --base=base -o "$out" base..HEAD)
 cover=$(ls "$out"/0000-cover-letter.patch)
-python3 - "$cover" "$TOP/scripts/cover-letter.txt" <<'PY'
+python3 - "$cover" "$TOP/scripts/cover-letter.txt" "$basemsg" <<'PY'
 import sys
-cover, text = sys.argv[1], open(sys.argv[2]).read()
+cover, text, base = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+text = text.replace("@BASE@", base)
 s = open(cover).read()
 s = s.replace("*** SUBJECT HERE ***", "aufs: a union of directories for Linux 6.12")
 s = s.replace("*** BLURB HERE ***", text.rstrip("\n"))
