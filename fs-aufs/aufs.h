@@ -25,9 +25,10 @@
  * branch change (remount.c) holds it exclusive, so it never runs beside
  * a lookup, an open, a copy-up or a listing (a copy-up of a large file
  * gives way to a waiting change and starts again after it).  Faults,
- * reads and writes of open files do not take it: they use the branch file the aufs file
- * holds.  The VFS holds aufs inode locks around lookup and namespace
- * operations; aufs takes its rwsem and then branch locks inside them.
+ * reads and writes of open files do not take it: they use the branch
+ * file the aufs file holds.  The VFS holds aufs inode locks around
+ * lookup and namespace operations; aufs takes its rwsem and then branch
+ * locks inside them.
  * Copy-up of a name takes its parent's copy-up first and releases it
  * before taking its own cu_mutex, so no two cu_mutexes are ever held
  * together:
@@ -35,7 +36,7 @@
  *   s_umount (VFS, remount only)
  *     aufs dir i_rwsem (VFS)
  *       au_sbinfo.rwsem (shared; exclusive for a branch change)
- *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename() for the victim)
+ *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim)
  *           top branch sb_writers (mnt_want_write())
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
@@ -134,7 +135,10 @@ struct au_fs_context {
 /**
  * struct au_branch - one member of the union
  * @path: the branch root; holds a reference for the life of the mount
- * @perm: what aufs may do to it
+ * @perm: what aufs may do to it; read under the rwsem (a change stages
+ *	new permissions before it commits or gives up)
+ * @noatime: @perm is not rw, as committed; read without the rwsem, by
+ *	file I/O (file.c: the branch's atimes are left alone)
  * @id: number unique among the mount's live branches, part of every
  *	inode number that comes from this branch
  * @ref: held by the branch table, and by every dentry stack, inode and
@@ -149,6 +153,7 @@ struct au_fs_context {
 struct au_branch {
 	struct path path;
 	enum au_br_perm perm;
+	bool noatime;
 	unsigned int id;
 	refcount_t ref;
 	atomic_t nfiles;
@@ -638,5 +643,25 @@ void au_sysfs_update(struct au_sbinfo *sbi);
 /* readdir.c */
 extern const struct file_operations au_dir_fops;
 int au_dir_empty(struct dentry *dentry);
+
+/**
+ * au_file_noatime - keep reads of a branch file from writing its atime
+ * @h_file: a file aufs opened on a branch
+ *
+ * Sets O_NOATIME after the branch's ->open, as F_SETFL would: the branch
+ * filesystem never sees it at open (FUSE hands open flags to its server,
+ * which may refuse O_NOATIME on a file it does not own), and no owner
+ * check applies (dentry_open() and backing_file_open() skip may_open(),
+ * where open(2) makes it).  Used on branches aufs may not write, whose
+ * atimes are not the union's to change, and for the copy-up's read of a
+ * lower file.
+ */
+static inline void au_file_noatime(struct file *h_file)
+{
+	spin_lock(&h_file->f_lock);
+	h_file->f_flags |= O_NOATIME;
+	h_file->f_iocb_flags = iocb_flags(h_file);
+	spin_unlock(&h_file->f_lock);
+}
 
 #endif /* _FS_AUFS_AUFS_H */

@@ -419,6 +419,7 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 	br->path = *path;
 	path_get(&br->path);
 	br->perm = perm;
+	br->noatime = perm != AU_BR_RW;
 	br->id = id;
 	br->sbi = sbi;
 	refcount_set(&br->ref, 1);
@@ -788,8 +789,10 @@ void au_br_edit_commit(struct au_br_edit *ed)
 	struct au_sbinfo *sbi = ed->sbi;
 	unsigned int i, nold = sbi->nbranch;
 
-	for (i = 0; i < ed->nbranch; i++)
+	for (i = 0; i < ed->nbranch; i++) {
 		ed->branches[i]->perm = ed->perm[i];
+		WRITE_ONCE(ed->branches[i]->noatime, ed->perm[i] != AU_BR_RW);
+	}
 	for (i = 0; i < max(nold, ed->nbranch); i++)
 		swap(sbi->branches[i], ed->branches[i]);
 	swap(sbi->nbranch, ed->nbranch);

@@ -338,11 +338,11 @@ static int au_cu_fill(struct au_sbinfo *sbi, struct au_cu_req *req,
 	struct file *in, *out;
 	int err;
 
-	/* reading the lower file for the copy is not an access to it */
-	in = dentry_open(lower, O_RDONLY | O_LARGEFILE | O_NOATIME,
-			 current_cred());
+	in = dentry_open(lower, O_RDONLY | O_LARGEFILE, current_cred());
 	if (IS_ERR(in))
 		return PTR_ERR(in);
+	/* reading the lower file for the copy is not an access to it */
+	au_file_noatime(in);
 	out = dentry_open(&tmp_path, O_WRONLY | O_LARGEFILE, current_cred());
 	err = PTR_ERR_OR_ZERO(out);
 	if (!err) {

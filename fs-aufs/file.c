@@ -32,18 +32,26 @@
 /*
  * The F_SETFL flags a branch file on @br takes from the aufs file's
  * @flags.  A branch aufs may not write (ro, rr, ro+wh) gets O_NOATIME
- * too: reading through the union must not write its atimes, as
- * overlayfs leaves its lower layers' atimes alone.  The branch files are
- * opened as the mounter, who serves the branches, so the O_NOATIME
- * owner check of open(2) does not apply.  A branch made rw later (mod:)
- * gets its atimes back at the next call on the file.
+ * too, see au_file_noatime().  A branch made rw later (mod:) gets its
+ * atimes back at the next call on the file.
  */
 static unsigned int au_h_setfl(unsigned int flags, const struct au_branch *br)
 {
 	flags &= AU_SETFL_MASK;
-	if (READ_ONCE(br->perm) != AU_BR_RW)
+	if (READ_ONCE(br->noatime))
 		flags |= O_NOATIME;
 	return flags;
+}
+
+/* Give @h_file the F_SETFL flags @flags, as setfl() would. */
+static void au_h_file_setfl(struct file *h_file, unsigned int flags)
+{
+	if ((READ_ONCE(h_file->f_flags) & AU_SETFL_MASK) == flags)
+		return;
+	spin_lock(&h_file->f_lock);
+	h_file->f_flags = (h_file->f_flags & ~AU_SETFL_MASK) | flags;
+	h_file->f_iocb_flags = iocb_flags(h_file);
+	spin_unlock(&h_file->f_lock);
 }
 
 static struct au_finfo *au_fi(const struct file *file)
@@ -74,10 +82,11 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, br);
-	flags = (flags & ~AU_SETFL_MASK) | au_h_setfl(flags, *br);
 	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
 	h_file = backing_file_open(file, flags, &h_path, current_cred());
 	revert_creds(old_cred);
+	if (!IS_ERR(h_file))
+		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, *br));
 	if (ref)
 		path_put(&h_path);
 	return h_file;
@@ -296,12 +305,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		spin_unlock(&fi->lock);
 	}
 
-	if ((READ_ONCE(h_file->f_flags) & AU_SETFL_MASK) != flags) {
-		spin_lock(&h_file->f_lock);
-		h_file->f_flags = (h_file->f_flags & ~AU_SETFL_MASK) | flags;
-		h_file->f_iocb_flags = iocb_flags(h_file);
-		spin_unlock(&h_file->f_lock);
-	}
+	au_h_file_setfl(h_file, flags);
 	return h_file;
 }
 

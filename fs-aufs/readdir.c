@@ -168,16 +168,15 @@ static bool au_rdfill(struct dir_context *ctx, const char *name, int len,
 
 static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 {
-	int flags = O_RDONLY | O_DIRECTORY;
 	struct file *h_file;
 	int err;
 
-	/* listing a branch aufs may not write must not write its atime */
-	if (b->br->perm != AU_BR_RW)
-		flags |= O_NOATIME;
-	h_file = dentry_open(h_path, flags, current_cred());
+	h_file = dentry_open(h_path, O_RDONLY | O_DIRECTORY, current_cred());
 	if (IS_ERR(h_file))
 		return PTR_ERR(h_file);
+	/* listing a branch aufs may not write must not write its atime */
+	if (b->br->perm != AU_BR_RW)
+		au_file_noatime(h_file);
 	err = iterate_dir(h_file, &b->ctx);
 	fput(h_file);
 	return err ?: b->err;
