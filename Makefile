@@ -107,7 +107,7 @@ kunit: source
 clean:
 	rm -rf build/kbuild-x86 build/kbuild-uml build/kbuild-uml-kasan build/kbuild-uml-all \
 		build/kbuild-plain build/kbuild-mod build/kbuild-kcsan build/kbuild-smack \
-		build/initramfs build/tests \
+		build/initramfs build/tests build/kselftest build/kselftest-build \
 		build/initramfs.cpio.gz build/logs
 
 distclean:

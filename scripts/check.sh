@@ -38,9 +38,12 @@ step "patches/ against fs-aufs/, kunit/, Documentation/, tests/"
 "$TOP/scripts/check-patches.sh"
 result "generated patches match their sources" $?
 
+# source.sh refuses stale patches: then nothing below would test the
+# sources, so stop here.
 "$TOP/scripts/source.sh"
-result "series applies to Linux $(kernel_version)" $? || true
-[ -f "$BUILD/series.applied" ] || finish
+rc=$?
+result "patches/ up to date and the series applies to Linux $(kernel_version)" $rc
+[ $rc = 0 ] && [ -f "$BUILD/series.applied" ] || finish
 
 step "checkpatch.pl --strict on every patch"
 out=$("$TOP/scripts/checkpatch.sh")
@@ -143,11 +146,13 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 		   echo "$out" | grep -q '^last console line: .' && echo 0 || echo 1)"
 
 	# run_kselftest.sh prints one "ok N selftests: ..." per program and
-	# each program's own KTAP, test by test, prefixed with "# ".
+	# each program's own KTAP, test by test, prefixed with "# ".  It is
+	# counted from the guest's second serial port, which carries the
+	# KTAP alone: on the console a kernel message can split a line.
 	"$TOP/scripts/vm.sh" test |
 		grep -E '^(# )?(not )?ok |^# # (FAILED|PASSED|Totals)|^# # .*:[0-9]+:'
 	vm_rc=${PIPESTATUS[0]}
-	log=$LOGS/guest-test.log
+	log=$LOGS/guest-test.ktap
 	plan=$(sed -n 's/^# 1\.\.\([0-9]*\)$/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
 	g_ok=$(grep -cE '^# ok [0-9]+ ' "$log")
 	g_skip=$(grep -cE '^# ok [0-9]+ .*# SKIP' "$log")
@@ -157,8 +162,9 @@ if "$TOP/scripts/build-kernel.sh" && "$TOP/scripts/initramfs.sh"; then
 	p_ok=$(grep -cE '^ok [0-9]+ selftests: ' "$log")
 	p_bad=$(grep -cE '^not ok [0-9]+ selftests: ' "$log")
 	[ "$g_ok" -gt "$g_skip" ] && pass "selftests: $((g_ok - g_skip)) tests" $((g_ok - g_skip))
+	[ "$g_ok" -le "$g_skip" ] && fail "selftests: none passed (build/logs/guest-test.ktap)"
 	[ "$g_skip" -gt 0 ] && echo "selftests: $g_skip skipped"
-	[ "$g_bad" -gt 0 ] && fail "selftests: $g_bad tests (build/logs/guest-test.log)" "$g_bad"
+	[ "$g_bad" -gt 0 ] && fail "selftests: $g_bad tests (build/logs/guest-test.ktap, guest-test.log)" "$g_bad"
 	[ "$missing" -gt 0 ] && fail "selftests: $missing tests never reported" "$missing"
 	[ "$plan" = 0 ] && fail "selftests: no KTAP plan in the guest log"
 	[ "${programs:-0}" -gt 0 ] && [ $((p_ok + p_bad)) != "$programs" ] &&

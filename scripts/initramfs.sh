@@ -16,6 +16,9 @@ ldd "$bb" 2>&1 | grep -q "not a dynamic" ||
 ks=$BUILD/kselftest
 step "building the selftests: make -C tools/testing/selftests TARGETS=filesystems/aufs install"
 rm -rf "$ks"
+# the series' uapi headers (linux/magic.h), where KHDR_INCLUDES looks
+make -s -C "$TREE" O="$BUILD/kselftest-build" headers >/dev/null ||
+	die "make headers failed"
 log=$(make -C "$TREE/tools/testing/selftests" TARGETS=filesystems/aufs \
 	O="$BUILD/kselftest-build" LDFLAGS=-static INSTALL_PATH="$ks" \
 	install 2>&1) || { echo "$log"; die "the selftests do not build"; }

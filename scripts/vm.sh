@@ -66,11 +66,14 @@ if [ "$mode" = shell ]; then
 fi
 
 log=$LOGS/guest-$mode.log
-rm -f "$log" "$LOGS/guest-$mode.splats"
+# The second serial port (ttyS1) carries the selftests' KTAP alone.
+ktap=$LOGS/guest-$mode.ktap
+rm -f "$log" "$ktap" "$LOGS/guest-$mode.splats"
 : > "$log"
 step "booting the guest ($mode, ${accel#-accel }, 2 CPUs; log: ${log#$TOP/})"
 start=$(date +%s)
 "${qemu[@]}" -display none -monitor none -serial "file:$log" \
+	-serial "file:$ktap" \
 	-append "$append" </dev/null >"$LOGS/qemu-$mode.err" 2>&1 &
 qpid=$!
 # QEMU never outlives this script (an interrupted make, a killed check).
@@ -122,7 +125,8 @@ qemu_rc=$?
 wait $viewer 2>/dev/null
 set -e
 # The log as a text file, lines without the serial line's \r.
-sed -i 's/\r$//' "$log"
+[ -f "$ktap" ] || : > "$ktap"
+sed -i 's/\r$//' "$log" "$ktap"
 step "guest finished ($(( $(date +%s) - start ))s, qemu exit $qemu_rc, longest console silence ${longest}s of ${stall}s allowed)"
 [ -s "$LOGS/qemu-$mode.err" ] && sed 's/^/qemu: /' "$LOGS/qemu-$mode.err" >&2
 

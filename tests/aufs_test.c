@@ -26,7 +26,7 @@
 #include "../../kselftest_harness.h"
 #include "aufs_util.h"
 
-#ifndef AUFS_SUPER_MAGIC	/* headers older than the series */
+#ifndef AUFS_SUPER_MAGIC	/* built without the series' headers */
 #define AUFS_SUPER_MAGIC	0x61756673
 #endif
 #define AUFS_BRANCH_MAX		127
