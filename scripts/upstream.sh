@@ -14,8 +14,12 @@ git config user.email >/dev/null ||
 # Debian's patches.  It is committed with a fixed author, committer and
 # date, so that anyone who unpacks the same package and commits it the
 # same way gets the commit the cover letter names as base-commit.
-debver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
-basemsg="Linux ${debver%%-*} with Debian's patches (linux-source-6.12 $debver)"
+if [ -n "${AUFS_KERNEL_TARBALL:-}" ]; then
+	basemsg="Linux from $(basename "$TARBALL")"
+else
+	debver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
+	basemsg="Linux ${debver%%-*} with Debian's patches (linux-source-6.12 $debver)"
+fi
 if [ ! -d "$up/.git" ] ||
    [ "$(git -C "$up" log -1 --format=%s base 2>/dev/null)" != "$basemsg" ]; then
 	step "unpacking a pristine tree into ${up#$TOP/} (once)"
@@ -31,7 +35,8 @@ if [ ! -d "$up/.git" ] ||
 	 GIT_COMMITTER_NAME="Linux" GIT_COMMITTER_EMAIL="linux-source-6.12@debian" \
 	 GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" \
 	 GIT_COMMITTER_DATE="2000-01-01T00:00:00Z" \
-	 git commit -q -m "$basemsg" && git tag base)
+	 git -c commit.gpgSign=false -c core.hooksPath=/dev/null \
+		commit -q -m "$basemsg" && git tag base)
 else
 	(cd "$up" && git am --abort >/dev/null 2>&1 || true
 	 git reset -q --hard base && git clean -fdxq)
