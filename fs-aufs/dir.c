@@ -399,6 +399,15 @@ static int au_exchange_check(const struct dentry *old,
 	return ret > 0 ? -EXDEV : ret;
 }
 
+/* The top branch parents of @old and @new, made there if needed. */
+static int au_rename_parents(struct dentry *old, struct path *old_hp,
+			     struct dentry *new, struct path *new_hp)
+{
+	int err = au_upper_parent(old, old_hp);
+
+	return err ?: au_upper_parent(new, new_hp);
+}
+
 static int au_rename(struct inode *old_dir, struct dentry *old,
 		     struct inode *new_dir, struct dentry *new,
 		     unsigned int flags)
@@ -424,10 +433,7 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		err = au_copy_up(new);
 		if (err)
 			return err;
-		err = au_upper_parent(old, &old_hp);
-		if (err)
-			return err;
-		err = au_upper_parent(new, &new_hp);
+		err = au_rename_parents(old, &old_hp, new, &new_hp);
 		if (err)
 			return err;
 		err = mnt_want_write(old_hp.mnt);
@@ -458,10 +464,7 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	err = au_copy_up(old);
 	if (err)
 		return err;
-	err = au_upper_parent(old, &old_hp);
-	if (err)
-		return err;
-	err = au_upper_parent(new, &new_hp);
+	err = au_rename_parents(old, &old_hp, new, &new_hp);
 	if (err)
 		return err;
 	old_wh = au_d_has_lower(old);
