@@ -2,11 +2,12 @@
 # Generate the aufs patches from fs-aufs/, kunit/, Documentation/ and tests/.
 #
 # usage: scripts/genpatch.sh OUTDIR
+#        scripts/genpatch.sh --tree NAME DIR
 #
-# Every scripts/patch-msgs/NAME.msg makes OUTDIR/NAME: an mbox-style patch
-# that adds the files listed on its "Files:" line.  A .msg file is
+# Every scripts/patch-msgs/NAME.msg makes OUTDIR/NAME, an mbox-style
+# patch.  A .msg file is
 #   Subject: <subject>
-#   Files: <source files, in the order they appear in the patch>
+#   Files: <source files the patch adds, in the order they appear in it>
 #   <blank line>
 #   <commit message body>
 # Source files land in the kernel tree as follows:
@@ -14,12 +15,40 @@
 #   kunit/F          -> fs/aufs/F
 #   Documentation/F  -> Documentation/filesystems/aufs/F
 #   tests/F          -> tools/testing/selftests/filesystems/aufs/F
+#
+# The sources hold the code as it is after the whole series.  A patch
+# that also changes files an earlier patch added (a hook in super.c, a
+# declaration in aufs.h, an object in the Makefile) has a
+# scripts/patch-msgs/NAME.undo: a diff, on kernel paths, that takes
+# those files from their state after NAME back to their state before
+# it.  Going from the last patch of series to the first, each step drops
+# the files its patch adds and applies its .undo; every generated patch
+# is then the difference between two neighbouring states, so each step
+# of the series has only what its patch and those before it add.  A
+# .undo that no longer applies to the sources, or a source file no patch
+# adds, fails the generation: nothing drifts silently.  A
+# scripts/patch-msgs/NAME.extra is appended as it is: hunks for kernel
+# files outside fs/aufs (the kbuild wiring).
+#
+# --tree NAME DIR writes the kernel-path files as they are after NAME
+# to DIR, to edit a step: change them there, then write NAME.undo again
+# as "diff -up" from DIR to the state before NAME (CONTRIBUTING).
+#
 # The output is byte-for-byte reproducible: no dates, no hostnames.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:?usage: genpatch.sh OUTDIR}
+msgs=$top/scripts/patch-msgs
 author="aufs developers <aufs-devel@lists.example.org>"
+tree_name=
+if [ "${1:-}" = --tree ]; then
+	tree_name=${2:?usage: genpatch.sh --tree NAME DIR}
+	out=${3:?usage: genpatch.sh --tree NAME DIR}
+else
+	out=${1:?usage: genpatch.sh OUTDIR}
+fi
+
+die() { echo "genpatch: $*" >&2; exit 1; }
 
 dest_of() {
 	case "$1" in
@@ -27,44 +56,111 @@ dest_of() {
 	kunit/*)	echo "fs/aufs/${1#kunit/}" ;;
 	Documentation/*) echo "Documentation/filesystems/aufs/${1#Documentation/}" ;;
 	tests/*)	echo "tools/testing/selftests/filesystems/aufs/${1#tests/}" ;;
-	*)		echo "genpatch: $1: not a generated source" >&2; return 1 ;;
+	*)		die "$1: not a generated source" ;;
 	esac
 }
 
-mkdir -p "$out"
-listed=$(mktemp)
-trap 'rm -f "$listed"' EXIT
+subject_of() { sed -n '1s/^Subject: //p' "$msgs/$1.msg"; }
+files_of() { sed -n '2s/^Files: //p' "$msgs/$1.msg"; }
 
-for msg in "$top"/scripts/patch-msgs/*.msg; do
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The generated patches, in the order of series.
+order=()
+for name in $(grep -v '^[[:space:]]*\(#\|$\)' "$top/series" | awk '{print $1}'); do
+	[ -f "$msgs/$name.msg" ] && order+=("$name")
+done
+for msg in "$msgs"/*.msg; do
 	name=$(basename "$msg" .msg)
-	subject=$(sed -n '1s/^Subject: //p' "$msg")
-	files=$(sed -n '2s/^Files: //p' "$msg")
-	[ -n "$subject" ] && [ -n "$files" ] ||
-		{ echo "genpatch: $msg: needs Subject: and Files: lines" >&2; exit 1; }
-	{
-		echo "From: $author"
-		echo "Subject: $subject"
-		echo
-		tail -n +4 "$msg"
-		echo "---"
-		for f in $files; do
-			[ -f "$top/$f" ] || { echo "genpatch: $msg: $f missing" >&2; exit 1; }
-			echo "$f" >> "$listed"
-			d=$(dest_of "$f")
-			echo "diff --git a/$d b/$d"
-			echo "new file mode 100644"
-			diff -u --label /dev/null --label "b/$d" /dev/null "$top/$f" || true
-		done
-	} > "$out/$name"
+	printf '%s\n' "${order[@]}" | grep -qxF "$name" ||
+		die "$msg: $name is not in series"
+	[ -n "$(subject_of "$name")" ] && [ -n "$(files_of "$name")" ] ||
+		die "$msg: needs Subject: and Files: lines"
+done
+for f in "$msgs"/*.undo "$msgs"/*.extra; do
+	[ -e "$f" ] || continue
+	[ -f "$msgs/$(basename "${f%.*}").msg" ] || die "$f: no .msg of that name"
 done
 
-# Every source file must be in exactly one generated patch.
-missing=0
-for f in $(cd "$top" && find fs-aufs kunit Documentation tests -type f | sort); do
-	c=$(grep -cxF "$f" "$listed" || true)
-	if [ "$c" != 1 ]; then
-		echo "genpatch: $f is in $c generated patches (must be 1)" >&2
-		missing=1
+# The state after the last patch: every source file.
+mkdir "$tmp/cur"
+(cd "$top" && find fs-aufs kunit Documentation tests -type f | sort) |
+while read -r f; do
+	d=$(dest_of "$f")
+	[ ! -e "$tmp/cur/$d" ] || die "$f: another source lands on $d"
+	mkdir -p "$(dirname "$tmp/cur/$d")"
+	cp "$top/$f" "$tmp/cur/$d"
+done
+
+# Back to the first patch, keeping the state after each one.
+for ((k = ${#order[@]} - 1; k >= 0; k--)); do
+	name=${order[k]}
+	cp -a "$tmp/cur" "$tmp/after.$k"
+	for f in $(files_of "$name"); do
+		d=$(dest_of "$f")
+		[ -f "$tmp/cur/$d" ] ||
+			die "$name: $f missing, or added by a later patch too"
+		rm "$tmp/cur/$d"
+	done
+	if [ -f "$msgs/$name.undo" ] &&
+	   ! (cd "$tmp/cur" && patch -p1 -s -F0 -f --no-backup-if-mismatch \
+		-r "$tmp/rej" < "$msgs/$name.undo" >"$tmp/log" 2>&1); then
+		cat "$tmp/log" >&2
+		die "$name.undo no longer applies to the sources: see CONTRIBUTING"
 	fi
 done
-exit $missing
+left=$(cd "$tmp/cur" && find . -type f | sed 's|^\./||' | sort)
+[ -z "$left" ] || die "no patch adds these files (or an .undo leaves them): $left"
+mkdir "$tmp/before.0"
+
+if [ -n "$tree_name" ]; then
+	for ((k = 0; k < ${#order[@]}; k++)); do
+		[ "${order[k]}" = "$tree_name" ] || continue
+		mkdir -p "$out"
+		cp -a "$tmp/after.$k/." "$out/"
+		exit 0
+	done
+	die "$tree_name: not a generated patch of series"
+fi
+
+mkdir -p "$out"
+for ((k = 0; k < ${#order[@]}; k++)); do
+	name=${order[k]}
+	before=$tmp/before.0
+	[ "$k" = 0 ] || before=$tmp/after.$((k - 1))
+	after=$tmp/after.$k
+	new=" "
+	for f in $(files_of "$name"); do
+		new="$new$(dest_of "$f") "
+	done
+	{
+		echo "From: $author"
+		echo "Subject: $(subject_of "$name")"
+		echo
+		tail -n +4 "$msgs/$name.msg"
+		echo "---"
+		# changed files first, in path order
+		(cd "$before" && find . -type f | sed 's|^\./||' | sort) |
+		while read -r d; do
+			[ -f "$after/$d" ] || die "$name: deletes $d"
+			cmp -s "$before/$d" "$after/$d" && continue
+			echo "diff --git a/$d b/$d"
+			diff -up --label "a/$d" --label "b/$d" \
+				"$before/$d" "$after/$d" || true
+		done
+		for d in $new; do
+			echo "diff --git a/$d b/$d"
+			echo "new file mode 100644"
+			diff -u --label /dev/null --label "b/$d" /dev/null \
+				"$after/$d" || true
+		done
+		[ ! -f "$msgs/$name.extra" ] || cat "$msgs/$name.extra"
+	} > "$out/$name"
+	# nothing but the listed files may appear
+	(cd "$after" && find . -type f | sed 's|^\./||' | sort) |
+	while read -r d; do
+		[ -f "$before/$d" ] || [[ "$new" == *" $d "* ]] ||
+			die "$name: $d appears but is not on its Files: line"
+	done
+done
