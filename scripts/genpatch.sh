@@ -30,9 +30,12 @@
 # scripts/patch-msgs/NAME.extra is appended as it is: hunks for kernel
 # files outside fs/aufs (the kbuild wiring).
 #
-# --tree NAME DIR writes the kernel-path files as they are after NAME
-# to DIR, to edit a step: change them there, then write NAME.undo again
-# as "diff -up" from DIR to the state before NAME (CONTRIBUTING).
+# To change what a step adds to earlier files (or when its .undo no
+# longer applies), see CONTRIBUTING:
+#   --tree NAME DIR   writes the files (kernel paths) as they are after
+#                     NAME to DIR;
+#   --undo NAME DIR   writes NAME.undo again, as the diff from the state
+#                     after NAME to DIR, which holds the state before it.
 #
 # The output is byte-for-byte reproducible: no dates, no hostnames.
 set -eu
@@ -41,9 +44,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 msgs=$top/scripts/patch-msgs
 author="aufs developers <aufs-devel@lists.example.org>"
 tree_name=
-if [ "${1:-}" = --tree ]; then
-	tree_name=${2:?usage: genpatch.sh --tree NAME DIR}
-	out=${3:?usage: genpatch.sh --tree NAME DIR}
+mode=${1:-}
+if [ "$mode" = --tree ] || [ "$mode" = --undo ]; then
+	tree_name=${2:?usage: genpatch.sh $mode NAME DIR}
+	out=${3:?usage: genpatch.sh $mode NAME DIR}
+	grep -qxF "$tree_name" "$top/series" ||
+		{ echo "genpatch: $tree_name is not in series" >&2; exit 1; }
 else
 	out=${1:?usage: genpatch.sh OUTDIR}
 fi
@@ -97,6 +103,7 @@ done
 for ((k = ${#order[@]} - 1; k >= 0; k--)); do
 	name=${order[k]}
 	cp -a "$tmp/cur" "$tmp/after.$k"
+	[ "$name" != "$tree_name" ] || break
 	for f in $(files_of "$name"); do
 		d=$(dest_of "$f")
 		[ -f "$tmp/cur/$d" ] ||
@@ -110,19 +117,34 @@ for ((k = ${#order[@]} - 1; k >= 0; k--)); do
 		die "$name.undo no longer applies to the sources: see CONTRIBUTING"
 	fi
 done
+if [ "$mode" = --tree ]; then
+	[ "$k" -ge 0 ] || die "$tree_name: not a generated patch"
+	mkdir -p "$out"
+	cp -a "$tmp/after.$k/." "$out/"
+	exit 0
+fi
+if [ "$mode" = --undo ]; then
+	[ "$k" -ge 0 ] || die "$tree_name: not a generated patch"
+	after=$tmp/after.$k
+	undo=$msgs/$tree_name.undo
+	: > "$tmp/undo"
+	(cd "$out" && find . -type f | sed 's|^\./||' | sort) |
+	while read -r d; do
+		[ -f "$after/$d" ] || die "$out/$d: not in the state after $tree_name"
+		cmp -s "$after/$d" "$out/$d" ||
+			diff -up --label "a/$d" --label "b/$d" \
+				"$after/$d" "$out/$d" >> "$tmp/undo" || true
+	done
+	if [ -s "$tmp/undo" ]; then
+		cp "$tmp/undo" "$undo"
+	else
+		rm -f "$undo"
+	fi
+	exit 0
+fi
 left=$(cd "$tmp/cur" && find . -type f | sed 's|^\./||' | sort)
 [ -z "$left" ] || die "no patch adds these files (or an .undo leaves them): $left"
 mkdir "$tmp/before.0"
-
-if [ -n "$tree_name" ]; then
-	for ((k = 0; k < ${#order[@]}; k++)); do
-		[ "${order[k]}" = "$tree_name" ] || continue
-		mkdir -p "$out"
-		cp -a "$tmp/after.$k/." "$out/"
-		exit 0
-	done
-	die "$tree_name: not a generated patch of series"
-fi
 
 mkdir -p "$out"
 for ((k = 0; k < ${#order[@]}; k++)); do
