@@ -581,6 +581,7 @@ void au_i_forget_old(struct inode *inode, const struct au_br_edit *ed);
 void au_i_set_top(struct inode *inode, struct au_branch *br,
 		  struct inode *h_inode);
 void au_copy_attr(struct inode *inode);
+u64 au_ino(const struct au_branch *br, u64 h_ino);
 int aufs_permission(struct mnt_idmap *idmap, struct inode *inode, int mask);
 int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
@@ -606,7 +607,6 @@ int au_copy_up(struct dentry *dentry);
 /* dir.c */
 extern const struct inode_operations au_dir_iops;
 int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync);
-u64 au_ino(const struct au_branch *br, u64 h_ino);
 
 /* file.c */
 extern const struct file_operations au_file_fops;

@@ -7,7 +7,7 @@
 #                          export (make upstream) adds the sender's own.
 #   FILE_PATH_CHANGES      "does MAINTAINERS need updating?": checkpatch
 #                          reads one patch at a time; the MAINTAINERS entry
-#                          for every aufs path is in fs-build-aufs.patch.
+#                          for every aufs path is in the MAINTAINERS patch.
 set -u
 . "$(dirname "$0")/lib.sh"
 
