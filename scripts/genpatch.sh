@@ -25,8 +25,9 @@
 # the files its patch adds and applies its .undo; every generated patch
 # is then the difference between two neighbouring states, so each step
 # of the series has only what its patch and those before it add.  A
-# .undo that no longer applies to the sources, or a source file no patch
-# adds, fails the generation: nothing drifts silently.  A
+# .undo must apply with its exact context (a hunk may move: edits above
+# it shift line numbers); one that does not, or a source file no patch
+# adds, fails the generation, and OUTDIR is left as it was.  A
 # scripts/patch-msgs/NAME.extra is appended as it is: hunks for kernel
 # files outside fs/aufs (the kbuild wiring).
 #
@@ -39,6 +40,7 @@
 #
 # The output is byte-for-byte reproducible: no dates, no hostnames.
 set -eu
+export LC_ALL=C	# file order in the patches must not follow the locale
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 msgs=$top/scripts/patch-msgs
@@ -117,24 +119,48 @@ for ((k = ${#order[@]} - 1; k >= 0; k--)); do
 		die "$name.undo no longer applies to the sources: see CONTRIBUTING"
 	fi
 done
-if [ "$mode" = --tree ]; then
+if [ -n "$tree_name" ]; then
 	[ "$k" -ge 0 ] || die "$tree_name: not a generated patch"
+	case "$(realpath -m "$out")/" in
+	"$top"/*) die "$out: inside the repository" ;;
+	esac
+fi
+if [ "$mode" = --tree ]; then
+	[ ! -e "$out" ] || [ -z "$(ls -A "$out")" ] || die "$out: not empty"
 	mkdir -p "$out"
 	cp -a "$tmp/after.$k/." "$out/"
 	exit 0
 fi
 if [ "$mode" = --undo ]; then
-	[ "$k" -ge 0 ] || die "$tree_name: not a generated patch"
 	after=$tmp/after.$k
 	undo=$msgs/$tree_name.undo
+	added=" "
+	for f in $(files_of "$tree_name"); do
+		added="$added$(dest_of "$f") "
+	done
 	: > "$tmp/undo"
 	(cd "$out" && find . -type f | sed 's|^\./||' | sort) |
 	while read -r d; do
 		[ -f "$after/$d" ] || die "$out/$d: not in the state after $tree_name"
+		[[ "$added" != *" $d "* ]] ||
+			die "$out/$d: $tree_name adds it, so it cannot be there before"
 		cmp -s "$after/$d" "$out/$d" ||
 			diff -up --label "a/$d" --label "b/$d" \
 				"$after/$d" "$out/$d" >> "$tmp/undo" || true
 	done
+	(cd "$after" && find . -type f | sed 's|^\./||' | sort) |
+	while read -r d; do
+		[ -f "$out/$d" ] || [[ "$added" == *" $d "* ]] ||
+			die "$out/$d is missing: only files $tree_name adds may be"
+	done
+	# the new .undo must take the state after NAME to DIR exactly
+	cp -a "$after" "$tmp/check"
+	for d in $added; do
+		rm "$tmp/check/$d"
+	done
+	(cd "$tmp/check" && patch -p1 -s -F0 --no-backup-if-mismatch \
+		-r "$tmp/rej" < "$tmp/undo") || die "the new .undo does not apply"
+	diff -r "$tmp/check" "$out" >/dev/null || die "the new .undo does not give $out"
 	if [ -s "$tmp/undo" ]; then
 		cp "$tmp/undo" "$undo"
 	else
@@ -146,7 +172,7 @@ left=$(cd "$tmp/cur" && find . -type f | sed 's|^\./||' | sort)
 [ -z "$left" ] || die "no patch adds these files (or an .undo leaves them): $left"
 mkdir "$tmp/before.0"
 
-mkdir -p "$out"
+mkdir "$tmp/out"
 for ((k = 0; k < ${#order[@]}; k++)); do
 	name=${order[k]}
 	before=$tmp/before.0
@@ -178,7 +204,7 @@ for ((k = 0; k < ${#order[@]}; k++)); do
 				"$after/$d" || true
 		done
 		[ ! -f "$msgs/$name.extra" ] || cat "$msgs/$name.extra"
-	} > "$out/$name"
+	} > "$tmp/out/$name"
 	# nothing but the listed files may appear
 	(cd "$after" && find . -type f | sed 's|^\./||' | sort) |
 	while read -r d; do
@@ -186,3 +212,5 @@ for ((k = 0; k < ${#order[@]}; k++)); do
 			die "$name: $d appears but is not on its Files: line"
 	done
 done
+mkdir -p "$out"
+cp "$tmp/out"/* "$out/"
