@@ -170,7 +170,8 @@ struct au_branch {
  * @nbranch: number of branches
  * @wbr: the top branch if it is "rw" (the union is writable), or %NULL
  * @workdir: ".wh..wh.orph" at the root of @wbr, where copy-up builds
- *	files; %NULL with @wbr
+ *	files; %NULL without @wbr, and while a union mounted read-only
+ *	has not been remounted rw
  * @gen: generation of the branch table, bumped by every branch change;
  *	a dentry whose d_time differs is looked up again
  * @commits: number of branch changes made (not refused), for a copy-up

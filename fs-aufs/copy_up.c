@@ -706,7 +706,8 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 	unsigned int yields = 0;
 	int err = 0;
 
-	if (!au_wbr(sb))
+	/* no work directory: mounted read-only (the VFS refuses first) */
+	if (!au_wbr(sb) || !au_sbi(sb)->workdir)
 		return -EROFS;
 	while (!err && !au_d_is_upper(dentry)) {
 		struct dentry *d = dget(dentry), *parent;

@@ -31,14 +31,16 @@
 
 /*
  * The F_SETFL flags a branch file on @br takes from the aufs file's
- * @flags.  A branch aufs may not write (ro, rr, ro+wh) gets O_NOATIME
- * too, see au_file_noatime().  A branch made rw later (mod:) gets its
- * atimes back at the next call on the file.
+ * @flags.  A branch aufs may not write (ro, rr, ro+wh), and every
+ * branch of a union mounted read-only, gets O_NOATIME too, see
+ * au_file_noatime().  A branch made rw later (mod:, remount,rw) gets
+ * its atimes back at the next call on the file.
  */
-static unsigned int au_h_setfl(unsigned int flags, const struct au_branch *br)
+static unsigned int au_h_setfl(unsigned int flags, const struct au_branch *br,
+			       const struct super_block *sb)
 {
 	flags &= AU_SETFL_MASK;
-	if (READ_ONCE(br->noatime))
+	if (READ_ONCE(br->noatime) || sb_rdonly(sb))
 		flags |= O_NOATIME;
 	return flags;
 }
@@ -86,7 +88,8 @@ static struct file *au_h_open(struct file *file, struct dentry *dentry,
 	h_file = backing_file_open(file, flags, &h_path, current_cred());
 	revert_creds(old_cred);
 	if (!IS_ERR(h_file))
-		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, *br));
+		au_h_file_setfl(h_file,
+				au_h_setfl(file->f_flags, *br, dentry->d_sb));
 	if (ref)
 		path_put(&h_path);
 	return h_file;
@@ -293,7 +296,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		h_file = NULL;
 	} else {
 		h_file = get_file(fi->h_file);
-		flags = au_h_setfl(flags, fi->br);
+		flags = au_h_setfl(flags, fi->br, file_inode(file)->i_sb);
 	}
 	rcu_read_unlock();
 	spin_unlock(&fi->lock);
@@ -301,7 +304,7 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 		au_file_refresh(file, dentry);
 		spin_lock(&fi->lock);
 		h_file = get_file(fi->h_file);
-		flags = au_h_setfl(flags, fi->br);
+		flags = au_h_setfl(flags, fi->br, file_inode(file)->i_sb);
 		spin_unlock(&fi->lock);
 	}
 
@@ -562,6 +565,14 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 		return -EINVAL;
 	if (in->f_op != &au_file_fops)
 		return -EXDEV;
+	/*
+	 * Deduplication rewrites the extents of the destination's branch
+	 * file.  The VFS lets the owner dedupe into a file opened
+	 * read-only, which may be on a lower branch: only a file opened for
+	 * writing, which lives on a writable branch, may be the destination.
+	 */
+	if ((flags & REMAP_FILE_DEDUP) && !(out->f_mode & FMODE_WRITE))
+		return -EPERM;
 	h_in = au_h_file_get(in, false);
 	h_out = au_h_file_get(out, false);
 	inode_lock(inode);

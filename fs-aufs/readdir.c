@@ -73,6 +73,7 @@ struct au_rdbuild {
 	unsigned int count;
 	struct au_branch *br;
 	unsigned int bindex;
+	bool rdonly;
 	int err;
 };
 
@@ -174,8 +175,11 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 	h_file = dentry_open(h_path, O_RDONLY | O_DIRECTORY, current_cred());
 	if (IS_ERR(h_file))
 		return PTR_ERR(h_file);
-	/* listing a branch aufs may not write must not write its atime */
-	if (b->br->perm != AU_BR_RW)
+	/*
+	 * listing a branch aufs may not write, or any branch of a union
+	 * mounted read-only, must not write its atime
+	 */
+	if (b->br->perm != AU_BR_RW || b->rdonly)
 		au_file_noatime(h_file);
 	err = iterate_dir(h_file, &b->ctx);
 	fput(h_file);
@@ -202,6 +206,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		.root = RB_ROOT,
 		.visible = LIST_HEAD_INIT(b.visible),
 		.hidden = LIST_HEAD_INIT(b.hidden),
+		.rdonly = sb_rdonly(dentry->d_sb),
 	};
 	const struct cred *old_cred;
 	struct au_rdcache *rdc;

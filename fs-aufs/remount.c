@@ -312,16 +312,27 @@ static int au_remount_apply(struct fs_context *fc, struct au_br_edit *ed)
 	return 0;
 }
 
-/* The work directory for the new top branch. */
+/* Whether the union is read-only once @fc is applied. */
+static bool au_remount_rdonly(const struct fs_context *fc)
+{
+	if (fc->sb_flags_mask & SB_RDONLY)
+		return fc->sb_flags & SB_RDONLY;
+	return sb_rdonly(fc->root->d_sb);
+}
+
+/*
+ * The work directory for the new top branch.  A union that is read-only
+ * has none: making one writes to the branch.
+ */
 static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 {
 	struct au_sbinfo *sbi = ed->sbi;
 	struct au_branch *top = ed->branches[0];
 	struct dentry *work;
 
-	if (ed->perm[0] != AU_BR_RW)
+	if (ed->perm[0] != AU_BR_RW || au_remount_rdonly(fc))
 		return 0;
-	if (sbi->wbr == top) {
+	if (sbi->wbr == top && sbi->workdir) {
 		ed->workdir = au_workdir_get(sbi->workdir);
 		return 0;
 	}
@@ -330,6 +341,29 @@ static int au_remount_workdir(struct fs_context *fc, struct au_br_edit *ed)
 		return PTR_ERR(work);
 	ed->workdir = work;
 	return 0;
+}
+
+/*
+ * remount,rw of a union mounted read-only with a writable top branch:
+ * make the work directory it did not make at mount.
+ */
+static int au_remount_rw(struct fs_context *fc, struct au_sbinfo *sbi)
+{
+	struct dentry *work;
+	int err = 0;
+
+	if (au_remount_rdonly(fc))
+		return 0;
+	down_write(&sbi->rwsem);
+	if (sbi->wbr && !sbi->workdir) {
+		work = au_workdir_setup(fc, sbi, &sbi->wbr->path);
+		if (IS_ERR(work))
+			err = PTR_ERR(work);
+		else
+			sbi->workdir = work;
+	}
+	up_write(&sbi->rwsem);
+	return err;
 }
 
 /**
@@ -647,6 +681,9 @@ int au_remount(struct fs_context *fc)
 			return err;
 	}
 	if (list_empty(&ctx->verbs)) {
+		err = au_remount_rw(fc, sbi);
+		if (err)
+			return err;
 		if (ctx->refrof >= 0)
 			WRITE_ONCE(sbi->refrof, ctx->refrof);
 		return 0;

@@ -235,8 +235,12 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_xattr = au_xattr_handlers;
 	sb->s_time_gran = 1;
 
+	/*
+	 * A union mounted read-only writes nothing to its branches: the
+	 * work directory is made at remount,rw (au_remount()).
+	 */
 	top = sbi->branches[0];
-	if (top->perm == AU_BR_RW) {
+	if (top->perm == AU_BR_RW && !sb_rdonly(sb)) {
 		struct dentry *work = au_workdir_setup(fc, sbi, &top->path);
 
 		if (IS_ERR(work))

@@ -206,6 +206,77 @@ TEST_F(rw, reads_leave_the_atimes_of_a_read_only_branch_alone)
 	EXPECT_NE(LOWER_TIME, st.st_atim.tv_sec);
 }
 
+/*
+ * A union mounted read-only writes nothing to its branches, not even to
+ * its writable top branch: no work directory, no atimes.  remount,rw
+ * makes the work directory, and the union takes changes again.
+ */
+TEST_F(rw, a_read_only_mount_writes_nothing_to_its_branches)
+{
+	struct timespec times[2] = { { LOWER_TIME, 0 }, { LOWER_TIME, 0 } };
+	struct stat st;
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	/* what the writable mount of the setup made */
+	nftw(in(self->b0, ".wh..wh.orph"), rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(in(self->b0, ".wh..wh.plnk"), rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	put(in(self->b0, "top"), "top\n", 0644);
+	ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b0, "top"), times, 0));
+	ASSERT_EQ(0, utimensat(AT_FDCWD, self->b0, times, 0));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", MS_RDONLY, self->opts));
+	self->mounted = true;
+
+	EXPECT_STREQ("top\n", get(in(self->mnt, "top")));
+	EXPECT_TRUE(dir_lists(self->mnt, "top"));
+	EXPECT_EQ(-1, open(in(self->mnt, "new"), O_WRONLY | O_CREAT, 0644));
+	EXPECT_EQ(EROFS, errno);
+	ASSERT_EQ(0, stat(in(self->b0, "top"), &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	ASSERT_EQ(0, stat(self->b0, &st));
+	EXPECT_EQ(LOWER_TIME, st.st_atim.tv_sec);
+	/* (listing the branch itself moves its atime: last) */
+	EXPECT_EQ(1, dir_has(self->b0, NULL));
+
+	ASSERT_EQ(0, mount(NULL, self->mnt, NULL, MS_REMOUNT, NULL));
+	put(in(self->mnt, "new"), "new\n", 0644);
+	EXPECT_STREQ("new\n", get(in(self->b0, "new")));
+	EXPECT_STREQ("lower\n", get(in(self->mnt, "file")));
+	ASSERT_EQ(0, chmod(in(self->mnt, "file"), 0600));
+	EXPECT_STREQ("lower\n", get(in(self->b0, "file")));
+	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
+}
+
+/*
+ * FIDEDUPERANGE rewrites the extents of its destination.  The VFS lets
+ * the owner (or CAP_SYS_ADMIN) dedupe into a file opened read-only; on
+ * the union such a file may be on a read-only branch, so the union
+ * refuses it, whatever the branch could do.
+ */
+TEST_F(rw, dedupe_never_writes_to_a_lower_branch)
+{
+	struct {
+		struct file_dedupe_range r;
+		struct file_dedupe_range_info info;
+	} d = {};
+	int src, dst;
+
+	put(in(self->mnt, "same"), "lower\n", 0644);
+	src = open(in(self->mnt, "same"), O_RDONLY);
+	ASSERT_LE(0, src);
+	dst = open(in(self->mnt, "file"), O_RDONLY);
+	ASSERT_LE(0, dst);
+	d.r.src_length = 6;
+	d.r.dest_count = 1;
+	d.info.dest_fd = dst;
+	EXPECT_EQ(0, ioctl(src, FIDEDUPERANGE, &d));
+	EXPECT_EQ(-EPERM, d.info.status);
+	close(dst);
+	close(src);
+	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
+	EXPECT_EQ(-1, access(in(self->b0, "file"), F_OK));
+}
+
 TEST_F(rw, append_copies_up_and_leaves_lower_alone)
 {
 	int fd = open(in(self->mnt, "file"), O_WRONLY | O_APPEND);
