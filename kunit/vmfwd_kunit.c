@@ -20,6 +20,12 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
+/* vm_fault_t is __bitwise: compare its bits as a plain number */
+static unsigned int au_vmf(vm_fault_t ret)
+{
+	return (__force unsigned int)ret;
+}
+
 #define AU_TEST_THREADS		4
 #define AU_TEST_FAULTS		20
 #define AU_TEST_GATHER_WAIT	(30 * HZ)
@@ -223,7 +229,7 @@ static void au_vmfwd_fault_sees_branch_file(struct kunit *test)
 	struct vm_area_struct *vma = au_test_vma(test, fb, &au_fake_ops);
 	struct vm_fault vmf = { .vma = vma };
 
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), 0);
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->fault(&vmf)), au_vmf(0));
 	KUNIT_EXPECT_EQ(test, atomic_read(&fb->calls), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fb->saw_other_file), 0);
 	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
@@ -296,7 +302,8 @@ static void au_vmfwd_lock_released_during_fault(struct kunit *test)
 	fb->unmap = true;
 	fb->test = test;
 	fb->ret = VM_FAULT_RETRY;
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), VM_FAULT_RETRY);
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->fault(&vmf)),
+			au_vmf(VM_FAULT_RETRY));
 	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->file);
 	KUNIT_EXPECT_EQ(test, atomic_read(&fb->closes), 1);
 	KUNIT_EXPECT_EQ(test, file_count(fb->file), file_refs);
@@ -313,8 +320,8 @@ static void au_vmfwd_lock_released_with_another_call(struct kunit *test)
 	fb->unlock = true;
 	fb->ret = VM_FAULT_COMPLETED;
 	au_vmfwd_enter(au_vmfwd_of(vma), vma);
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->page_mkwrite(&vmf),
-			VM_FAULT_COMPLETED);
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->page_mkwrite(&vmf)),
+			au_vmf(VM_FAULT_COMPLETED));
 	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->h_file);
 	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 1);
 	au_vmfwd_exit(au_vmfwd_of(vma), vma);
@@ -337,7 +344,8 @@ static void au_vmfwd_lock_released_by_one_of_two_calls(struct kunit *test)
 
 	fb->nest = true;
 	fb->ret = VM_FAULT_RETRY;
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), VM_FAULT_RETRY);
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->fault(&vmf)),
+			au_vmf(VM_FAULT_RETRY));
 	KUNIT_EXPECT_PTR_EQ(test, fb->file_at_unlock, fb->h_file);
 	KUNIT_EXPECT_PTR_EQ(test, fb->file_after_inner, fb->h_file);
 	KUNIT_EXPECT_EQ(test, fb->nswap_after_inner, 1);
@@ -373,7 +381,7 @@ static const vm_fault_t au_ret_cases[] = {
 
 static void au_ret_case_desc(const vm_fault_t *ret, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ret_%#x", (unsigned int)*ret);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "ret_%#x", au_vmf(*ret));
 }
 
 KUNIT_ARRAY_PARAM(au_ret, au_ret_cases, au_ret_case_desc);
@@ -386,10 +394,13 @@ static void au_vmfwd_return_codes_pass_through(struct kunit *test)
 	struct vm_fault vmf = { .vma = vma };
 
 	fb->ret = *ret;
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->fault(&vmf), *ret);
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->page_mkwrite(&vmf), *ret);
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->pfn_mkwrite(&vmf), *ret);
-	KUNIT_EXPECT_EQ(test, vma->vm_ops->map_pages(&vmf, 0, 1), *ret);
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->fault(&vmf)), au_vmf(*ret));
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->page_mkwrite(&vmf)),
+			au_vmf(*ret));
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->pfn_mkwrite(&vmf)),
+			au_vmf(*ret));
+	KUNIT_EXPECT_EQ(test, au_vmf(vma->vm_ops->map_pages(&vmf, 0, 1)),
+			au_vmf(*ret));
 	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->file);
 	KUNIT_EXPECT_EQ(test, au_vmfwd_of(vma)->nswap, 0);
 	KUNIT_EXPECT_TRUE(test, list_empty(&au_vmfwd_of(vma)->calls));
@@ -521,7 +532,7 @@ static void au_vmfwd_copy_gets_own_state(struct kunit *test)
 
 	/* the copy forwards on its own; the original is untouched */
 	au_vmfwd_enter(au_vmfwd_of(vma), vma);
-	KUNIT_EXPECT_EQ(test, copy->vm_ops->fault(&vmf), 0);
+	KUNIT_EXPECT_EQ(test, au_vmf(copy->vm_ops->fault(&vmf)), au_vmf(0));
 	KUNIT_EXPECT_PTR_EQ(test, copy->vm_file, fb->file);
 	KUNIT_EXPECT_PTR_EQ(test, vma->vm_file, fb->h_file);
 	au_vmfwd_exit(au_vmfwd_of(vma), vma);
