@@ -194,8 +194,12 @@ for ((k = 0; k < ${#order[@]}; k++)); do
 			[ -f "$after/$d" ] || die "$name: deletes $d"
 			cmp -s "$before/$d" "$after/$d" && continue
 			echo "diff --git a/$d b/$d"
-			diff -up --label "a/$d" --label "b/$d" \
-				"$before/$d" "$after/$d" || true
+			# a blank context line as a removed and an added one, and
+			# no function names in hunk headers, as in the hand-kept
+			# patches: checkpatch reads a patch file that git tracks
+			# as a source file, where " " is trailing white space
+			diff -u --label "a/$d" --label "b/$d" \
+				"$before/$d" "$after/$d" | sed 's/^ $/-\n+/'
 		done
 		for d in $new; do
 			echo "diff --git a/$d b/$d"
