@@ -194,12 +194,11 @@ for ((k = 0; k < ${#order[@]}; k++)); do
 			[ -f "$after/$d" ] || die "$name: deletes $d"
 			cmp -s "$before/$d" "$after/$d" && continue
 			echo "diff --git a/$d b/$d"
-			# a blank context line as a removed and an added one, and
-			# no function names in hunk headers, as in the hand-kept
-			# patches: checkpatch reads a patch file that git tracks
-			# as a source file, where " " is trailing white space
+			# no function names in hunk headers: checkpatch given a
+			# patch file git tracks reads it as a source file, where
+			# a name cut short is a misspelling
 			diff -u --label "a/$d" --label "b/$d" \
-				"$before/$d" "$after/$d" | sed 's/^ $/-\n+/'
+				"$before/$d" "$after/$d" || true
 		done
 		for d in $new; do
 			echo "diff --git a/$d b/$d"
