@@ -175,7 +175,7 @@ struct au_branch {
  * @gen: generation of the branch table, bumped by every branch change;
  *	a dentry whose d_time differs is looked up again
  * @commits: number of branch changes made (not refused), for a copy-up
- *	that gave way to one (au_copy_up_trunc())
+ *	that gave way to one (au_copy_up_open())
  * @refrof: open files move to the file a branch change unveils
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
@@ -326,8 +326,11 @@ struct au_file_old {
  * @nold: how many are on @old; at AU_FILE_MOVES the file no longer moves
  * @refused: the branch inode a move to was refused (the opener may not
  *	read it); compared only, no reference is held
- * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused and @mapped
+ * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused, @mapped
+ *	and @trunc
  * @mapped: the file has been mapped: @h_file never changes again
+ * @trunc: opened with O_TRUNC on a lower branch, and not truncated yet:
+ *	@h_file is the lower file opened for reading (see au_open())
  * @gen: the branch table generation @h_file was chosen in
  */
 struct au_finfo {
@@ -339,6 +342,7 @@ struct au_finfo {
 	const struct inode *refused;
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
+	bool trunc;
 	unsigned long gen;
 };
 
@@ -602,6 +606,8 @@ int au_plink_path(struct dentry *dentry, struct path *path,
 void au_plink_release(struct au_sbinfo *sbi, const struct au_br_edit *ed);
 
 /* copy_up.c */
+int au_copy_up_open(struct dentry *dentry, loff_t len, struct file *file,
+		    struct file **h_file);
 int au_copy_up_trunc(struct dentry *dentry, loff_t len);
 int au_copy_up(struct dentry *dentry);
 
@@ -612,6 +618,13 @@ int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 /* file.c */
 extern const struct file_operations au_file_fops;
 struct file *au_h_file_map(struct file *file);
+bool au_file_trunc_pending(const struct file *file);
+struct file *au_file_open_copy(struct file *file, const struct path *h_path,
+			       const struct au_branch *br);
+struct file *au_file_open_top(struct file *file, struct dentry *dentry,
+			      struct au_branch **br);
+void au_file_trunc_done(struct file *file, struct file *h_file,
+			struct au_branch *br);
 void au_file_accessed(struct file *file);
 
 /* mmap.c */

@@ -16,7 +16,8 @@
  * copies only the data that survives: the copy is built at the new size
  * with the truncation's times, so truncating a large lower file neither
  * takes the time of a whole copy nor needs room for it on the top
- * branch.  open(O_TRUNC) copies all of it (see au_open()).
+ * branch.  open(O_TRUNC) copies in the same way, at the truncation the
+ * VFS makes after ->open (see au_open()).
  *
  * Copy-up runs with the mounter's credentials, as an LSM adjusts them
  * (security_inode_copy_up()): it must be able to read the lower object
@@ -52,14 +53,19 @@
 
 /**
  * struct au_cu_req - one copy-up of one name
- * @len: at most this many bytes of data (see au_copy_up_trunc())
+ * @len: at most this many bytes of data (see au_copy_up_open())
  * @may_yield: give way to a waiting branch change (see au_cu_data())
  * @yielded: set when the copy was given up for that
+ * @file: an aufs file to open the copy for before it is moved into
+ *	place, or NULL (see au_copy_up_open())
+ * @h_file: set to that branch file
  */
 struct au_cu_req {
 	loff_t len;
 	bool may_yield;
 	bool yielded;
+	struct file *file;
+	struct file *h_file;
 };
 
 static atomic_t au_cu_seq = ATOMIC_INIT(0);
@@ -189,7 +195,7 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 /*
  * Copy the data of @in to @out, of the same size, skipping holes.  A
  * branch change waiting for @sbi's rwsem makes it give up between two
- * chunks, with @req->yielded set, if @req allows (au_copy_up_trunc()).
+ * chunks, with @req->yielded set, if @req allows (au_copy_up_open()).
  */
 static int au_cu_data(struct au_sbinfo *sbi, struct au_cu_req *req,
 		      struct file *in, struct file *out, loff_t size)
@@ -530,31 +536,47 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
 	upper = au_cu_build(sbi, req, lower);
 	if (IS_ERR(upper))
 		return upper;
+	if (req->file && d_is_reg(upper)) {
+		struct path h_path = { .mnt = wbr->path.mnt, .dentry = upper };
+		struct file *h_file = au_file_open_copy(req->file, &h_path, wbr);
+
+		if (IS_ERR(h_file)) {
+			au_cu_discard(sbi, upper);
+			return ERR_CAST(h_file);
+		}
+		req->h_file = h_file;
+	}
 	err = mnt_want_write(wbr->path.mnt);
 	if (err) {
-		au_cu_discard(sbi, upper);
-		return ERR_PTR(err);
+		plink = NULL;
+		goto fail;
 	}
 	plink = au_plink_link(inode, wbr, upper);
 	mnt_drop_write(wbr->path.mnt);
 	err = PTR_ERR_OR_ZERO(plink);
 	if (!err)
 		err = au_cu_move(sbi, upper, h_parent, name);
-	if (err) {
-		if (!IS_ERR_OR_NULL(plink) && !mnt_want_write(wbr->path.mnt)) {
-			au_plink_unlink(plink);
-			mnt_drop_write(wbr->path.mnt);
-		} else if (!IS_ERR_OR_NULL(plink)) {
-			dput(plink);
-		}
-		au_cu_discard(sbi, upper);
-		return ERR_PTR(err);
-	}
+	if (err)
+		goto fail;
 	if (plink) {
 		au_plink_pin(inode);
 		dput(plink);
 	}
 	return upper;
+
+fail:
+	if (!IS_ERR_OR_NULL(plink) && !mnt_want_write(wbr->path.mnt)) {
+		au_plink_unlink(plink);
+		mnt_drop_write(wbr->path.mnt);
+	} else if (!IS_ERR_OR_NULL(plink)) {
+		dput(plink);
+	}
+	if (req->h_file) {
+		fput(req->h_file);
+		req->h_file = NULL;
+	}
+	au_cu_discard(sbi, upper);
+	return ERR_PTR(err);
 }
 
 static int au_cu_one(struct dentry *dentry, struct dentry *parent,
@@ -671,12 +693,18 @@ static int au_copy_up_one(struct dentry *dentry, struct au_cu_req *req)
 }
 
 /**
- * au_copy_up_trunc - make sure a name exists on the top branch, truncated
+ * au_copy_up_open - make sure a name exists on the top branch, truncated
  * @dentry: a positive aufs dentry
  * @len: the size a regular file is truncated to: when it is shorter
  *	than the file, the copy gets the first @len bytes, that size and
  *	the current mtime and ctime, as the truncation would give it.
  *	LLONG_MAX for a whole copy.
+ * @file: NULL, or the aufs file of @dentry, a truncating open
+ *	(au_file_trunc_pending()): a copy made of @dentry is opened for
+ *	it before it is moved into place
+ * @h_file: set to that branch file, or NULL if no copy was made
+ *	(@dentry was on the top branch, or became a link to a copy on
+ *	it); unused if @file is NULL
  *
  * Ancestors are copied up first, topmost first, one at a time (no
  * recursion: the depth of the tree is the user's), and whole.
@@ -700,12 +728,15 @@ static int au_copy_up_one(struct dentry *dentry, struct au_cu_req *req)
  * the name was removed meanwhile, -ESTALE if a branch change was made
  * meanwhile, or another negative errno with the union unchanged.
  */
-int au_copy_up_trunc(struct dentry *dentry, loff_t len)
+int au_copy_up_open(struct dentry *dentry, loff_t len, struct file *file,
+		    struct file **h_file)
 {
 	struct super_block *sb = dentry->d_sb;
 	unsigned int yields = 0;
 	int err = 0;
 
+	if (file)
+		*h_file = NULL;
 	/* no work directory: mounted read-only (the VFS refuses first) */
 	if (!au_wbr(sb) || !au_sbi(sb)->workdir)
 		return -EROFS;
@@ -725,8 +756,15 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 			d = parent;
 		}
 		dput(parent);
-		req.len = d == dentry ? len : LLONG_MAX;
+		if (d == dentry) {
+			req.len = len;
+			req.file = file;
+		} else {
+			req.len = LLONG_MAX;
+		}
 		err = au_copy_up_one(d, &req);
+		if (req.h_file)
+			*h_file = req.h_file;
 		dput(d);
 		if (!req.yielded)
 			continue;
@@ -748,12 +786,24 @@ int au_copy_up_trunc(struct dentry *dentry, loff_t len)
 }
 
 /**
+ * au_copy_up_trunc - make sure a name exists on the top branch, truncated
+ * @dentry: a positive aufs dentry
+ * @len: as for au_copy_up_open()
+ *
+ * Return: as au_copy_up_open().
+ */
+int au_copy_up_trunc(struct dentry *dentry, loff_t len)
+{
+	return au_copy_up_open(dentry, len, NULL, NULL);
+}
+
+/**
  * au_copy_up - make sure a name exists on the top branch
  * @dentry: a positive aufs dentry
  *
- * A whole copy: see au_copy_up_trunc().
+ * A whole copy: see au_copy_up_open().
  *
- * Return: as au_copy_up_trunc().
+ * Return: as au_copy_up_open().
  */
 int au_copy_up(struct dentry *dentry)
 {

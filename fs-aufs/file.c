@@ -61,35 +61,52 @@ static struct au_finfo *au_fi(const struct file *file)
 	return file->private_data;
 }
 
-/*
- * Open the topmost branch file of @dentry for @file as the mounter, as
- * overlayfs opens its real files: the opener was checked on the aufs
- * file (permission, security_file_open()); the branch file is labelled
- * and checked by the LSM for the mounter (security_file_alloc() and
- * security_file_open() both run under the mounter's credentials).  The
- * mounter's own permission to open the branch file is not checked: the
- * branches are the mounter's to serve.  Checking the opener on the
- * branch file would hold it to rules about paths it never named (a
- * Landlock domain whose rules allow paths of the union would be refused
- * every branch file).
- */
-static struct file *au_h_open(struct file *file, struct dentry *dentry,
-			      struct au_branch **br)
+/* Whether @file counts as a writer on its branch (au_br_file_get()). */
+static bool au_fi_writes(const struct file *file, const struct au_finfo *fi)
 {
-	int flags = file->f_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	return (file->f_mode & FMODE_WRITE) && !fi->trunc;
+}
+
+/*
+ * Open the branch file @h_path on @br for the aufs file @file, with
+ * @flags, as the mounter, as overlayfs opens its real files: the opener
+ * was checked on the aufs file (permission, security_file_open()); the
+ * branch file is labelled and checked by the LSM for the mounter
+ * (security_file_alloc() and security_file_open() both run under the
+ * mounter's credentials).  The mounter's own permission to open the
+ * branch file is not checked: the branches are the mounter's to serve.
+ * Checking the opener on the branch file would hold it to rules about
+ * paths it never named (a Landlock domain whose rules allow paths of the
+ * union would be refused every branch file).
+ */
+static struct file *au_h_open_path(struct file *file, unsigned int flags,
+				   const struct path *h_path,
+				   const struct au_branch *br)
+{
+	struct super_block *sb = file_inode(file)->i_sb;
 	const struct cred *old_cred;
+	struct file *h_file;
+
+	flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC);
+	old_cred = override_creds(au_sbi(sb)->cred);
+	h_file = backing_file_open(file, flags, h_path, current_cred());
+	revert_creds(old_cred);
+	if (!IS_ERR(h_file))
+		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, br, sb));
+	return h_file;
+}
+
+/* The same for the topmost branch file of @dentry, opened with @flags. */
+static struct file *au_h_open(struct file *file, struct dentry *dentry,
+			      unsigned int flags, struct au_branch **br)
+{
 	struct path h_path;
 	struct file *h_file;
 	int ref;
 
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, br);
-	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-	h_file = backing_file_open(file, flags, &h_path, current_cred());
-	revert_creds(old_cred);
-	if (!IS_ERR(h_file))
-		au_h_file_setfl(h_file,
-				au_h_setfl(file->f_flags, *br, dentry->d_sb));
+	h_file = au_h_open_path(file, flags, &h_path, *br);
 	if (ref)
 		path_put(&h_path);
 	return h_file;
@@ -203,7 +220,8 @@ static void au_file_refresh(struct file *file, struct dentry *dentry)
 		au_fi(file)->refused = au_h_inode(d_inode(dentry));
 		spin_unlock(&au_fi(file)->lock);
 	}
-	h_file = err ? ERR_PTR(err) : au_h_open(file, dentry, &br);
+	h_file = err ? ERR_PTR(err) :
+		 au_h_open(file, dentry, file->f_flags, &br);
 	/* before the rwsem goes: au_br_edit_busy() must see the file */
 	if (!IS_ERR(h_file))
 		au_br_file_get(br, false);
@@ -332,12 +350,31 @@ struct file *au_h_file_map(struct file *file)
 	return h_file;
 }
 
+/*
+ * open(O_TRUNC) of a name that is not on the top branch copies nothing at
+ * ->open: the VFS truncates after ->open (handle_truncate()), and the
+ * open may still fail before that (an LSM's post-open check such as IMA
+ * appraisal, security_file_truncate(), a running binary): a file whose
+ * open failed must not have been emptied, nor copied.  Until the
+ * truncation the aufs file reads the lower file (@fi->trunc); nothing
+ * else can use it, it is not installed yet.  The truncation
+ * (au_setattr()) copies only the data that survives and hands the file
+ * its branch file on the top branch (au_file_trunc_done()), opened
+ * before the union shows the truncated file.
+ *
+ * Only open(2) and its relatives truncate after ->open.  A kernel user
+ * that opens with O_TRUNC through dentry_open() gets no truncation, on
+ * aufs as on any filesystem, and a file open for writing whose writes
+ * fail with -EBADF.
+ */
 static int au_open(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
+	unsigned int flags = file->f_flags;
 	struct au_branch *br;
 	struct au_finfo *fi;
 	struct file *h_file;
+	bool trunc;
 	int err;
 
 	err = au_d_current(dentry);
@@ -346,20 +383,17 @@ static int au_open(struct file *file)
 	fi = kzalloc(sizeof(*fi), GFP_KERNEL);
 	if (!fi)
 		return -ENOMEM;
-	/*
-	 * Writers get the copy on the top branch.  O_TRUNC copies the data
-	 * too: the VFS truncates only after ->open, and the open may still
-	 * fail before that (the branch refusing it, an LSM's post-open
-	 * check such as IMA appraisal, security_file_truncate()): a file
-	 * whose open failed must not have been emptied.
-	 */
-	if ((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC))
+	/* Writers get the copy on the top branch. */
+	trunc = (flags & O_TRUNC) && !au_d_is_upper(dentry);
+	if (trunc)
+		flags = (flags & ~O_ACCMODE) | O_RDONLY;
+	else if (file->f_mode & FMODE_WRITE)
 		err = au_copy_up(dentry);
 	if (err) {
 		kfree(fi);
 		return err;
 	}
-	h_file = au_h_open(file, dentry, &br);
+	h_file = au_h_open(file, dentry, flags, &br);
 	if (IS_ERR(h_file)) {
 		kfree(fi);
 		return PTR_ERR(h_file);
@@ -368,7 +402,8 @@ static int au_open(struct file *file)
 	fi->h_file = h_file;
 	fi->dentry = dget(dentry);
 	fi->br = br;
-	au_br_file_get(br, file->f_mode & FMODE_WRITE);
+	fi->trunc = trunc;
+	au_br_file_get(br, au_fi_writes(file, fi));
 	fi->gen = au_sbi(dentry->d_sb)->gen;
 	file->private_data = fi;
 	/*
@@ -382,6 +417,82 @@ static int au_open(struct file *file)
 	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
 	return 0;
+}
+
+/**
+ * au_file_trunc_pending - whether a truncation finishes an open of @file
+ * @file: the file of an ATTR_OPEN truncation (&iattr.ia_file)
+ *
+ * Return: true if @file is an aufs file opened with O_TRUNC on a lower
+ * branch that has no branch file on the top branch yet (see au_open()).
+ */
+bool au_file_trunc_pending(const struct file *file)
+{
+	return file->f_op == &au_file_fops && au_fi(file)->trunc;
+}
+
+/**
+ * au_file_open_copy - open a copy being made for a truncating open
+ * @file: the aufs file, au_file_trunc_pending()
+ * @h_path: the copy, in the work directory of the top branch @br
+ * @br: the top branch
+ *
+ * The copy is opened before it is moved into place, so that nothing can
+ * fail once the union shows it (see au_open()).  The branch file stays
+ * valid across the move: the rename moves its dentry.
+ *
+ * Return: the branch file, or an ERR_PTR.
+ */
+struct file *au_file_open_copy(struct file *file, const struct path *h_path,
+			       const struct au_branch *br)
+{
+	return au_h_open_path(file, file->f_flags, h_path, br);
+}
+
+/**
+ * au_file_open_top - open the top-branch file of a truncating open
+ * @file: the aufs file, au_file_trunc_pending()
+ * @dentry: its name, now on the top branch
+ * @br: set to the branch of the branch file
+ *
+ * Return: the branch file, or an ERR_PTR.
+ */
+struct file *au_file_open_top(struct file *file, struct dentry *dentry,
+			      struct au_branch **br)
+{
+	return au_h_open(file, dentry, file->f_flags, br);
+}
+
+/**
+ * au_file_trunc_done - hand a truncating open its top-branch file
+ * @file: the aufs file, au_file_trunc_pending(), not installed yet
+ * @h_file: its branch file on the top branch; consumed
+ * @br: the branch of @h_file
+ *
+ * Called under the rwsem, once the truncation is made.  The branch file
+ * @file read until now is released: nobody else has seen @file.
+ */
+void au_file_trunc_done(struct file *file, struct file *h_file,
+			struct au_branch *br)
+{
+	struct au_finfo *fi = au_fi(file);
+	struct au_branch *old_br;
+
+	au_br_file_get(br, file->f_mode & FMODE_WRITE);
+	spin_lock(&fi->lock);
+	swap(fi->h_file, h_file);
+	old_br = fi->br;
+	fi->br = br;
+	fi->trunc = false;
+	fi->gen = au_sbi(file_inode(file)->i_sb)->gen;
+	spin_unlock(&fi->lock);
+	file->f_mapping = fi->h_file->f_mapping;
+	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
+	file->f_mode &= ~FMODE_CAN_ODIRECT;
+	file->f_mode |= fi->h_file->f_mode & FMODE_CAN_ODIRECT;
+	file_ra_state_init(&file->f_ra, file->f_mapping->host->i_mapping);
+	au_br_file_put(old_br, false);
+	fput(h_file);
 }
 
 static int aufs_open(struct inode *inode, struct file *file)
@@ -401,7 +512,7 @@ static int aufs_release(struct inode *inode, struct file *file)
 
 	fput(fi->h_file);
 	dput(fi->dentry);
-	au_br_file_put(fi->br, file->f_mode & FMODE_WRITE);
+	au_br_file_put(fi->br, au_fi_writes(file, fi));
 	while ((old = fi->old)) {
 		fi->old = old->next;
 		fput(old->h_file);

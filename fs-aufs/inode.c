@@ -417,15 +417,93 @@ static bool au_setattr_shrinks(struct dentry *dentry,
 	       attr->ia_size < i_size_read(au_h_inode(d_inode(dentry)));
 }
 
+/* Make the change @attr to @dentry, which is on the top branch. */
+static int au_setattr_top(struct dentry *dentry, struct iattr *attr)
+{
+	struct path h_path;
+	int err;
+
+	/* The branch recomputes set-id clearing from its own mode. */
+	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
+		attr->ia_valid &= ~ATTR_MODE;
+	/*
+	 * ia_file is the aufs file; the branch must not see it, nor
+	 * ATTR_OPEN: no branch file was opened with O_TRUNC.
+	 */
+	attr->ia_valid &= ~(ATTR_FILE | ATTR_OPEN);
+
+	au_h_path(dentry, &h_path);
+	err = mnt_want_write(h_path.mnt);
+	if (err)
+		return err;
+	/* As do_truncate() callers do: no truncation of a running binary. */
+	if (attr->ia_valid & ATTR_SIZE)
+		err = get_write_access(d_inode(h_path.dentry));
+	if (!err) {
+		inode_lock(d_inode(h_path.dentry));
+		err = notify_change(mnt_idmap(h_path.mnt), h_path.dentry, attr,
+				    NULL);
+		inode_unlock(d_inode(h_path.dentry));
+		if (attr->ia_valid & ATTR_SIZE)
+			put_write_access(d_inode(h_path.dentry));
+	}
+	mnt_drop_write(h_path.mnt);
+	au_copy_attr(d_inode(dentry));
+	return err;
+}
+
+/*
+ * The truncation that ends open(O_TRUNC) of a name that was not on the
+ * top branch (handle_truncate()), whose aufs file still reads the lower
+ * file (see au_open()).  The file gets its branch file on the top branch
+ * before the union shows the truncation, so nothing can fail after it:
+ * a copy of only what survives is opened in the work directory and then
+ * moved into place, or, for a name that is on the top branch by now (or
+ * whose hard-link sibling is) or one whose set-id bits the truncation
+ * clears, the file on the top branch is opened and then truncated.
+ */
+static int au_setattr_open(struct dentry *dentry, struct iattr *attr)
+{
+	struct file *file = attr->ia_file, *h_file;
+	struct au_branch *br;
+	int err;
+
+	if (au_setattr_shrinks(dentry, attr)) {
+		err = au_copy_up_open(dentry, attr->ia_size, file, &h_file);
+		if (err)
+			return err;
+		if (h_file) {
+			au_file_trunc_done(file, h_file, au_wbr(dentry->d_sb));
+			au_copy_attr(d_inode(dentry));
+			return 0;
+		}
+	}
+	err = au_copy_up(dentry);
+	if (err)
+		return err;
+	h_file = au_file_open_top(file, dentry, &br);
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
+	err = au_setattr_top(dentry, attr);
+	if (err) {
+		fput(h_file);
+		return err;
+	}
+	au_file_trunc_done(file, h_file, br);
+	return 0;
+}
+
 static int au_setattr(struct dentry *dentry, struct iattr *attr)
 {
 	struct inode *inode = d_inode(dentry);
-	struct path h_path;
 	int err;
 
 	err = setattr_prepare(&nop_mnt_idmap, dentry, attr);
 	if (err)
 		return err;
+	if ((attr->ia_valid & ATTR_OPEN) && (attr->ia_valid & ATTR_FILE) &&
+	    au_file_trunc_pending(attr->ia_file))
+		return au_setattr_open(dentry, attr);
 	/*
 	 * Shrinking a lower file copies only what survives: the copy is
 	 * built at the new size, with new times, and moved into place as
@@ -445,31 +523,7 @@ static int au_setattr(struct dentry *dentry, struct iattr *attr)
 	err = au_copy_up(dentry);
 	if (err)
 		return err;
-
-	/* The branch recomputes set-id clearing from its own mode. */
-	if (attr->ia_valid & (ATTR_KILL_SUID | ATTR_KILL_SGID))
-		attr->ia_valid &= ~ATTR_MODE;
-	/* ia_file is the aufs file; the branch must not see it. */
-	attr->ia_valid &= ~ATTR_FILE;
-
-	au_h_path(dentry, &h_path);
-	err = mnt_want_write(h_path.mnt);
-	if (err)
-		return err;
-	/* As do_truncate() callers do: no truncation of a running binary. */
-	if (attr->ia_valid & ATTR_SIZE)
-		err = get_write_access(d_inode(h_path.dentry));
-	if (!err) {
-		inode_lock(d_inode(h_path.dentry));
-		err = notify_change(mnt_idmap(h_path.mnt), h_path.dentry, attr,
-				    NULL);
-		inode_unlock(d_inode(h_path.dentry));
-		if (attr->ia_valid & ATTR_SIZE)
-			put_write_access(d_inode(h_path.dentry));
-	}
-	mnt_drop_write(h_path.mnt);
-	au_copy_attr(inode);
-	return err;
+	return au_setattr_top(dentry, attr);
 }
 
 /**

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -792,10 +793,10 @@ TEST_F(rw, enospc_during_copy_up_leaves_nothing)
 }
 
 /*
- * A shrinking truncate(2) copies only what survives it: with a top
- * branch of 1 MiB, a 4 MiB lower file can be truncated to 0 or to 4 KiB,
- * with the times a truncation sets.  Growing one, or open(O_TRUNC),
- * needs the whole file and fails cleanly.
+ * A shrinking truncate(2), or open(O_TRUNC), copies only what survives
+ * it: with a top branch of 1 MiB, a 4 MiB lower file can be truncated to
+ * 0 or to 4 KiB, with the times a truncation sets.  Growing one needs
+ * the whole file and fails cleanly.
  */
 TEST_F(rw, truncation_copies_only_what_survives)
 {
@@ -807,21 +808,33 @@ TEST_F(rw, truncation_copies_only_what_survives)
 
 	if (variant->ext4)
 		SKIP(return, "the small branch is a tmpfs: once is enough");
-	for (n = 0; n < 4; n++) {
+	for (n = 0; n < 5; n++) {
 		snprintf(name, sizeof(name), "big%d", n);
 		ASSERT_EQ(0, put_big(in(self->b1, name)));
 		ASSERT_EQ(0, utimensat(AT_FDCWD, in(self->b1, name), times, 0));
 	}
 	ASSERT_EQ(0, small_top(self, small));
 
-	/*
-	 * open(O_TRUNC) copies all of the data first (the open may fail
-	 * before the VFS truncates): without room, it fails and changes
-	 * nothing.
-	 */
-	EXPECT_EQ(-1, open(in(self->mnt, "big0"), O_WRONLY | O_TRUNC));
-	EXPECT_EQ(ENOSPC, errno);
-	EXPECT_FALSE(exists(in(small, "big0")));
+	/* open(O_TRUNC) for writing: an empty copy, written through */
+	fd = open(in(self->mnt, "big0"), O_RDWR | O_TRUNC);
+	ASSERT_LE(0, fd) TH_LOG("open(O_TRUNC): %s", strerror(errno));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(0, st.st_size);
+	EXPECT_LT(LOWER_TIME, st.st_mtim.tv_sec);
+	EXPECT_EQ(0, read(fd, chunk, sizeof(chunk)));
+	EXPECT_EQ(4, write(fd, "new\n", 4));
+	EXPECT_EQ(0, fsync(fd));
+	close(fd);
+	EXPECT_STREQ("new\n", get(in(self->mnt, "big0")));
+	EXPECT_STREQ("new\n", get(in(small, "big0")));
+
+	/* and for reading only: the VFS truncates all the same */
+	fd = open(in(self->mnt, "big4"), O_RDONLY | O_TRUNC);
+	ASSERT_LE(0, fd) TH_LOG("open(O_TRUNC): %s", strerror(errno));
+	EXPECT_EQ(0, read(fd, chunk, sizeof(chunk)));
+	close(fd);
+	ASSERT_EQ(0, stat(in(small, "big4"), &st));
+	EXPECT_EQ(0, st.st_size);
 
 	EXPECT_EQ(0, truncate(in(self->mnt, "big1"), 4096));
 	ASSERT_EQ(0, stat(in(self->mnt, "big1"), &st));
@@ -854,7 +867,7 @@ TEST_F(rw, truncation_copies_only_what_survives)
 	EXPECT_EQ(0, dir_has(in(small, ".wh..wh.orph"), NULL));
 
 	/* the lower files are untouched */
-	for (n = 0; n < 4; n++) {
+	for (n = 0; n < 5; n++) {
 		snprintf(name, sizeof(name), "big%d", n);
 		ASSERT_EQ(0, stat(in(self->b1, name), &st));
 		EXPECT_EQ(4 << 20, st.st_size);
@@ -862,6 +875,104 @@ TEST_F(rw, truncation_copies_only_what_survives)
 	EXPECT_EQ(0, umount(self->mnt));
 	self->mounted = false;
 	EXPECT_EQ(0, umount(small));
+}
+
+/* Copy the file @from to a new file @to of mode @mode; 0 or -1. */
+static int copy_out(const char *from, const char *to, mode_t mode)
+{
+	int in_fd = open(from, O_RDONLY);
+	int out_fd = open(to, O_WRONLY | O_CREAT | O_EXCL, mode);
+	char buf[1 << 16];
+	ssize_t n = -1;
+
+	while (in_fd >= 0 && out_fd >= 0 &&
+	       (n = read(in_fd, buf, sizeof(buf))) > 0)
+		if (write(out_fd, buf, n) != n) {
+			n = -1;
+			break;
+		}
+	if (in_fd >= 0)
+		close(in_fd);
+	if (out_fd >= 0 && close(out_fd))
+		n = -1;
+	return n ? -1 : 0;
+}
+
+/* Wait until @pid runs @prog (its exec is done); 0 or -1. */
+static int wait_exec(pid_t pid, const char *prog)
+{
+	char exe[64], link[PATH_MAX];
+	int i;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	for (i = 0; i < 30000; i++) {
+		ssize_t n = readlink(exe, link, sizeof(link) - 1);
+
+		if (n > 0) {
+			link[n] = '\0';
+			if (!strcmp(link, prog))
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -1;
+}
+
+/*
+ * An open(O_TRUNC) that fails after ->open, here on a running binary
+ * (ETXTBSY from the truncation the VFS makes after ->open), leaves the
+ * file as it was and copies nothing.
+ */
+TEST_F(rw, open_trunc_that_fails_changes_nothing)
+{
+	char prog[PATH_MAX];
+	struct stat lower, st;
+	pid_t pid;
+	int fd, err;
+
+	if (access("/bin/busybox", X_OK))
+		SKIP(return, "no /bin/busybox to run from a branch");
+	ASSERT_EQ(0, copy_out("/bin/busybox", in(self->b1, "prog"), 0755));
+	ASSERT_EQ(0, stat(in(self->b1, "prog"), &lower));
+	snprintf(prog, sizeof(prog), "%s/prog", self->mnt);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execl(prog, "busybox", "sleep", "60", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(0, wait_exec(pid, prog));
+
+	fd = open(prog, O_RDONLY | O_TRUNC);
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ETXTBSY, err) TH_LOG("open(O_TRUNC): %s", strerror(err));
+	ASSERT_EQ(0, stat(prog, &st));
+	EXPECT_EQ(lower.st_size, st.st_size);
+	EXPECT_FALSE(exists(in(self->b0, "prog")));
+	EXPECT_EQ(0, dir_has(in(self->b0, ".wh..wh.orph"), NULL));
+}
+
+/*
+ * open(O_TRUNC) of a lower hard link whose sibling was copied up
+ * truncates that copy: both names show the new data.
+ */
+TEST_F(rw, open_trunc_of_a_hard_link_truncates_its_copy)
+{
+	int fd;
+
+	ASSERT_EQ(0, chmod(in(self->mnt, "h1"), 0600));
+	fd = open(in(self->mnt, "h2"), O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd) TH_LOG("open(O_TRUNC): %s", strerror(errno));
+	EXPECT_EQ(2, write(fd, "x\n", 2));
+	close(fd);
+	EXPECT_STREQ("x\n", get(in(self->mnt, "h1")));
+	EXPECT_STREQ("x\n", get(in(self->mnt, "h2")));
+	EXPECT_STREQ("linked\n", get(in(self->b1, "h1")));
 }
 
 TEST_F(rw, xattrs_read_through_and_set_with_copy_up)
