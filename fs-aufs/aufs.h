@@ -592,6 +592,9 @@ int aufs_getattr(struct mnt_idmap *idmap, const struct path *path,
 		 struct kstat *stat, u32 request_mask, unsigned int flags);
 int aufs_setattr(struct mnt_idmap *idmap, struct dentry *dentry,
 		 struct iattr *attr);
+int aufs_fileattr_get(struct dentry *dentry, struct fileattr *fa);
+int aufs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
+		      struct fileattr *fa);
 
 /* plink.c */
 struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,

@@ -6,7 +6,8 @@
  * branch, its parent directories first.  Every copy is built in the work
  * directory (".wh..wh.orph" at the top branch root, the mounter's, 0700,
  * without ACLs): data (holes stay holes, then fsync), xattrs and POSIX
- * ACLs, owner, mode and times, and only then renamed into place.  So a
+ * ACLs, owner, mode and times, and only then renamed into place (inode
+ * flags such as append-only follow the rename, see au_cu_fileattr()).  So a
  * half-made copy is never visible in the union, a crash leaves it in the
  * work directory (emptied at the next mount), and an error leaves the
  * union as it was.  Nothing is inherited from the directory the copy
@@ -31,6 +32,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs_stack.h>
+#include <linux/fileattr.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/posix_acl.h>
@@ -482,6 +484,76 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 	return err;
 }
 
+/* The inode flags a copy keeps, as overlayfs keeps them. */
+#define AU_CU_FS_FLAGS	(FS_SYNC_FL | FS_NOATIME_FL | FS_APPEND_FL | \
+			 FS_IMMUTABLE_FL)
+/* Those without which the copy would allow what the lower file refuses. */
+#define AU_CU_FS_PROT	(FS_APPEND_FL | FS_IMMUTABLE_FL)
+
+/*
+ * Give the copy @upper, in place, the flags of AU_CU_FS_FLAGS the lower
+ * object @lower has.  Append-only and immutable copies cannot be renamed
+ * into place, so this comes after the move.  A top branch that cannot
+ * hold append-only or immutable fails the copy-up (-EOPNOTSUPP): the
+ * copy would allow what the lower object refuses.  Sync and noatime are
+ * kept where the top branch can hold them.
+ */
+static int au_cu_fileattr(struct au_branch *wbr, const struct path *lower,
+			  struct dentry *upper)
+{
+	struct fileattr fa = {}, ufa = {};
+	u32 flags;
+	int err;
+
+	if (!(d_inode(lower->dentry)->i_flags &
+	      (S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE)))
+		return 0;
+	err = vfs_fileattr_get(lower->dentry, &fa);
+	if (err)
+		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
+	flags = fa.flags & AU_CU_FS_FLAGS;
+	if (!flags)
+		return 0;
+	err = mnt_want_write(wbr->path.mnt);
+	if (err)
+		return err;
+	fileattr_fill_flags(&ufa, flags);
+	err = vfs_fileattr_set(&nop_mnt_idmap, upper, &ufa);
+	if ((err == -EOPNOTSUPP || err == -ENOIOCTLCMD) &&
+	    (flags & AU_CU_FS_PROT) != flags) {
+		memset(&ufa, 0, sizeof(ufa));
+		fileattr_fill_flags(&ufa, flags & AU_CU_FS_PROT);
+		err = (flags & AU_CU_FS_PROT) ?
+		      vfs_fileattr_set(&nop_mnt_idmap, upper, &ufa) : 0;
+	}
+	mnt_drop_write(wbr->path.mnt);
+	return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
+}
+
+/*
+ * Take the copy @upper, moved to @h_parent, out of the branch again: its
+ * flags could not be set.  If that fails too, the copy stays there,
+ * without them; the union does not show it until the name is looked up
+ * again.
+ */
+static void au_cu_unmove(struct au_branch *wbr, struct dentry *upper,
+			 struct dentry *h_parent)
+{
+	struct inode *dir = d_inode(h_parent);
+
+	if (mnt_want_write(wbr->path.mnt))
+		return;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	if (upper->d_parent == h_parent && !d_unhashed(upper)) {
+		if (d_is_dir(upper))
+			vfs_rmdir(&nop_mnt_idmap, dir, upper);
+		else
+			vfs_unlink(&nop_mnt_idmap, dir, upper, NULL);
+	}
+	inode_unlock(dir);
+	mnt_drop_write(wbr->path.mnt);
+}
+
 /*
  * Hard links on a lower branch share one aufs inode.  When one name was
  * copied up already, the others become links to that copy (@h, its
@@ -556,6 +628,11 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
 	err = PTR_ERR_OR_ZERO(plink);
 	if (!err)
 		err = au_cu_move(sbi, upper, h_parent, name);
+	if (!err) {
+		err = au_cu_fileattr(wbr, lower, upper);
+		if (err)
+			au_cu_unmove(wbr, upper, h_parent);
+	}
 	if (err)
 		goto fail;
 	if (plink) {

@@ -598,4 +598,6 @@ const struct inode_operations au_dir_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.fileattr_get	= aufs_fileattr_get,
+	.fileattr_set	= aufs_fileattr_set,
 };

@@ -7,16 +7,32 @@
  * links in the union and a name keeps its inode while it is cached.
  * Attributes are copied from the branch inode when the inode is set up
  * and whenever it is stat'ed; getattr reports the branch's own values
- * with the aufs device and inode number.
+ * with the aufs device and inode number.  So are the inode flags the
+ * VFS checks itself (AU_I_FLAGS): a lower file that may only be
+ * appended to, or not changed at all, stays so through the union.
  */
 
+#include <linux/fiemap.h>
+#include <linux/file.h>
+#include <linux/fileattr.h>
 #include <linux/fs_stack.h>
 #include <linux/namei.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 
 #include "aufs.h"
 
 static struct kmem_cache *au_inode_cachep;
+
+/* The inode flags an aufs inode takes from its branch inode. */
+#define AU_I_FLAGS	(S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE)
+
+/* fsstack_copy_attr_all(), and the flags of AU_I_FLAGS. */
+static void au_copy_attr_all(struct inode *inode, const struct inode *h_inode)
+{
+	fsstack_copy_attr_all(inode, h_inode);
+	inode_set_flags(inode, h_inode->i_flags & AU_I_FLAGS, AU_I_FLAGS);
+}
 
 static void au_inode_init_once(void *obj)
 {
@@ -239,7 +255,7 @@ void au_i_set_top(struct inode *inode, struct au_branch *br,
 	/* a copy-up of the directory is made again if needed */
 	au_i_set_upper(ai, NULL, NULL);
 	__insert_inode_hash(inode, (unsigned long)h_inode);
-	fsstack_copy_attr_all(inode, h_inode);
+	au_copy_attr_all(inode, h_inode);
 	iput(old);
 	iput(old_upper);
 	au_br_put(old_br);
@@ -250,14 +266,14 @@ void au_i_set_top(struct inode *inode, struct au_branch *br,
  * au_copy_attr - refresh the attributes of an aufs inode
  * @inode: the aufs inode
  *
- * Copies mode, owner, times, link count and size from the topmost
- * branch inode.
+ * Copies mode, owner, times, link count, size and the inode flags of
+ * AU_I_FLAGS from the topmost branch inode.
  */
 void au_copy_attr(struct inode *inode)
 {
 	struct inode *h_inode = au_h_inode(inode);
 
-	fsstack_copy_attr_all(inode, h_inode);
+	au_copy_attr_all(inode, h_inode);
 	fsstack_copy_inode_size(inode, h_inode);
 }
 
@@ -362,7 +378,7 @@ static int au_getattr(const struct path *path, struct kstat *stat,
 	else
 		err = vfs_getattr(&h_path, stat, request_mask, flags);
 	if (!err) {
-		fsstack_copy_attr_all(inode, d_inode(h_path.dentry));
+		au_copy_attr_all(inode, d_inode(h_path.dentry));
 		fsstack_copy_inode_size(inode, d_inode(h_path.dentry));
 	}
 	if (ref)
@@ -590,12 +606,137 @@ static int aufs_update_time(struct inode *inode, int flags)
 	return err;
 }
 
+/*
+ * An LSM judges the mounter's ioctl on the branch object, as overlayfs
+ * has it judged (there is no inode hook for it); the caller's was judged
+ * on the aufs file.  Called with the mounter's credentials.
+ */
+static int au_h_fileattr_check(const struct path *h_path,
+			       const struct fileattr *fa, bool set)
+{
+	struct file *h_file;
+	unsigned int cmd;
+	int err;
+
+	h_file = dentry_open(h_path, O_RDONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
+	if (set)
+		cmd = fa->fsx_valid ? FS_IOC_FSSETXATTR : FS_IOC_SETFLAGS;
+	else
+		cmd = fa->fsx_valid ? FS_IOC_FSGETXATTR : FS_IOC_GETFLAGS;
+	err = security_file_ioctl(h_file, cmd, 0);
+	fput(h_file);
+	return err;
+}
+
+/**
+ * aufs_fileattr_get - &inode_operations.fileattr_get, files and directories
+ * @dentry: the aufs dentry
+ * @fa: where the attributes go
+ *
+ * The flags and extended attributes (lsattr, FS_IOC_FSGETXATTR) of the
+ * topmost branch object, read as the mounter.
+ *
+ * Return: 0, -ENOTTY if that branch has none, or another negative errno.
+ */
+int aufs_fileattr_get(struct dentry *dentry, struct fileattr *fa)
+{
+	struct super_block *sb = dentry->d_sb;
+	const struct cred *old_cred;
+	struct au_branch *br;
+	struct path h_path;
+	int ref, err;
+
+	au_read_lock(sb);
+	/* another name's copy if there is one (plink.c) */
+	ref = au_plink_path(dentry, &h_path, &br);
+	old_cred = override_creds(au_sbi(sb)->cred);
+	err = au_h_fileattr_check(&h_path, fa, false);
+	if (!err)
+		err = vfs_fileattr_get(h_path.dentry, fa);
+	revert_creds(old_cred);
+	if (ref)
+		path_put(&h_path);
+	au_read_unlock(sb);
+	return err == -ENOIOCTLCMD ? -ENOTTY : err;
+}
+
+/**
+ * aufs_fileattr_set - &inode_operations.fileattr_set, files and directories
+ * @idmap: idmap of the aufs mount
+ * @dentry: the aufs dentry
+ * @fa: the new attributes
+ *
+ * vfs_fileattr_set() has checked the caller on the aufs inode (owner,
+ * CAP_LINUX_IMMUTABLE).  The name is copied up and the copy changed as
+ * the mounter.
+ *
+ * Return: 0, -ENOTTY if the top branch has no such attributes, or
+ * another negative errno.
+ */
+int aufs_fileattr_set(struct mnt_idmap *idmap, struct dentry *dentry,
+		      struct fileattr *fa)
+{
+	struct super_block *sb = dentry->d_sb;
+	const struct cred *old_cred;
+	struct path h_path;
+	int err;
+
+	au_read_lock(sb);
+	err = au_d_current(dentry) ?: au_copy_up(dentry);
+	if (err)
+		goto out;
+	au_h_path(dentry, &h_path);
+	err = mnt_want_write(h_path.mnt);
+	if (err)
+		goto out;
+	old_cred = override_creds(au_sbi(sb)->cred);
+	err = au_h_fileattr_check(&h_path, fa, true);
+	if (!err)
+		err = vfs_fileattr_set(mnt_idmap(h_path.mnt), h_path.dentry, fa);
+	revert_creds(old_cred);
+	mnt_drop_write(h_path.mnt);
+	au_copy_attr(d_inode(dentry));
+out:
+	au_read_unlock(sb);
+	return err == -ENOIOCTLCMD ? -ENOTTY : err;
+}
+
+/*
+ * FIEMAP of the branch file the name shows, as the mounter, as overlayfs
+ * forwards it: the caller opened the aufs file.
+ */
+static int aufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
+		       u64 start, u64 len)
+{
+	struct super_block *sb = inode->i_sb;
+	const struct cred *old_cred;
+	struct inode *h_inode;
+	int err;
+
+	au_read_lock(sb);
+	h_inode = au_h_inode(inode);
+	if (!h_inode->i_op->fiemap) {
+		au_read_unlock(sb);
+		return -EOPNOTSUPP;
+	}
+	old_cred = override_creds(au_sbi(sb)->cred);
+	err = h_inode->i_op->fiemap(h_inode, fieinfo, start, len);
+	revert_creds(old_cred);
+	au_read_unlock(sb);
+	return err;
+}
+
 static const struct inode_operations au_file_iops = {
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
 	.update_time	= aufs_update_time,
+	.fiemap		= aufs_fiemap,
+	.fileattr_get	= aufs_fileattr_get,
+	.fileattr_set	= aufs_fileattr_set,
 };
 
 static const struct inode_operations au_symlink_iops = {
@@ -683,7 +824,7 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		init_special_inode(inode, mode, h_inode->i_rdev);
 		break;
 	}
-	fsstack_copy_attr_all(inode, h_inode);
+	au_copy_attr_all(inode, h_inode);
 	fsstack_copy_inode_size(inode, h_inode);
 	unlock_new_inode(inode);
 	return inode;

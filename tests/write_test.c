@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
@@ -973,6 +974,212 @@ TEST_F(rw, open_trunc_of_a_hard_link_truncates_its_copy)
 	EXPECT_STREQ("x\n", get(in(self->mnt, "h1")));
 	EXPECT_STREQ("x\n", get(in(self->mnt, "h2")));
 	EXPECT_STREQ("linked\n", get(in(self->b1, "h1")));
+}
+
+/* The inode flags of @path (lsattr), or -errno. */
+static long get_flags(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
+	int flags, ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, FS_IOC_GETFLAGS, &flags);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret ? ret : (unsigned int)flags;
+}
+
+/* 1 if @path has the inode flag @flag, 0 if not, -errno if lsattr fails. */
+static int has_flag(const char *path, int flag)
+{
+	long flags = get_flags(path);
+
+	return flags < 0 ? flags : !!(flags & flag);
+}
+
+/* Set (@on) or clear the inode flags @mask of @path (chattr); 0 or -errno. */
+static int chattr(const char *path, int mask, bool on)
+{
+	long flags = get_flags(path);
+	int fd, f, ret;
+
+	if (flags < 0)
+		return flags;
+	f = on ? (flags | mask) : (flags & ~mask);
+	fd = open(path, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, FS_IOC_SETFLAGS, &f) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* errno of open(@path, @flags), 0 if it opens. */
+static int open_errno(const char *path, int flags)
+{
+	int fd = open(path, flags);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Append-only and immutable hold through the union as on the branch:
+ * lsattr shows them, the VFS refuses what they forbid before anything
+ * is copied, an append copies up a file that stays append-only, and
+ * chattr works through the union on a copy, leaving the lower file as
+ * it was.
+ */
+TEST_F(rw, append_only_and_immutable_hold_through_the_union)
+{
+	const char *a = in(self->mnt, "afile"), *i = in(self->mnt, "ifile");
+	long flags;
+	int fd;
+
+	put(in(self->b1, "afile"), "a\n", 0644);
+	put(in(self->b1, "ifile"), "i\n", 0644);
+	ASSERT_EQ(0, chattr(in(self->b1, "afile"), FS_APPEND_FL, true));
+	ASSERT_EQ(0, chattr(in(self->b1, "ifile"), FS_IMMUTABLE_FL, true));
+
+	flags = get_flags(a);
+	ASSERT_LE(0, flags) TH_LOG("lsattr: %s", strerror(-flags));
+	EXPECT_EQ(FS_APPEND_FL, flags & FS_APPEND_FL);
+	EXPECT_EQ(1, has_flag(i, FS_IMMUTABLE_FL));
+
+	/* refused before any copy-up */
+	EXPECT_EQ(EPERM, open_errno(a, O_WRONLY));
+	EXPECT_EQ(EPERM, open_errno(a, O_WRONLY | O_APPEND | O_TRUNC));
+	EXPECT_EQ(EPERM, open_errno(i, O_WRONLY | O_APPEND));
+	EXPECT_EQ(-1, chmod(i, 0600));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, unlink(i));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, setxattr(i, "user.aufs", "x", 1, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_FALSE(exists(in(self->b0, "ifile")));
+	EXPECT_FALSE(exists(in(self->b0, "afile")));
+
+	/* appending copies up; the copy is append-only too */
+	fd = open(a, O_WRONLY | O_APPEND);
+	ASSERT_LE(0, fd) TH_LOG("open(O_APPEND): %s", strerror(errno));
+	EXPECT_EQ(2, write(fd, "b\n", 2));
+	close(fd);
+	EXPECT_STREQ("a\nb\n", get(a));
+	EXPECT_EQ(1, has_flag(in(self->b0, "afile"), FS_APPEND_FL));
+	EXPECT_EQ(1, has_flag(a, FS_APPEND_FL));
+	EXPECT_EQ(-1, truncate(a, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(EPERM, open_errno(a, O_WRONLY));
+	EXPECT_EQ(-1, unlink(a));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_STREQ("a\nb\n", get(a));
+
+	/* chattr through the union changes a copy */
+	EXPECT_EQ(0, chattr(i, FS_IMMUTABLE_FL, false));
+	EXPECT_EQ(0, has_flag(i, FS_IMMUTABLE_FL));
+	EXPECT_EQ(0, has_flag(in(self->b0, "ifile"), FS_IMMUTABLE_FL));
+	EXPECT_EQ(0, open_errno(i, O_WRONLY | O_APPEND));
+	EXPECT_EQ(0, chattr(in(self->mnt, "file"), FS_APPEND_FL, true));
+	EXPECT_EQ(1, has_flag(in(self->b0, "file"), FS_APPEND_FL));
+	EXPECT_EQ(EPERM, open_errno(in(self->mnt, "file"), O_WRONLY));
+
+	/* the lower files are as they were */
+	EXPECT_EQ(1, has_flag(in(self->b1, "ifile"), FS_IMMUTABLE_FL));
+	EXPECT_EQ(0, has_flag(in(self->b1, "file"), FS_APPEND_FL));
+	EXPECT_STREQ("a\n", get(in(self->b1, "afile")));
+
+	/* so that the fixture can remove them */
+	EXPECT_EQ(0, chattr(in(self->b0, "afile"), FS_APPEND_FL, false));
+	EXPECT_EQ(0, chattr(in(self->b0, "file"), FS_APPEND_FL, false));
+	EXPECT_EQ(0, chattr(in(self->b1, "afile"), FS_APPEND_FL, false));
+	EXPECT_EQ(0, chattr(in(self->b1, "ifile"), FS_IMMUTABLE_FL, false));
+}
+
+/*
+ * A top branch that cannot hold append-only (ramfs has no inode flags)
+ * refuses to copy up an append-only file, and leaves nothing behind: the
+ * copy would let anyone truncate it.  A noatime file is copied without
+ * the flag.
+ */
+TEST_F(rw, append_only_copy_up_needs_a_top_branch_that_holds_it)
+{
+	char ram[PATH_MAX], opts[3 * PATH_MAX];
+
+	if (variant->ext4)
+		SKIP(return, "the top branch is a ramfs: once is enough");
+	put(in(self->b1, "afile"), "a\n", 0644);
+	put(in(self->b1, "nfile"), "n\n", 0644);
+	ASSERT_EQ(0, chattr(in(self->b1, "afile"), FS_APPEND_FL, true));
+	ASSERT_EQ(0, chattr(in(self->b1, "nfile"), FS_NOATIME_FL, true));
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(ram, sizeof(ram), "%s/ram", self->base);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", ram, self->b1);
+	ASSERT_EQ(0, mkdir(ram, 0755));
+	ASSERT_EQ(0, mount("ramfs", ram, "ramfs", 0, NULL));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+
+	EXPECT_EQ(EOPNOTSUPP, open_errno(in(self->mnt, "afile"),
+					 O_WRONLY | O_APPEND));
+	EXPECT_FALSE(exists(in(ram, "afile")));
+	EXPECT_EQ(0, dir_has(in(ram, ".wh..wh.orph"), NULL));
+	EXPECT_STREQ("a\n", get(in(self->mnt, "afile")));
+	EXPECT_EQ(1, has_flag(in(self->mnt, "afile"), FS_APPEND_FL));
+
+	EXPECT_EQ(0, open_errno(in(self->mnt, "nfile"), O_WRONLY | O_APPEND));
+	EXPECT_TRUE(exists(in(ram, "nfile")));
+
+	EXPECT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	EXPECT_EQ(0, umount(ram));
+	EXPECT_EQ(0, chattr(in(self->b1, "afile"), FS_APPEND_FL, false));
+}
+
+/* FS_IOC_FIEMAP of @path into @fm (room for 16 extents); 0 or errno. */
+static int fiemap_of(const char *path, struct fiemap *fm)
+{
+	int fd = open(path, O_RDONLY);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	memset(fm, 0, sizeof(*fm) + 16 * sizeof(struct fiemap_extent));
+	fm->fm_length = FIEMAP_MAX_OFFSET;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = 16;
+	ret = ioctl(fd, FS_IOC_FIEMAP, fm) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* FIEMAP through the union answers what it answers on the branch. */
+TEST_F(rw, fiemap_is_the_branch_files)
+{
+	size_t size = sizeof(struct fiemap) + 16 * sizeof(struct fiemap_extent);
+	struct fiemap *native = calloc(1, size), *union_fm = calloc(1, size);
+	unsigned int n;
+
+	ASSERT_NE(NULL, native);
+	ASSERT_NE(NULL, union_fm);
+	EXPECT_EQ(fiemap_of(in(self->b1, "file"), native),
+		  fiemap_of(in(self->mnt, "file"), union_fm));
+	EXPECT_EQ(native->fm_mapped_extents, union_fm->fm_mapped_extents);
+	for (n = 0; n < native->fm_mapped_extents && n < 16; n++) {
+		EXPECT_EQ(native->fm_extents[n].fe_logical,
+			  union_fm->fm_extents[n].fe_logical);
+		EXPECT_EQ(native->fm_extents[n].fe_physical,
+			  union_fm->fm_extents[n].fe_physical);
+		EXPECT_EQ(native->fm_extents[n].fe_length,
+			  union_fm->fm_extents[n].fe_length);
+	}
+	if (variant->ext4)
+		EXPECT_LT(0, union_fm->fm_mapped_extents);
+	free(native);
+	free(union_fm);
 }
 
 TEST_F(rw, xattrs_read_through_and_set_with_copy_up)
