@@ -644,6 +644,10 @@ void au_vmfwd_cache_destroy(void);
 /* xattr.c */
 extern const struct xattr_handler * const au_xattr_handlers[];
 ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size);
+struct posix_acl *aufs_get_acl(struct mnt_idmap *idmap,
+			       struct dentry *dentry, int type);
+int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		 struct posix_acl *acl, int type);
 
 /* remount.c */
 int au_remount_parse(struct fs_context *fc, struct fs_parameter *param);

@@ -484,50 +484,78 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 	return err;
 }
 
-/* The inode flags a copy keeps, as overlayfs keeps them. */
+/* The inode flags a copy keeps (the aufs inode shows them, AU_I_FLAGS). */
 #define AU_CU_FS_FLAGS	(FS_SYNC_FL | FS_NOATIME_FL | FS_APPEND_FL | \
 			 FS_IMMUTABLE_FL)
 /* Those without which the copy would allow what the lower file refuses. */
 #define AU_CU_FS_PROT	(FS_APPEND_FL | FS_IMMUTABLE_FL)
 
 /*
+ * The flags of AU_CU_FS_FLAGS the lower object @lower has.  Some
+ * filesystems set S_NOATIME or S_SYNC on every inode without such flags
+ * (NFS, FUSE) and cannot answer FS_IOC_GETFLAGS: for them only the
+ * append-only and immutable bits of the inode count.
+ */
+static u32 au_cu_lower_flags(const struct path *lower)
+{
+	struct inode *h_inode = d_inode(lower->dentry);
+	struct fileattr fa = {};
+	u32 flags = 0;
+
+	if (!(h_inode->i_flags & (S_SYNC | S_NOATIME | S_APPEND |
+				  S_IMMUTABLE)))
+		return 0;
+	if (!vfs_fileattr_get(lower->dentry, &fa))
+		return fa.flags & AU_CU_FS_FLAGS;
+	if (h_inode->i_flags & S_APPEND)
+		flags |= FS_APPEND_FL;
+	if (h_inode->i_flags & S_IMMUTABLE)
+		flags |= FS_IMMUTABLE_FL;
+	return flags;
+}
+
+/*
  * Give the copy @upper, in place, the flags of AU_CU_FS_FLAGS the lower
- * object @lower has.  Append-only and immutable copies cannot be renamed
- * into place, so this comes after the move.  A top branch that cannot
- * hold append-only or immutable fails the copy-up (-EOPNOTSUPP): the
- * copy would allow what the lower object refuses.  Sync and noatime are
- * kept where the top branch can hold them.
+ * object @lower has, leaving its other flags (ext4's extents flag) as
+ * they are.  Append-only and immutable objects cannot be renamed, so
+ * this comes after the move.  A top branch that cannot hold append-only
+ * or immutable fails the copy-up (-EPERM): the copy would allow what the
+ * lower object refuses.  Sync and noatime are kept where the top branch
+ * takes them with the others.
  */
 static int au_cu_fileattr(struct au_branch *wbr, const struct path *lower,
 			  struct dentry *upper)
 {
-	struct fileattr fa = {}, ufa = {};
-	u32 flags;
+	u32 want = au_cu_lower_flags(lower);
+	static const u32 masks[] = { AU_CU_FS_FLAGS, AU_CU_FS_PROT };
+	struct fileattr cur = {};
+	unsigned int i;
 	int err;
 
-	if (!(d_inode(lower->dentry)->i_flags &
-	      (S_SYNC | S_NOATIME | S_APPEND | S_IMMUTABLE)))
-		return 0;
-	err = vfs_fileattr_get(lower->dentry, &fa);
-	if (err)
-		return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
-	flags = fa.flags & AU_CU_FS_FLAGS;
-	if (!flags)
+	if (!want)
 		return 0;
 	err = mnt_want_write(wbr->path.mnt);
 	if (err)
 		return err;
-	fileattr_fill_flags(&ufa, flags);
-	err = vfs_fileattr_set(&nop_mnt_idmap, upper, &ufa);
-	if ((err == -EOPNOTSUPP || err == -ENOIOCTLCMD) &&
-	    (flags & AU_CU_FS_PROT) != flags) {
-		memset(&ufa, 0, sizeof(ufa));
-		fileattr_fill_flags(&ufa, flags & AU_CU_FS_PROT);
-		err = (flags & AU_CU_FS_PROT) ?
-		      vfs_fileattr_set(&nop_mnt_idmap, upper, &ufa) : 0;
+	err = vfs_fileattr_get(upper, &cur);
+	for (i = 0; !err && i < ARRAY_SIZE(masks); i++) {
+		struct fileattr fa = {};
+
+		if (i && !(want & masks[i]))
+			break;
+		fileattr_fill_flags(&fa, (cur.flags & ~AU_CU_FS_FLAGS) |
+					 (want & masks[i]));
+		err = vfs_fileattr_set(&nop_mnt_idmap, upper, &fa);
+		if (err != -EOPNOTSUPP && err != -EINVAL)
+			break;
+		err = 0;
+		if (i + 1 == ARRAY_SIZE(masks))
+			err = -EOPNOTSUPP;
 	}
 	mnt_drop_write(wbr->path.mnt);
-	return err == -ENOIOCTLCMD ? -EOPNOTSUPP : err;
+	if (err == -ENOIOCTLCMD || err == -ENOTTY || err == -EOPNOTSUPP)
+		err = (want & AU_CU_FS_PROT) ? -EPERM : 0;
+	return err;
 }
 
 /*
@@ -540,18 +568,25 @@ static void au_cu_unmove(struct au_branch *wbr, struct dentry *upper,
 			 struct dentry *h_parent)
 {
 	struct inode *dir = d_inode(h_parent);
+	int err;
 
-	if (mnt_want_write(wbr->path.mnt))
-		return;
+	err = mnt_want_write(wbr->path.mnt);
+	if (err)
+		goto out;
 	inode_lock_nested(dir, I_MUTEX_PARENT);
+	err = -ESTALE;
 	if (upper->d_parent == h_parent && !d_unhashed(upper)) {
 		if (d_is_dir(upper))
-			vfs_rmdir(&nop_mnt_idmap, dir, upper);
+			err = vfs_rmdir(&nop_mnt_idmap, dir, upper);
 		else
-			vfs_unlink(&nop_mnt_idmap, dir, upper, NULL);
+			err = vfs_unlink(&nop_mnt_idmap, dir, upper, NULL);
 	}
 	inode_unlock(dir);
 	mnt_drop_write(wbr->path.mnt);
+out:
+	if (err)
+		pr_warn_ratelimited("aufs: a copy of %pd without its inode flags stays on the top branch (%d)\n",
+				    upper, err);
 }
 
 /*

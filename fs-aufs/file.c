@@ -284,8 +284,12 @@ static void au_file_regen(struct file *file)
  * changes only the file it is called on, so they are handed on here, as
  * overlayfs does.  FMODE_CAN_ODIRECT of the aufs file is the branch
  * file's, so setfl() already refused what the branch would.  @regen
- * also moves the file after a branch change (see au_file_regen()).
+ * also moves the file after a branch change (see au_file_regen()).  An
+ * ERR_PTR if a truncating open that was never truncated could not take
+ * its copy (au_file_untrunc()).
  */
+static int au_file_untrunc(struct file *file);
+
 static struct file *au_h_file_get(struct file *file, bool regen)
 {
 	struct au_finfo *fi = au_fi(file);
@@ -294,6 +298,12 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 	struct inode *h_inode;
 	struct file *h_file;
 
+	if (unlikely(READ_ONCE(fi->trunc))) {
+		int err = au_file_untrunc(file);
+
+		if (err)
+			return ERR_PTR(err);
+	}
 	if (regen && unlikely(READ_ONCE(fi->gen) !=
 			      READ_ONCE(au_sbi(file->f_path.dentry->d_sb)->gen)))
 		au_file_regen(file);
@@ -335,8 +345,11 @@ static struct file *au_h_file_get(struct file *file, bool regen)
  * @file: the aufs file
  *
  * From now on the aufs file keeps this branch file until it is released.
+ * A truncating open that was never truncated cannot be mapped yet (see
+ * au_open()).
  *
- * Return: the branch file; the aufs file holds the reference.
+ * Return: the branch file, the aufs file holding the reference, or
+ * ERR_PTR(-EACCES).
  */
 struct file *au_h_file_map(struct file *file)
 {
@@ -344,8 +357,12 @@ struct file *au_h_file_map(struct file *file)
 	struct file *h_file;
 
 	spin_lock(&fi->lock);
-	fi->mapped = true;
-	h_file = fi->h_file;
+	if (fi->trunc) {
+		h_file = ERR_PTR(-EACCES);
+	} else {
+		fi->mapped = true;
+		h_file = fi->h_file;
+	}
 	spin_unlock(&fi->lock);
 	return h_file;
 }
@@ -363,9 +380,11 @@ struct file *au_h_file_map(struct file *file)
  * before the union shows the truncated file.
  *
  * Only open(2) and its relatives truncate after ->open.  A kernel user
- * that opens with O_TRUNC through dentry_open() gets no truncation, on
- * aufs as on any filesystem, and a file open for writing whose writes
- * fail with -EBADF.
+ * that opens with O_TRUNC through dentry_open() (ksmbd) gets no
+ * truncation, on aufs as on any filesystem: its file takes the whole
+ * copy at its first use (au_file_untrunc()), and cannot be mapped
+ * before that (-EACCES): mmap_region() counts a writable mapping on the
+ * f_mapping it read before ->mmap.
  */
 static int au_open(struct file *file)
 {
@@ -385,8 +404,9 @@ static int au_open(struct file *file)
 		return -ENOMEM;
 	/* Writers get the copy on the top branch. */
 	trunc = (flags & O_TRUNC) && !au_d_is_upper(dentry);
+	/* the top branch decides about O_DIRECT, see au_file_open_copy() */
 	if (trunc)
-		flags = (flags & ~O_ACCMODE) | O_RDONLY;
+		flags = (flags & ~(O_ACCMODE | O_DIRECT)) | O_RDONLY;
 	else if (file->f_mode & FMODE_WRITE)
 		err = au_copy_up(dentry);
 	if (err) {
@@ -416,6 +436,8 @@ static int au_open(struct file *file)
 	/* do_dentry_open() sampled the aufs inode's own mapping */
 	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
+	if (trunc)
+		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
 }
 
@@ -463,6 +485,51 @@ struct file *au_file_open_top(struct file *file, struct dentry *dentry,
 	return au_h_open(file, dentry, file->f_flags, br);
 }
 
+/*
+ * Hand @file, au_file_trunc_pending(), its branch file @h_file on @br,
+ * under the rwsem.  A file already in use (@oldp) keeps the superseded
+ * branch file on @fi->old until it is released, as au_file_move() does;
+ * *@oldp is taken.  If another thread settled @file meanwhile, @h_file
+ * is dropped.
+ */
+static void au_file_settle(struct file *file, struct file *h_file,
+			   struct au_branch *br, struct au_file_old **oldp)
+{
+	struct au_finfo *fi = au_fi(file);
+	struct au_branch *old_br;
+
+	spin_lock(&fi->lock);
+	if (!fi->trunc) {
+		spin_unlock(&fi->lock);
+		fput(h_file);
+		return;
+	}
+	au_br_file_get(br, file->f_mode & FMODE_WRITE);
+	swap(fi->h_file, h_file);
+	old_br = fi->br;
+	fi->br = br;
+	fi->trunc = false;
+	fi->gen = au_sbi(file_inode(file)->i_sb)->gen;
+	if (oldp) {
+		(*oldp)->h_file = h_file;
+		(*oldp)->next = fi->old;
+		fi->old = *oldp;
+		fi->nold++;
+		*oldp = NULL;
+		h_file = NULL;
+	}
+	WRITE_ONCE(file->f_mapping, fi->h_file->f_mapping);
+	spin_unlock(&fi->lock);
+	spin_lock(&file->f_lock);
+	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
+	file->f_mode &= ~FMODE_CAN_ODIRECT;
+	file->f_mode |= READ_ONCE(fi->h_file->f_mode) & FMODE_CAN_ODIRECT;
+	spin_unlock(&file->f_lock);
+	au_br_file_put(old_br, false);
+	if (h_file)
+		fput(h_file);
+}
+
 /**
  * au_file_trunc_done - hand a truncating open its top-branch file
  * @file: the aufs file, au_file_trunc_pending(), not installed yet
@@ -475,24 +542,36 @@ struct file *au_file_open_top(struct file *file, struct dentry *dentry,
 void au_file_trunc_done(struct file *file, struct file *h_file,
 			struct au_branch *br)
 {
-	struct au_finfo *fi = au_fi(file);
-	struct au_branch *old_br;
-
-	au_br_file_get(br, file->f_mode & FMODE_WRITE);
-	spin_lock(&fi->lock);
-	swap(fi->h_file, h_file);
-	old_br = fi->br;
-	fi->br = br;
-	fi->trunc = false;
-	fi->gen = au_sbi(file_inode(file)->i_sb)->gen;
-	spin_unlock(&fi->lock);
-	file->f_mapping = fi->h_file->f_mapping;
-	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
-	file->f_mode &= ~FMODE_CAN_ODIRECT;
-	file->f_mode |= fi->h_file->f_mode & FMODE_CAN_ODIRECT;
+	au_file_settle(file, h_file, br, NULL);
 	file_ra_state_init(&file->f_ra, file->f_mapping->host->i_mapping);
-	au_br_file_put(old_br, false);
-	fput(h_file);
+}
+
+/*
+ * A truncating open whose truncation never came (see au_open()): the
+ * file takes the whole copy on the top branch before its first use.
+ * Return: 0 or a negative errno, with @file left as it was.
+ */
+static int au_file_untrunc(struct file *file)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dentry->d_sb;
+	struct au_file_old *old;
+	struct au_branch *br;
+	struct file *h_file;
+	int err;
+
+	old = kmalloc(sizeof(*old), GFP_KERNEL);
+	if (!old)
+		return -ENOMEM;
+	au_read_lock(sb);
+	err = au_d_current(dentry) ?: au_copy_up(dentry);
+	h_file = err ? ERR_PTR(err) : au_file_open_top(file, dentry, &br);
+	err = PTR_ERR_OR_ZERO(h_file);
+	if (!err)
+		au_file_settle(file, h_file, br, &old);
+	au_read_unlock(sb);
+	kfree(old);
+	return err;
 }
 
 static int aufs_open(struct inode *inode, struct file *file)
@@ -550,6 +629,8 @@ static ssize_t aufs_read_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (!iov_iter_count(iter))
 		return 0;
 	h_file = au_h_file_get(file, true);
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	ret = backing_file_read_iter(h_file, iter, iocb, iocb->ki_flags, &ctx);
 	fput(h_file);
 	return ret;
@@ -576,6 +657,8 @@ static ssize_t aufs_write_iter(struct kiocb *iocb, struct iov_iter *iter)
 	if (!iov_iter_count(iter))
 		return 0;
 	h_file = au_h_file_get(file, false);
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	/* As for a native write: file_remove_privs() needs it. */
 	inode_lock(inode);
 	ret = backing_file_write_iter(h_file, iter, iocb, iocb->ki_flags,
@@ -598,6 +681,8 @@ static ssize_t aufs_splice_write(struct pipe_inode_info *pipe,
 	struct file *h_file = au_h_file_get(out, false);
 	ssize_t ret;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	inode_lock(inode);
 	ret = backing_file_splice_write(pipe, h_file, ppos, len, flags, &ctx);
 	inode_unlock(inode);
@@ -609,8 +694,11 @@ static int aufs_fsync(struct file *file, loff_t start, loff_t end,
 		      int datasync)
 {
 	struct file *h_file = au_h_file_get(file, false);
-	int err = vfs_fsync_range(h_file, start, end, datasync);
+	int err;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
+	err = vfs_fsync_range(h_file, start, end, datasync);
 	fput(h_file);
 	return err;
 }
@@ -622,6 +710,8 @@ static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 	struct file *h_file = au_h_file_get(file, false);
 	long ret;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	inode_lock(inode);
 	ret = vfs_fallocate(h_file, mode, offset, len);
 	au_copy_attr(inode);
@@ -640,9 +730,13 @@ static int aufs_fadvise(struct file *file, loff_t offset, loff_t len,
 			int advice)
 {
 	struct file *h_file = au_h_file_get(file, true);
-	const struct cred *old_cred = override_creds(file->f_cred);
-	int err = vfs_fadvise(h_file, offset, len, advice);
+	const struct cred *old_cred;
+	int err;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
+	old_cred = override_creds(file->f_cred);
+	err = vfs_fadvise(h_file, offset, len, advice);
 	revert_creds(old_cred);
 	/*
 	 * vma_has_recency() asks the file in vm_file for FMODE_NOREUSE:
@@ -685,7 +779,13 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 	if ((flags & REMAP_FILE_DEDUP) && !(out->f_mode & FMODE_WRITE))
 		return -EPERM;
 	h_in = au_h_file_get(in, false);
+	if (IS_ERR(h_in))
+		return PTR_ERR(h_in);
 	h_out = au_h_file_get(out, false);
+	if (IS_ERR(h_out)) {
+		fput(h_in);
+		return PTR_ERR(h_out);
+	}
 	inode_lock(inode);
 	if (flags & REMAP_FILE_DEDUP)
 		ret = vfs_dedupe_file_range_one(h_in, pos_in, h_out, pos_out,
@@ -713,6 +813,8 @@ static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 	struct file *h_file = au_h_file_get(in, false);
 	ssize_t ret;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	ret = backing_file_splice_read(h_file, ppos, pipe, len, flags, &ctx);
 	fput(h_file);
 	return ret;
@@ -729,6 +831,8 @@ static loff_t aufs_llseek(struct file *file, loff_t offset, int whence)
 	struct file *h_file = au_h_file_get(file, true);
 	loff_t ret;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	h_file->f_pos = file->f_pos;
 	ret = vfs_llseek(h_file, offset, whence);
 	file->f_pos = h_file->f_pos;

@@ -705,7 +705,9 @@ out:
 
 /*
  * FIEMAP of the branch file the name shows, as the mounter, as overlayfs
- * forwards it: the caller opened the aufs file.
+ * forwards it: the caller opened the aufs file.  The extents are copied
+ * to the caller's buffer, which may fault on anything: the rwsem is not
+ * held for that, a reference on the branch inode is.
  */
 static int aufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 		       u64 start, u64 len)
@@ -716,15 +718,17 @@ static int aufs_fiemap(struct inode *inode, struct fiemap_extent_info *fieinfo,
 	int err;
 
 	au_read_lock(sb);
-	h_inode = au_h_inode(inode);
-	if (!h_inode->i_op->fiemap) {
-		au_read_unlock(sb);
-		return -EOPNOTSUPP;
-	}
-	old_cred = override_creds(au_sbi(sb)->cred);
-	err = h_inode->i_op->fiemap(h_inode, fieinfo, start, len);
-	revert_creds(old_cred);
+	h_inode = igrab(au_h_inode(inode));
 	au_read_unlock(sb);
+	if (!h_inode)
+		return -ESTALE;
+	err = -EOPNOTSUPP;
+	if (h_inode->i_op->fiemap) {
+		old_cred = override_creds(au_sbi(sb)->cred);
+		err = h_inode->i_op->fiemap(h_inode, fieinfo, start, len);
+		revert_creds(old_cred);
+	}
+	iput(h_inode);
 	return err;
 }
 
@@ -733,6 +737,8 @@ static const struct inode_operations au_file_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.get_acl	= aufs_get_acl,
+	.set_acl	= aufs_set_acl,
 	.update_time	= aufs_update_time,
 	.fiemap		= aufs_fiemap,
 	.fileattr_get	= aufs_fileattr_get,
@@ -752,6 +758,8 @@ static const struct inode_operations au_special_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.get_acl	= aufs_get_acl,
+	.set_acl	= aufs_set_acl,
 };
 
 struct au_iget_key {
@@ -807,6 +815,9 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		return inode;
 
 	inode->i_mode = mode & S_IFMT;
+	/* the ACL shown changes with a copy-up: ask aufs_get_acl() */
+	inode->i_acl = ACL_DONT_CACHE;
+	inode->i_default_acl = ACL_DONT_CACHE;
 	switch (mode & S_IFMT) {
 	case S_IFDIR:
 		inode->i_op = &au_dir_iops;

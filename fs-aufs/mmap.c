@@ -520,6 +520,8 @@ int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 	};
 	int err;
 
+	if (IS_ERR(h_file))
+		return PTR_ERR(h_file);
 	if (is_file_hugepages(h_file))
 		return -ENODEV;
 	err = backing_file_mmap(h_file, vma, &ctx);

@@ -233,6 +233,9 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &au_sops;
 	sb->s_d_op = &au_dentry_ops;
 	sb->s_xattr = au_xattr_handlers;
+	/* the branches apply the umask or a default ACL (xattr.c) */
+	if (IS_ENABLED(CONFIG_FS_POSIX_ACL))
+		sb->s_flags |= SB_POSIXACL;
 	sb->s_time_gran = 1;
 
 	/*

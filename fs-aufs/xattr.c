@@ -5,11 +5,23 @@
  * Reading goes to the topmost branch object; a change copies the name up
  * first and changes the copy.  The VFS has already checked the caller
  * against the aufs inode (xattr_permission()), and the branch checks the
- * caller again.  POSIX ACLs are not passed through yet: the VFS handles
- * them through ->get_acl/->set_acl, which aufs does not have.
+ * caller again.
+ *
+ * POSIX ACLs reach aufs through ->get_acl and ->set_acl, in the same
+ * way: the ACL of the topmost branch object, and a change to a copy.
+ * The superblock has SB_POSIXACL, so the VFS leaves the umask to the
+ * branch, which applies it or a default ACL as it would natively; and
+ * aufs inodes cache no ACL (ACL_DONT_CACHE), since the one they show
+ * changes with a copy-up.  Permission checks use the ACLs of the branch
+ * object (aufs_permission()).  A branch on an idmapped mount shows no
+ * ACL (-EOPNOTSUPP): its ids would need translating.
  */
 
+#include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/xattr.h>
 
 #include "aufs.h"
@@ -112,6 +124,116 @@ ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 		path_put(&h_path);
 	au_read_unlock(dentry->d_sb);
 	return ret;
+}
+
+/* Clear the set-group-ID bit of the branch object @h_dentry. */
+static int au_h_kill_sgid(struct dentry *h_dentry)
+{
+	struct iattr attr = { .ia_valid = ATTR_KILL_SGID };
+	int err;
+
+	inode_lock(d_inode(h_dentry));
+	err = notify_change(&nop_mnt_idmap, h_dentry, &attr, NULL);
+	inode_unlock(d_inode(h_dentry));
+	return err;
+}
+
+/**
+ * aufs_get_acl - &inode_operations.get_acl for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @dentry: the aufs dentry
+ * @type: %ACL_TYPE_ACCESS or %ACL_TYPE_DEFAULT
+ *
+ * The ACL of the topmost branch object, read as the mounter: the VFS has
+ * let the LSM judge the caller on the aufs dentry.
+ *
+ * Return: the ACL, %NULL if there is none, or an ERR_PTR.
+ */
+struct posix_acl *aufs_get_acl(struct mnt_idmap *idmap,
+			       struct dentry *dentry, int type)
+{
+	struct super_block *sb = dentry->d_sb;
+	const struct cred *old_cred;
+	struct posix_acl *acl;
+	struct au_branch *br;
+	struct path h_path;
+	int ref;
+
+	au_read_lock(sb);
+	/* another name's copy if there is one (plink.c) */
+	ref = au_plink_path(dentry, &h_path, &br);
+	if (is_idmapped_mnt(h_path.mnt)) {
+		acl = ERR_PTR(-EOPNOTSUPP);
+	} else {
+		old_cred = override_creds(au_sbi(sb)->cred);
+		acl = vfs_get_acl(&nop_mnt_idmap, h_path.dentry,
+				  posix_acl_xattr_name(type));
+		revert_creds(old_cred);
+	}
+	if (ref)
+		path_put(&h_path);
+	au_read_unlock(sb);
+	return acl == ERR_PTR(-ENODATA) ? NULL : acl;
+}
+
+/**
+ * aufs_set_acl - &inode_operations.set_acl for every aufs inode
+ * @idmap: idmap of the aufs mount
+ * @dentry: the aufs dentry
+ * @acl: the new ACL, or %NULL to remove it
+ * @type: %ACL_TYPE_ACCESS or %ACL_TYPE_DEFAULT
+ *
+ * The VFS has checked the caller on the aufs inode (owner, LSM).  The
+ * name is copied up and the copy's ACL set as the mounter; the branch
+ * updates the mode from an access ACL.
+ *
+ * Return: 0 or a negative errno.
+ */
+int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
+		 struct posix_acl *acl, int type)
+{
+	struct super_block *sb = dentry->d_sb;
+	const char *name = posix_acl_xattr_name(type);
+	struct inode *inode = d_inode(dentry);
+	const struct cred *old_cred;
+	struct path h_path;
+	bool sgid_kept;
+	int err;
+
+	/* judged on the caller's credentials, before the mounter's */
+	sgid_kept = in_group_or_capable(idmap, inode,
+					i_gid_into_vfsgid(idmap, inode));
+	au_read_lock(sb);
+	err = au_d_current(dentry) ?: au_copy_up(dentry);
+	if (err)
+		goto out;
+	au_h_path(dentry, &h_path);
+	if (is_idmapped_mnt(h_path.mnt)) {
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	err = mnt_want_write(h_path.mnt);
+	if (err)
+		goto out;
+	old_cred = override_creds(au_sbi(sb)->cred);
+	/*
+	 * The branch updates the mode as the mounter, who keeps the
+	 * set-group-ID bit that the caller's change would clear
+	 * (posix_acl_update_mode()): clear it first, as overlayfs does.
+	 */
+	if (acl && type == ACL_TYPE_ACCESS && (inode->i_mode & S_ISGID) &&
+	    !sgid_kept)
+		err = au_h_kill_sgid(h_path.dentry);
+	if (!err && acl)
+		err = vfs_set_acl(&nop_mnt_idmap, h_path.dentry, name, acl);
+	else if (!err)
+		err = vfs_remove_acl(&nop_mnt_idmap, h_path.dentry, name);
+	revert_creds(old_cred);
+	mnt_drop_write(h_path.mnt);
+	au_copy_attr(inode);
+out:
+	au_read_unlock(sb);
+	return err;
 }
 
 static const struct xattr_handler au_xattr_handler = {
