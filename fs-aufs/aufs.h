@@ -326,11 +326,14 @@ struct au_file_old {
  * @nold: how many are on @old; at AU_FILE_MOVES the file no longer moves
  * @refused: the branch inode a move to was refused (the opener may not
  *	read it); compared only, no reference is held
- * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused, @mapped
- *	and @trunc
+ * @lock: protects @h_file, @dentry, @br, @old, @nold, @refused, @mapped,
+ *	@trunc and @nomap
  * @mapped: the file has been mapped: @h_file never changes again
  * @trunc: opened with O_TRUNC on a lower branch, and not truncated yet:
  *	@h_file is the lower file opened for reading (see au_open())
+ * @nomap: a file open for writing that took its branch file on the top
+ *	branch after it was in use: its f_mapping is still the first
+ *	one's, and it cannot be mapped (see au_open())
  * @gen: the branch table generation @h_file was chosen in
  */
 struct au_finfo {
@@ -343,6 +346,7 @@ struct au_finfo {
 	spinlock_t lock;	/* see file.c */
 	bool mapped;
 	bool trunc;
+	bool nomap;
 	unsigned long gen;
 };
 
@@ -644,6 +648,7 @@ void au_vmfwd_cache_destroy(void);
 /* xattr.c */
 extern const struct xattr_handler * const au_xattr_handlers[];
 ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size);
+struct posix_acl *aufs_get_inode_acl(struct inode *inode, int type, bool rcu);
 struct posix_acl *aufs_get_acl(struct mnt_idmap *idmap,
 			       struct dentry *dentry, int type);
 int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,

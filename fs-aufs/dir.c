@@ -598,6 +598,7 @@ const struct inode_operations au_dir_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.get_inode_acl	= aufs_get_inode_acl,
 	.get_acl	= aufs_get_acl,
 	.set_acl	= aufs_set_acl,
 	.fileattr_get	= aufs_fileattr_get,

@@ -345,8 +345,8 @@ static struct file *au_h_file_get(struct file *file, bool regen)
  * @file: the aufs file
  *
  * From now on the aufs file keeps this branch file until it is released.
- * A truncating open that was never truncated cannot be mapped yet (see
- * au_open()).
+ * A truncating open for writing that was never truncated cannot be
+ * mapped (see au_open()).
  *
  * Return: the branch file, the aufs file holding the reference, or
  * ERR_PTR(-EACCES).
@@ -357,7 +357,7 @@ struct file *au_h_file_map(struct file *file)
 	struct file *h_file;
 
 	spin_lock(&fi->lock);
-	if (fi->trunc) {
+	if (fi->trunc || fi->nomap) {
 		h_file = ERR_PTR(-EACCES);
 	} else {
 		fi->mapped = true;
@@ -381,10 +381,13 @@ struct file *au_h_file_map(struct file *file)
  *
  * Only open(2) and its relatives truncate after ->open.  A kernel user
  * that opens with O_TRUNC through dentry_open() (ksmbd) gets no
- * truncation, on aufs as on any filesystem: its file takes the whole
- * copy at its first use (au_file_untrunc()), and cannot be mapped
- * before that (-EACCES): mmap_region() counts a writable mapping on the
- * f_mapping it read before ->mmap.
+ * truncation, on aufs as on any filesystem.  Such a file open for
+ * reading only goes on reading the lower file, as any reader does; one
+ * open for writing takes the whole copy at its first use
+ * (au_file_untrunc()), but keeps the f_mapping it had, the lower
+ * file's, and cannot be mapped (-EACCES): mmap_region() counts a
+ * writable mapping on the f_mapping it reads before ->mmap and again
+ * after, and the file may be in use by then.
  */
 static int au_open(struct file *file)
 {
@@ -488,9 +491,9 @@ struct file *au_file_open_top(struct file *file, struct dentry *dentry,
 /*
  * Hand @file, au_file_trunc_pending(), its branch file @h_file on @br,
  * under the rwsem.  A file already in use (@oldp) keeps the superseded
- * branch file on @fi->old until it is released, as au_file_move() does;
- * *@oldp is taken.  If another thread settled @file meanwhile, @h_file
- * is dropped.
+ * branch file on @fi->old until it is released, and its f_mapping, that
+ * file's (see au_open()); *@oldp is taken.  If another thread settled
+ * @file meanwhile, @h_file is dropped.
  */
 static void au_file_settle(struct file *file, struct file *h_file,
 			   struct au_branch *br, struct au_file_old **oldp)
@@ -515,13 +518,15 @@ static void au_file_settle(struct file *file, struct file *h_file,
 		(*oldp)->next = fi->old;
 		fi->old = *oldp;
 		fi->nold++;
+		fi->nomap = true;
 		*oldp = NULL;
 		h_file = NULL;
+	} else {
+		file->f_mapping = fi->h_file->f_mapping;
+		file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 	}
-	WRITE_ONCE(file->f_mapping, fi->h_file->f_mapping);
 	spin_unlock(&fi->lock);
 	spin_lock(&file->f_lock);
-	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
 	file->f_mode &= ~FMODE_CAN_ODIRECT;
 	file->f_mode |= READ_ONCE(fi->h_file->f_mode) & FMODE_CAN_ODIRECT;
 	spin_unlock(&file->f_lock);
@@ -547,19 +552,27 @@ void au_file_trunc_done(struct file *file, struct file *h_file,
 }
 
 /*
- * A truncating open whose truncation never came (see au_open()): the
- * file takes the whole copy on the top branch before its first use.
+ * A truncating open whose truncation never came (see au_open()): a
+ * reader reads the lower file from now on, as any reader does; a writer
+ * takes the whole copy on the top branch before its first use.
  * Return: 0 or a negative errno, with @file left as it was.
  */
 static int au_file_untrunc(struct file *file)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct super_block *sb = dentry->d_sb;
+	struct au_finfo *fi = au_fi(file);
 	struct au_file_old *old;
 	struct au_branch *br;
 	struct file *h_file;
 	int err;
 
+	if (!(file->f_mode & FMODE_WRITE)) {
+		spin_lock(&fi->lock);
+		fi->trunc = false;
+		spin_unlock(&fi->lock);
+		return 0;
+	}
 	old = kmalloc(sizeof(*old), GFP_KERNEL);
 	if (!old)
 		return -ENOMEM;

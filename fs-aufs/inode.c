@@ -737,6 +737,7 @@ static const struct inode_operations au_file_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.get_inode_acl	= aufs_get_inode_acl,
 	.get_acl	= aufs_get_acl,
 	.set_acl	= aufs_set_acl,
 	.update_time	= aufs_update_time,
@@ -758,6 +759,7 @@ static const struct inode_operations au_special_iops = {
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,
 	.listxattr	= aufs_listxattr,
+	.get_inode_acl	= aufs_get_inode_acl,
 	.get_acl	= aufs_get_acl,
 	.set_acl	= aufs_set_acl,
 };
@@ -815,9 +817,11 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		return inode;
 
 	inode->i_mode = mode & S_IFMT;
+#ifdef CONFIG_FS_POSIX_ACL
 	/* the ACL shown changes with a copy-up: ask aufs_get_acl() */
 	inode->i_acl = ACL_DONT_CACHE;
 	inode->i_default_acl = ACL_DONT_CACHE;
+#endif
 	switch (mode & S_IFMT) {
 	case S_IFDIR:
 		inode->i_op = &au_dir_iops;

@@ -139,6 +139,69 @@ static int au_h_kill_sgid(struct dentry *h_dentry)
 }
 
 /**
+ * aufs_get_inode_acl - &inode_operations.get_inode_acl for aufs inodes
+ * @inode: the aufs inode
+ * @type: %ACL_TYPE_ACCESS or %ACL_TYPE_DEFAULT
+ * @rcu: called in RCU path walk
+ *
+ * For the callers that judge an aufs inode themselves (generic_permission()
+ * of a filesystem stacked on aufs, ksmbd): the ACL of the topmost branch
+ * inode.  Not in RCU path walk, which takes no rwsem: the walk is done
+ * again by reference.  A branch on an idmapped mount answers
+ * -EOPNOTSUPP, which refuses the access: its ids would need translating.
+ *
+ * Return: the ACL, %NULL if there is none, or an ERR_PTR.
+ */
+struct posix_acl *aufs_get_inode_acl(struct inode *inode, int type, bool rcu)
+{
+	struct super_block *sb = inode->i_sb;
+	struct posix_acl *acl;
+	struct au_branch *br;
+	struct inode *h_inode;
+
+	if (!IS_ENABLED(CONFIG_FS_POSIX_ACL))
+		return NULL;
+	if (rcu)
+		return ERR_PTR(-ECHILD);
+	au_read_lock(sb);
+	h_inode = au_i_upper(inode, &br);
+	if (!h_inode) {
+		br = au_i(inode)->br;
+		h_inode = au_i(inode)->h_inode;
+	}
+	if (is_idmapped_mnt(br->path.mnt))
+		acl = ERR_PTR(-EOPNOTSUPP);
+	else
+		acl = get_inode_acl(h_inode, type);
+	au_read_unlock(sb);
+	return acl;
+}
+
+/* aufs_get_acl() with the rwsem held. */
+static struct posix_acl *au_get_acl(struct dentry *dentry, int type)
+{
+	const struct cred *old_cred;
+	struct posix_acl *acl;
+	struct au_branch *br;
+	struct path h_path;
+	int ref;
+
+	/* another name's copy if there is one (plink.c) */
+	ref = au_plink_path(dentry, &h_path, &br);
+	if (is_idmapped_mnt(h_path.mnt)) {
+		acl = ERR_PTR(-EOPNOTSUPP);
+	} else {
+		old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+		acl = vfs_get_acl(&nop_mnt_idmap, h_path.dentry,
+				  posix_acl_xattr_name(type));
+		revert_creds(old_cred);
+	}
+	if (ref)
+		path_put(&h_path);
+	return acl == ERR_PTR(-ENODATA) ? NULL : acl;
+}
+
+/**
  * aufs_get_acl - &inode_operations.get_acl for every aufs inode
  * @idmap: idmap of the aufs mount
  * @dentry: the aufs dentry
@@ -152,28 +215,12 @@ static int au_h_kill_sgid(struct dentry *h_dentry)
 struct posix_acl *aufs_get_acl(struct mnt_idmap *idmap,
 			       struct dentry *dentry, int type)
 {
-	struct super_block *sb = dentry->d_sb;
-	const struct cred *old_cred;
 	struct posix_acl *acl;
-	struct au_branch *br;
-	struct path h_path;
-	int ref;
 
-	au_read_lock(sb);
-	/* another name's copy if there is one (plink.c) */
-	ref = au_plink_path(dentry, &h_path, &br);
-	if (is_idmapped_mnt(h_path.mnt)) {
-		acl = ERR_PTR(-EOPNOTSUPP);
-	} else {
-		old_cred = override_creds(au_sbi(sb)->cred);
-		acl = vfs_get_acl(&nop_mnt_idmap, h_path.dentry,
-				  posix_acl_xattr_name(type));
-		revert_creds(old_cred);
-	}
-	if (ref)
-		path_put(&h_path);
-	au_read_unlock(sb);
-	return acl == ERR_PTR(-ENODATA) ? NULL : acl;
+	au_read_lock(dentry->d_sb);
+	acl = au_get_acl(dentry, type);
+	au_read_unlock(dentry->d_sb);
+	return acl;
 }
 
 /**
@@ -195,39 +242,55 @@ int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	struct super_block *sb = dentry->d_sb;
 	const char *name = posix_acl_xattr_name(type);
 	struct inode *inode = d_inode(dentry);
+	struct au_branch *wbr;
 	const struct cred *old_cred;
 	struct path h_path;
-	bool sgid_kept;
+	bool kill_sgid;
 	int err;
 
 	/* judged on the caller's credentials, before the mounter's */
-	sgid_kept = in_group_or_capable(idmap, inode,
-					i_gid_into_vfsgid(idmap, inode));
+	kill_sgid = acl && type == ACL_TYPE_ACCESS &&
+		    (inode->i_mode & S_ISGID) &&
+		    !in_group_or_capable(idmap, inode,
+					 i_gid_into_vfsgid(idmap, inode));
 	au_read_lock(sb);
-	err = au_d_current(dentry) ?: au_copy_up(dentry);
+	err = au_d_current(dentry);
 	if (err)
 		goto out;
-	au_h_path(dentry, &h_path);
-	if (is_idmapped_mnt(h_path.mnt)) {
+	wbr = au_wbr(sb);
+	if (wbr && is_idmapped_mnt(wbr->path.mnt)) {
 		err = -EOPNOTSUPP;
 		goto out;
 	}
+	/* removing an ACL that is not there copies nothing up */
+	if (!acl) {
+		struct posix_acl *cur = au_get_acl(dentry, type);
+
+		if (IS_ERR_OR_NULL(cur)) {
+			err = cur ? PTR_ERR(cur) : -ENODATA;
+			goto out;
+		}
+		posix_acl_release(cur);
+	}
+	err = au_copy_up(dentry);
+	if (err)
+		goto out;
+	au_h_path(dentry, &h_path);
 	err = mnt_want_write(h_path.mnt);
 	if (err)
 		goto out;
 	old_cred = override_creds(au_sbi(sb)->cred);
-	/*
-	 * The branch updates the mode as the mounter, who keeps the
-	 * set-group-ID bit that the caller's change would clear
-	 * (posix_acl_update_mode()): clear it first, as overlayfs does.
-	 */
-	if (acl && type == ACL_TYPE_ACCESS && (inode->i_mode & S_ISGID) &&
-	    !sgid_kept)
-		err = au_h_kill_sgid(h_path.dentry);
-	if (!err && acl)
+	if (acl)
 		err = vfs_set_acl(&nop_mnt_idmap, h_path.dentry, name, acl);
-	else if (!err)
+	else
 		err = vfs_remove_acl(&nop_mnt_idmap, h_path.dentry, name);
+	/*
+	 * The branch updated the mode as the mounter, who keeps the
+	 * set-group-ID bit that the caller's change clears
+	 * (posix_acl_update_mode()): clear it, as overlayfs does.
+	 */
+	if (!err && kill_sgid)
+		err = au_h_kill_sgid(h_path.dentry);
 	revert_creds(old_cred);
 	mnt_drop_write(h_path.mnt);
 	au_copy_attr(inode);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -782,7 +783,8 @@ static int as_user(int (*fn)(const char *), const char *path)
 	pid_t pid = fork();
 
 	if (!pid) {
-		if (setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		if (setgroups(0, NULL) || setresgid(1000, 1000, 1000) ||
+		    setresuid(1000, 1000, 1000))
 			_exit(99);
 		_exit(fn(path));
 	}
@@ -841,6 +843,53 @@ TEST_F(rw, setfacl_clears_setgid_like_a_native_fs)
 	ASSERT_EQ(0, stat(in(self->b0, "sgid"), &st));
 	EXPECT_EQ(0, st.st_mode & S_ISGID);
 	EXPECT_EQ(070, st.st_mode & 070);
+}
+
+static int try_opendir(const char *path)
+{
+	DIR *d = opendir(path);
+
+	if (!d)
+		return errno;
+	closedir(d);
+	return 0;
+}
+
+/*
+ * A filesystem stacked on the union (overlayfs here) judges permission
+ * on the aufs inode by its ACL (get_inode_acl(), also in RCU path
+ * walk): a directory only an ACL lets user 1000 read is readable through
+ * the overlay as on the branch.
+ */
+TEST_F(rw, a_filesystem_on_the_union_sees_its_acls)
+{
+	/* u::rwx u:1000:r-x g::--- m::r-x o::--- */
+	struct { uint16_t tag, perm; uint32_t id; } e[] = {
+		{ 0x01, 7, 0 }, { 0x02, 5, 1000 }, { 0x04, 0, 0 },
+		{ 0x10, 5, 0 }, { 0x20, 0, 0 },
+	};
+	char buf[4 + sizeof(e)], ovl[PATH_MAX], empty[PATH_MAX];
+	char opts[3 * PATH_MAX];
+	uint32_t version = 2;
+
+	memcpy(buf, &version, 4);
+	memcpy(buf + 4, e, sizeof(e));
+	ASSERT_EQ(0, mkdir(in(self->b1, "adir"), 0700));
+	ASSERT_EQ(0, setxattr(in(self->b1, "adir"), "system.posix_acl_access",
+			      buf, sizeof(buf), 0));
+	snprintf(ovl, sizeof(ovl), "%s/ovl", self->base);
+	snprintf(empty, sizeof(empty), "%s/empty", self->base);
+	snprintf(opts, sizeof(opts), "lowerdir=%s:%s", self->mnt, empty);
+	ASSERT_EQ(0, mkdir(ovl, 0755));
+	ASSERT_EQ(0, mkdir(empty, 0755));
+	ASSERT_EQ(0, mount("overlay", ovl, "overlay", MS_RDONLY, opts));
+
+	EXPECT_EQ(0, as_user(try_opendir, in(self->b1, "adir")));
+	EXPECT_EQ(0, as_user(try_opendir, in(self->mnt, "adir")));
+	EXPECT_EQ(0, as_user(try_opendir, in(ovl, "adir")));
+	/* and again, once the inodes are cached */
+	EXPECT_EQ(0, as_user(try_opendir, in(ovl, "adir")));
+	EXPECT_EQ(0, umount(ovl));
 }
 
 TEST_F(rw, write_clears_setuid_like_a_native_fs)
