@@ -357,6 +357,9 @@ struct file *au_h_file_map(struct file *file)
 	struct file *h_file;
 
 	spin_lock(&fi->lock);
+	/* a reader reads the lower file, see au_file_untrunc() */
+	if (fi->trunc && !(file->f_mode & FMODE_WRITE))
+		fi->trunc = false;
 	if (fi->trunc || fi->nomap) {
 		h_file = ERR_PTR(-EACCES);
 	} else {
@@ -380,8 +383,9 @@ struct file *au_h_file_map(struct file *file)
  * before the union shows the truncated file.
  *
  * Only open(2) and its relatives truncate after ->open.  A kernel user
- * that opens with O_TRUNC through dentry_open() (ksmbd) gets no
- * truncation, on aufs as on any filesystem.  Such a file open for
+ * that opens with O_TRUNC through dentry_open() gets no truncation, on
+ * aufs as on any filesystem (ksmbd truncates by path next, which copies
+ * the name up).  Such a file open for
  * reading only goes on reading the lower file, as any reader does; one
  * open for writing takes the whole copy at its first use
  * (au_file_untrunc()), but keeps the f_mapping it had, the lower

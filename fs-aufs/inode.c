@@ -819,8 +819,10 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 	inode->i_mode = mode & S_IFMT;
 #ifdef CONFIG_FS_POSIX_ACL
 	/* the ACL shown changes with a copy-up: ask aufs_get_acl() */
-	inode->i_acl = ACL_DONT_CACHE;
-	inode->i_default_acl = ACL_DONT_CACHE;
+	if (!S_ISLNK(mode)) {
+		inode->i_acl = ACL_DONT_CACHE;
+		inode->i_default_acl = ACL_DONT_CACHE;
+	}
 #endif
 	switch (mode & S_IFMT) {
 	case S_IFDIR:

@@ -13,8 +13,7 @@
  * branch, which applies it or a default ACL as it would natively; and
  * aufs inodes cache no ACL (ACL_DONT_CACHE), since the one they show
  * changes with a copy-up.  Permission checks use the ACLs of the branch
- * object (aufs_permission()).  A branch on an idmapped mount shows no
- * ACL (-EOPNOTSUPP): its ids would need translating.
+ * object (aufs_permission()).
  */
 
 #include <linux/cred.h>
@@ -146,33 +145,24 @@ static int au_h_kill_sgid(struct dentry *h_dentry)
  *
  * For the callers that judge an aufs inode themselves (generic_permission()
  * of a filesystem stacked on aufs, ksmbd): the ACL of the topmost branch
- * inode.  Not in RCU path walk, which takes no rwsem: the walk is done
- * again by reference.  A branch on an idmapped mount answers
- * -EOPNOTSUPP, which refuses the access: its ids would need translating.
+ * inode.  In RCU path walk only the ACL that inode has cached, as
+ * aufs_permission() reads it there: a branch change frees what it
+ * replaces after a grace period.
  *
- * Return: the ACL, %NULL if there is none, or an ERR_PTR.
+ * Return: the ACL, %NULL if there is none, or an ERR_PTR; in RCU path
+ * walk, what get_cached_acl_rcu() returns.
  */
 struct posix_acl *aufs_get_inode_acl(struct inode *inode, int type, bool rcu)
 {
 	struct super_block *sb = inode->i_sb;
 	struct posix_acl *acl;
-	struct au_branch *br;
-	struct inode *h_inode;
 
 	if (!IS_ENABLED(CONFIG_FS_POSIX_ACL))
 		return NULL;
 	if (rcu)
-		return ERR_PTR(-ECHILD);
+		return get_cached_acl_rcu(au_h_inode(inode), type);
 	au_read_lock(sb);
-	h_inode = au_i_upper(inode, &br);
-	if (!h_inode) {
-		br = au_i(inode)->br;
-		h_inode = au_i(inode)->h_inode;
-	}
-	if (is_idmapped_mnt(br->path.mnt))
-		acl = ERR_PTR(-EOPNOTSUPP);
-	else
-		acl = get_inode_acl(h_inode, type);
+	acl = get_inode_acl(au_h_inode(inode), type);
 	au_read_unlock(sb);
 	return acl;
 }
@@ -188,14 +178,10 @@ static struct posix_acl *au_get_acl(struct dentry *dentry, int type)
 
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, &br);
-	if (is_idmapped_mnt(h_path.mnt)) {
-		acl = ERR_PTR(-EOPNOTSUPP);
-	} else {
-		old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-		acl = vfs_get_acl(&nop_mnt_idmap, h_path.dentry,
-				  posix_acl_xattr_name(type));
-		revert_creds(old_cred);
-	}
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	acl = vfs_get_acl(mnt_idmap(h_path.mnt), h_path.dentry,
+			  posix_acl_xattr_name(type));
+	revert_creds(old_cred);
 	if (ref)
 		path_put(&h_path);
 	return acl == ERR_PTR(-ENODATA) ? NULL : acl;
@@ -242,7 +228,6 @@ int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	struct super_block *sb = dentry->d_sb;
 	const char *name = posix_acl_xattr_name(type);
 	struct inode *inode = d_inode(dentry);
-	struct au_branch *wbr;
 	const struct cred *old_cred;
 	struct path h_path;
 	bool kill_sgid;
@@ -257,19 +242,21 @@ int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 	err = au_d_current(dentry);
 	if (err)
 		goto out;
-	wbr = au_wbr(sb);
-	if (wbr && is_idmapped_mnt(wbr->path.mnt)) {
-		err = -EOPNOTSUPP;
+	if (!au_wbr(sb)) {
+		err = -EROFS;
 		goto out;
 	}
-	/* removing an ACL that is not there copies nothing up */
-	if (!acl) {
+	/*
+	 * Removing an ACL that a lower object does not have copies
+	 * nothing up, and succeeds, as it does on a native filesystem.
+	 */
+	if (!acl && !au_d_is_upper(dentry)) {
 		struct posix_acl *cur = au_get_acl(dentry, type);
 
-		if (IS_ERR_OR_NULL(cur)) {
-			err = cur ? PTR_ERR(cur) : -ENODATA;
+		if (IS_ERR(cur) && PTR_ERR(cur) != -EOPNOTSUPP)
+			err = PTR_ERR(cur);
+		if (IS_ERR_OR_NULL(cur))
 			goto out;
-		}
 		posix_acl_release(cur);
 	}
 	err = au_copy_up(dentry);
@@ -281,9 +268,11 @@ int aufs_set_acl(struct mnt_idmap *idmap, struct dentry *dentry,
 		goto out;
 	old_cred = override_creds(au_sbi(sb)->cred);
 	if (acl)
-		err = vfs_set_acl(&nop_mnt_idmap, h_path.dentry, name, acl);
+		err = vfs_set_acl(mnt_idmap(h_path.mnt), h_path.dentry, name,
+				  acl);
 	else
-		err = vfs_remove_acl(&nop_mnt_idmap, h_path.dentry, name);
+		err = vfs_remove_acl(mnt_idmap(h_path.mnt), h_path.dentry,
+				     name);
 	/*
 	 * The branch updated the mode as the mounter, who keeps the
 	 * set-group-ID bit that the caller's change clears

@@ -522,6 +522,15 @@ TEST_F(rw, acls_read_set_and_inherited_through_the_union)
 				     "system.posix_acl_access", un,
 				     sizeof(un)));
 
+	/* removing an ACL that is not there: as on the branch, no copy */
+	put(in(self->b0, "noacl"), "n", 0644);
+	nat_n = removexattr(in(self->b0, "noacl"), "system.posix_acl_access") ?
+		errno : 0;
+	un_n = removexattr(in(self->mnt, "dir/sub/deep"),
+			   "system.posix_acl_access") ? errno : 0;
+	EXPECT_EQ(nat_n, un_n);
+	EXPECT_FALSE(exists(in(self->b0, "dir/sub/deep")));
+
 	/* a default ACL, with a umask that would narrow it */
 	ASSERT_EQ(0, mkdir(in(self->mnt, "dacl"), 0755));
 	ASSERT_EQ(0, mkdir(in(self->b0, "native"), 0755));
