@@ -97,15 +97,17 @@
  * enum au_br_perm - what aufs may do to a branch
  * @AU_BR_RW: writable; whiteouts in it are honoured
  * @AU_BR_RO: read-only; holds no whiteouts, none are looked for
- * @AU_BR_RR: really read-only (e.g. a squashfs): like @AU_BR_RO, and
- *	aufs may assume it never changes underneath
+ * @AU_BR_RR: really read-only (e.g. a squashfs): like @AU_BR_RO (aufs
+ *	looks for no change made directly on any branch, see udba=none)
  * @AU_BR_ROWH: read-only, but whiteouts in it are honoured
+ * @AU_BR_RRWH: really read-only, but whiteouts in it are honoured
  */
 enum au_br_perm {
 	AU_BR_RW,
 	AU_BR_RO,
 	AU_BR_RR,
 	AU_BR_ROWH,
+	AU_BR_RRWH,
 };
 
 /**
@@ -511,7 +513,8 @@ struct au_br_edit {
 };
 
 /* branch.c */
-int au_br_perm_parse(const char *str, enum au_br_perm *perm);
+int au_br_perm_parse(const char *str, enum au_br_perm *perm,
+		     struct p_log *log);
 const char *au_br_perm_str(enum au_br_perm perm);
 int au_br_spec_parse(char *str, struct au_br_spec *specs,
 		     struct p_log *log);
@@ -660,6 +663,19 @@ int au_remount(struct fs_context *fc);
 void au_remount_free(struct fs_context *fc);
 
 /* sysfs.c */
+
+/**
+ * au_si_id - the number that names a mount to aufs tools
+ * @sb: the union
+ *
+ * Return: the union's device number as stat(1) prints it with %D, which
+ * names /sys/fs/aufs/si_<id> and is "si=<id>" in /proc/mounts (hex).
+ */
+static inline u32 au_si_id(const struct super_block *sb)
+{
+	return new_encode_dev(sb->s_dev);
+}
+
 int au_sysfs_init(void);
 void au_sysfs_exit(void);
 int au_sysfs_add(struct super_block *sb);

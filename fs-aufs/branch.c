@@ -34,23 +34,107 @@ static const char *const au_br_perm_names[] = {
 	[AU_BR_RO]	= "ro",
 	[AU_BR_RR]	= "rr",
 	[AU_BR_ROWH]	= "ro+wh",
+	[AU_BR_RRWH]	= "rr+wh",
 };
+
+/*
+ * Branch attributes of out-of-tree aufs that this one does not have,
+ * with the reason a branch that asks for one is refused.
+ */
+static const struct {
+	const char *name;
+	const char *why;
+} au_br_attr_refused[] = {
+	{ "coo_reg", "no copy-up on open" },
+	{ "coo_all", "no copy-up on open" },
+	{ "moo",     "no move-up on open" },
+	{ "fhsm",    "no file-based hierarchical storage management" },
+	{ "icex",    "errors copying xattrs up are never ignored" },
+	{ "icexsec", "errors copying xattrs up are never ignored" },
+	{ "icexsys", "errors copying xattrs up are never ignored" },
+	{ "icextr",  "errors copying xattrs up are never ignored" },
+	{ "icexusr", "errors copying xattrs up are never ignored" },
+	{ "icexoth", "errors copying xattrs up are never ignored" },
+};
+
+static bool au_tok_is(const char *tok, size_t len, const char *name)
+{
+	return strlen(name) == len && !strncmp(tok, name, len);
+}
+
+/* One "+ATTR" of @str: set *@wh, or refuse it with a reason in @log. */
+static int au_br_attr_parse(const char *str, const char *tok, size_t len,
+			    enum au_br_perm base, bool *wh, struct p_log *log)
+{
+	unsigned int i;
+
+	if (au_tok_is(tok, len, "wh")) {
+		if (base == AU_BR_RW)
+			return inval_plog(log, "branch permission '%s': rw whiteouts always count",
+					  str);
+		*wh = true;
+		return 0;
+	}
+	/* whiteouts are never hard links here (AUFS_WH_PFX files) */
+	if (au_tok_is(tok, len, "nolwh")) {
+		if (base != AU_BR_RW)
+			return inval_plog(log, "branch permission '%s': nolwh is for rw only",
+					  str);
+		return 0;
+	}
+	/* branch roots are never pinned: accepted, as out-of-tree aufs does */
+	if (au_tok_is(tok, len, "unpin"))
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(au_br_attr_refused); i++)
+		if (au_tok_is(tok, len, au_br_attr_refused[i].name))
+			return inval_plog(log, "branch permission '%s': %s (+%s)",
+					  str, au_br_attr_refused[i].why,
+					  au_br_attr_refused[i].name);
+	return inval_plog(log, "unknown branch permission '%s'", str);
+}
 
 /**
  * au_br_perm_parse - parse a branch permission
- * @str: "rw", "ro", "rr" or "ro+wh"
+ * @str: "rw", "ro" or "rr", then any number of "+ATTR"
  * @perm: where the result goes
+ * @log: where a reason for a refusal is reported
  *
- * Return: 0, or -EINVAL for anything else.
+ * The attributes are those of out-of-tree aufs: "wh" on "ro" and "rr"
+ * makes the whiteouts of the branch count; "nolwh" (on "rw") and "unpin"
+ * ask for what this aufs always does and change nothing; the others
+ * name features this aufs does not have and are refused, as is "wh" on
+ * "rw".  Case matters.
+ *
+ * Return: 0, or -EINVAL with a reason in @log.
  */
-int au_br_perm_parse(const char *str, enum au_br_perm *perm)
+int au_br_perm_parse(const char *str, enum au_br_perm *perm,
+		     struct p_log *log)
 {
-	int i = match_string(au_br_perm_names, ARRAY_SIZE(au_br_perm_names),
-			     str);
+	const char *tok = strchrnul(str, '+');
+	enum au_br_perm base;
+	bool wh = false;
+	int err;
 
-	if (i < 0)
-		return -EINVAL;
-	*perm = i;
+	if (au_tok_is(str, tok - str, "rw"))
+		base = AU_BR_RW;
+	else if (au_tok_is(str, tok - str, "ro"))
+		base = AU_BR_RO;
+	else if (au_tok_is(str, tok - str, "rr"))
+		base = AU_BR_RR;
+	else
+		return inval_plog(log, "unknown branch permission '%s'", str);
+
+	while (*tok) {
+		const char *end = strchrnul(++tok, '+');
+
+		err = au_br_attr_parse(str, tok, end - tok, base, &wh, log);
+		if (err)
+			return err;
+		tok = end;
+	}
+	if (wh)
+		base = base == AU_BR_RO ? AU_BR_ROWH : AU_BR_RRWH;
+	*perm = base;
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_perm_parse);
@@ -75,7 +159,8 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_perm_str);
  */
 bool au_br_whable(const struct au_branch *br)
 {
-	return br->perm == AU_BR_RW || br->perm == AU_BR_ROWH;
+	return br->perm == AU_BR_RW || br->perm == AU_BR_ROWH ||
+	       br->perm == AU_BR_RRWH;
 }
 
 /**
@@ -86,7 +171,8 @@ bool au_br_whable(const struct au_branch *br)
  *
  * The permission is whatever follows the last '=' of an element, so a
  * directory name may hold '=' as long as a permission is given.  Without
- * one, the top branch is "rw" and the others "ro".  Nothing here looks a
+ * one, the top branch is "rw" and the others "ro".  One trailing ':' is
+ * allowed; any other empty element is refused.  Nothing here looks a
  * path up.
  *
  * Return: the number of branches, or -EINVAL with a reason in @log.
@@ -103,8 +189,12 @@ int au_br_spec_parse(char *str, struct au_br_spec *specs, struct p_log *log)
 		struct au_br_spec *spec;
 		char *perm;
 
-		if (!*elem)
+		if (!*elem) {
+			/* a trailing ':', as out-of-tree aufs takes it */
+			if (!str && n)
+				break;
 			return inval_plog(log, "empty branch in branch list");
+		}
 		if (n == AUFS_BRANCH_MAX)
 			return inval_plog(log, "more than %d branches",
 					  AUFS_BRANCH_MAX);
@@ -113,10 +203,8 @@ int au_br_spec_parse(char *str, struct au_br_spec *specs, struct p_log *log)
 		perm = strrchr(elem, '=');
 		if (perm) {
 			*perm++ = '\0';
-			if (au_br_perm_parse(perm, &spec->perm))
-				return inval_plog(log,
-						  "unknown branch permission '%s'",
-						  perm);
+			if (au_br_perm_parse(perm, &spec->perm, log))
+				return -EINVAL;
 			if (!*elem)
 				return inval_plog(log,
 						  "branch with permission '%s' has no directory",

@@ -106,9 +106,8 @@ static int au_verb_split(struct fs_context *fc, struct au_verb *v,
 		if (v->op == AU_VERB_DEL)
 			return invalfc(fc, "'%s': del takes no permission",
 				       v->buf);
-		if (au_br_perm_parse(perm + 1, &v->perm))
-			return invalfc(fc, "'%s': unknown branch permission '%s'",
-				       v->buf, perm + 1);
+		if (au_br_perm_parse(perm + 1, &v->perm, &fc->log))
+			return -EINVAL;
 		v->has_perm = true;
 		*perm = '\0';
 	} else if (v->op == AU_VERB_MOD) {

@@ -3,9 +3,13 @@
  * aufs: mount options, superblock, module init.
  *
  * Mount options (fs_parser):
- *   br=DIR[=PERM]:DIR[=PERM]...   the branches, top first (required)
+ *   br=DIR[=PERM]:DIR[=PERM]...   the branches, top first (required);
+ *                                 also spelled dirs= and br:, and may be
+ *                                 given in several parts
  *   refrof / norefrof             whether open files follow a branch
  *                                 change (default refrof)
+ *   si=ID                         on a remount only, this mount's ID
+ * and the options of out-of-tree aufs in au_opt_compat[].
  * Remount also takes the branch change verbs of remount.c.
  * Every rejected option fails with -EINVAL and a one-line reason in the
  * fs_context log, which mount(2) users find in dmesg and fsconfig(2)
@@ -26,22 +30,180 @@ enum au_opt {
 	AU_OPT_BR,
 	AU_OPT_REFROF,
 	AU_OPT_NOREFROF,
+	AU_OPT_SI,
 };
 
 static const struct fs_parameter_spec au_fs_parameters[] = {
 	fsparam_string_empty("br", AU_OPT_BR),
+	fsparam_string_empty("dirs", AU_OPT_BR),
 	fsparam_flag("refrof", AU_OPT_REFROF),
 	fsparam_flag("norefrof", AU_OPT_NOREFROF),
+	fsparam_string("si", AU_OPT_SI),
 	{}
 };
+
+#define AU_NO_XINO	"no inode number table (xino): inode numbers come from the branches"
+#define AU_NO_RDCACHE	"no tuning of the readdir cache of out-of-tree aufs"
+
+/*
+ * The options of out-of-tree aufs.  An entry without @why asks for what
+ * this aufs does anyway and is accepted: as a flag if @value is NULL,
+ * else with exactly @value.  An entry with @why names a behaviour this
+ * aufs does not have, and refuses any other use of @name with it.
+ * Documentation/filesystems/aufs/overview.rst has the table for users.
+ */
+static const struct au_opt_compat {
+	const char *name;
+	const char *value;
+	const char *why;
+} au_opt_compat[] = {
+	/*
+	 * /proc/mounts shows it among the options; tools that remount with
+	 * that line pass it on.  The atime policy is the mount's, set by
+	 * mount(2) flags: ignored here, as out-of-tree aufs ignores it.
+	 */
+	{ "relatime" },
+	{ "noxino" },
+	{ "notrunc_xino" },
+	{ "notrunc_xib" },
+	{ "xino",	  NULL, AU_NO_XINO },
+	{ "trunc_xino",	  NULL, AU_NO_XINO },
+	{ "itrunc_xino",  NULL, AU_NO_XINO },
+	{ "trunc_xib",	  NULL, AU_NO_XINO },
+	{ "udba",	  "none" },
+	{ "udba",	  NULL, "direct changes to branches are not looked for: only udba=none" },
+	{ "nodirren" },
+	{ "dirren",	  NULL, "no renaming of directories that have lower parts (dirren)" },
+	{ "plink" },
+	{ "noplink",	  NULL, "pseudo-links are always on" },
+	{ "list_plink",	  NULL, "pseudo-links cannot be listed" },
+	{ "clean_plink",  NULL, "pseudo-links cannot be removed by hand" },
+	{ "noshwh" },
+	{ "shwh",	  NULL, "whiteouts are never shown" },
+	{ "dio" },
+	{ "nodio",	  NULL, "O_DIRECT always goes to the branch" },
+	{ "acl" },
+	{ "noacl",	  NULL, "the POSIX ACLs of the branches always count" },
+	{ "dirperm1" },
+	{ "nodirperm1",	  NULL, "permission is that of the topmost object: only dirperm1" },
+	{ "create",	  "tdp" },
+	{ "create",	  "top-down-parent" },
+	{ "create",	  NULL, "new names go to the top branch: only create=tdp" },
+	{ "create_policy", "tdp" },
+	{ "create_policy", "top-down-parent" },
+	{ "create_policy", NULL, "new names go to the top branch: only create=tdp" },
+	{ "cpup",	  "tdp" },
+	{ "cpup",	  "top-down-parent" },
+	{ "cpup",	  NULL, "copy-up goes to the top branch: only cpup=tdp" },
+	{ "copyup",	  "tdp" },
+	{ "copyup",	  "top-down-parent" },
+	{ "copyup",	  NULL, "copy-up goes to the top branch: only cpup=tdp" },
+	{ "copyup_policy", "tdp" },
+	{ "copyup_policy", "top-down-parent" },
+	{ "copyup_policy", NULL, "copy-up goes to the top branch: only cpup=tdp" },
+	{ "nosum" },
+	{ "sum",	  NULL, "statfs reports the top branch: only nosum" },
+	{ "wsum",	  NULL, "statfs reports the top branch: only nosum" },
+	{ "noverbose" },
+	{ "quiet" },
+	{ "q" },
+	{ "verbose",	  NULL, "no verbose mode" },
+	{ "v",		  NULL, "no verbose mode" },
+	{ "nowarn_perm" },
+	{ "warn_perm",	  NULL, "no warning about branch owners and modes" },
+	{ "diropq",	  NULL, "no choice of when directories are made opaque" },
+	{ "dirwh",	  NULL, "no background removal of whiteouts (dirwh)" },
+	{ "rdcache",	  NULL, AU_NO_RDCACHE },
+	{ "rdblk",	  NULL, AU_NO_RDCACHE },
+	{ "rdhash",	  NULL, AU_NO_RDCACHE },
+	{ "fhsm_sec",	  NULL, "no file-based hierarchical storage management" },
+};
+
+/*
+ * -ENOPARAM if @param is none of au_opt_compat[], else 0 if it is
+ * accepted, or -EINVAL with the reason.
+ */
+static int au_parse_compat(struct fs_context *fc, struct fs_parameter *param)
+{
+	const struct au_opt_compat *c, *refused = NULL;
+	bool string = param->type == fs_value_is_string;
+	bool known = false;
+
+	for (c = au_opt_compat; c < au_opt_compat + ARRAY_SIZE(au_opt_compat);
+	     c++) {
+		if (strcmp(c->name, param->key))
+			continue;
+		known = true;
+		if (c->why) {
+			refused = c;
+			continue;
+		}
+		if (c->value ? string && !strcmp(c->value, param->string) :
+		    param->type == fs_value_is_flag)
+			break;
+	}
+	if (!known)
+		return -ENOPARAM;
+	if (c < au_opt_compat + ARRAY_SIZE(au_opt_compat)) {
+		/* SB_POSIXACL depends on it (aufs_fill_super()) */
+		if (!strcmp(c->name, "acl") && !IS_ENABLED(CONFIG_FS_POSIX_ACL))
+			return invalfc(fc, "'acl': no POSIX ACLs in this kernel");
+		return 0;
+	}
+	if (refused)
+		return invalfc(fc, "'%s%s%s': %s", param->key,
+			       string ? "=" : "", string ? param->string : "",
+			       refused->why);
+	return invalfc(fc, "'%s': %s", param->key,
+		       string ? "takes no value" : "needs a value");
+}
+
+/* The longest branch list: every branch a path of PATH_MAX and "=PERM". */
+#define AU_BR_LIST_MAX	(AUFS_BRANCH_MAX * (PATH_MAX + 16))
+
+/*
+ * br=, dirs= and br: may come in several parts, which add up (fsconfig(2)
+ * takes values of at most 255 bytes): one trailing ':' of a part is
+ * dropped, as au_br_spec_parse() drops it.
+ */
+static int au_parse_br(struct fs_context *fc, struct fs_parameter *param)
+{
+	struct au_fs_context *ctx = fc->fs_private;
+	size_t len;
+	char *br;
+
+	if (!*param->string)
+		return invalfc(fc, "%s= needs at least one branch", param->key);
+	if (!ctx->br) {
+		ctx->br = param->string;
+		param->string = NULL;
+		return 0;
+	}
+	len = strlen(ctx->br);
+	if (len && ctx->br[len - 1] == ':')
+		len--;
+	if (len + strlen(param->string) + 2 > AU_BR_LIST_MAX)
+		return invalfc(fc, "branch list too long");
+	br = kasprintf(GFP_KERNEL, "%.*s:%s", (int)len, ctx->br,
+		       param->string);
+	if (!br)
+		return -ENOMEM;
+	kfree(ctx->br);
+	ctx->br = br;
+	return 0;
+}
 
 static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct au_fs_context *ctx = fc->fs_private;
 	struct fs_parse_result result;
+	u32 si;
 	int opt;
 
 	opt = au_remount_parse(fc, param);
+	if (opt != -ENOPARAM)
+		return opt;
+	opt = au_parse_compat(fc, param);
 	if (opt != -ENOPARAM)
 		return opt;
 	opt = fs_parse(fc, au_fs_parameters, param, &result);
@@ -50,19 +212,42 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 
 	switch (opt) {
 	case AU_OPT_BR:
-		if (ctx->br)
-			return invalfc(fc, "br= given more than once");
-		if (!*param->string)
-			return invalfc(fc, "br= needs at least one branch");
-		ctx->br = param->string;
-		param->string = NULL;
-		break;
+		return au_parse_br(fc, param);
 	case AU_OPT_REFROF:
 	case AU_OPT_NOREFROF:
 		ctx->refrof = opt == AU_OPT_REFROF;
 		break;
+	case AU_OPT_SI:
+		/* mount(8) and aufs tools may repeat /proc/mounts */
+		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)
+			return invalfc(fc, "si= is given by aufs, on a remount only");
+		if (kstrtou32(param->string, 16, &si) ||
+		    si != au_si_id(fc->root->d_sb))
+			return invalfc(fc, "si=%s is not this mount (si=%x)",
+				       param->string,
+				       au_si_id(fc->root->d_sb));
+		break;
 	}
 	return 0;
+}
+
+/*
+ * Out-of-tree aufs spells the branch list "br:DIR...", which the generic
+ * parser would cut at its first '=' into a key "br:DIR".  Such an option
+ * becomes "br=DIR..." first.
+ */
+static int aufs_parse_monolithic(struct fs_context *fc, void *data)
+{
+	char *opt = data;
+
+	while (opt) {
+		if (str_has_prefix(opt, "br:"))
+			opt[2] = '=';
+		opt = strchr(opt, ',');
+		if (opt)
+			opt++;
+	}
+	return generic_parse_monolithic(fc, data);
 }
 
 static int au_sbinfo_init(struct au_sbinfo *sbi, struct fs_context *fc)
@@ -119,6 +304,7 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	struct au_sbinfo *sbi = au_sbi(root->d_sb);
 	struct au_opts *opts;
 
+	seq_printf(m, ",si=%x", au_si_id(root->d_sb));
 	rcu_read_lock();
 	opts = rcu_dereference(sbi->opts);
 	if (opts) {
@@ -126,6 +312,8 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 		seq_puts(m, opts->str);
 	}
 	rcu_read_unlock();
+	/* what out-of-tree aufs would do otherwise (au_opt_compat[]) */
+	seq_puts(m, ",noxino,udba=none,dirperm1");
 	if (!READ_ONCE(sbi->refrof))
 		seq_puts(m, ",norefrof");
 	return 0;
@@ -286,6 +474,7 @@ static void aufs_free_fc(struct fs_context *fc)
 
 static const struct fs_context_operations au_context_ops = {
 	.parse_param	= aufs_parse_param,
+	.parse_monolithic = aufs_parse_monolithic,
 	.get_tree	= aufs_get_tree,
 	.reconfigure	= au_remount,
 	.free		= aufs_free_fc,

@@ -113,7 +113,7 @@ int au_sysfs_add(struct super_block *sb)
 	s->sbi = sbi;
 	s->kobj.kset = au_kset;
 	err = kobject_init_and_add(&s->kobj, &au_sysfs_ktype, NULL, "si_%x",
-				   new_encode_dev(sb->s_dev));
+				   au_si_id(sb));
 	if (!err)
 		err = sysfs_create_group(&s->kobj, &au_br_group);
 	if (err) {

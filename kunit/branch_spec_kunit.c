@@ -30,15 +30,25 @@ struct au_spec_case {
 static const struct au_spec_case au_spec_cases[] = {
 	{ "one_branch_defaults_to_rw", "/a", 1, "/a", "rw" },
 	{ "lower_branches_default_to_ro", "/a:/b:/c", 3, "/a:/b:/c", "rw:ro:ro" },
-	{ "every_permission", "/a=rw:/b=ro:/c=rr:/d=ro+wh", 4,
-	  "/a:/b:/c:/d", "rw:ro:rr:ro+wh" },
+	{ "every_permission", "/a=rw:/b=ro:/c=rr:/d=ro+wh:/e=rr+wh", 5,
+	  "/a:/b:/c:/d:/e", "rw:ro:rr:ro+wh:rr+wh" },
+	{ "attributes_that_change_nothing", "/a=rw+nolwh:/b=ro+unpin:/c=rr+unpin+wh",
+	  3, "/a:/b:/c", "rw:ro:rr+wh" },
+	{ "wh_given_twice", "/a=ro+wh+wh", 1, "/a", "ro+wh" },
+	{ "trailing_separator", "/a:/b:", 2, "/a:/b", "rw:ro" },
 	{ "top_may_be_read_only", "/a=ro:/b=rw", 2, "/a:/b", "ro:rw" },
 	{ "relative_paths_kept", "up:low=rr", 2, "up:low", "rw:rr" },
 	{ "equals_sign_in_directory", "/a=b=ro", 1, "/a=b", "ro" },
 	{ "empty_list", "", -EINVAL },
 	{ "empty_first_branch", ":/a", -EINVAL },
 	{ "empty_middle_branch", "/a::/b", -EINVAL },
-	{ "empty_last_branch", "/a:", -EINVAL },
+	{ "two_trailing_separators", "/a::", -EINVAL },
+	{ "wh_on_a_writable_branch", "/a=rw+wh", -EINVAL },
+	{ "nolwh_on_a_read_only_branch", "/a=ro+nolwh", -EINVAL },
+	{ "copy_up_on_open", "/a=rw+coo_reg", -EINVAL },
+	{ "ignoring_xattr_errors", "/a=rw+icex", -EINVAL },
+	{ "empty_attribute", "/a=ro+", -EINVAL },
+	{ "attribute_without_permission", "/a=+wh", -EINVAL },
 	{ "unknown_permission", "/a=rx", -EINVAL },
 	{ "empty_permission", "/a=", -EINVAL },
 	{ "permission_is_case_sensitive", "/a=RW", -EINVAL },
@@ -140,17 +150,18 @@ static void au_spec_parse_too_many_branches(struct kunit *test)
 static void au_perm_names_round_trip(struct kunit *test)
 {
 	static const enum au_br_perm perms[] = {
-		AU_BR_RW, AU_BR_RO, AU_BR_RR, AU_BR_ROWH,
+		AU_BR_RW, AU_BR_RO, AU_BR_RR, AU_BR_ROWH, AU_BR_RRWH,
 	};
 	enum au_br_perm got;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(perms); i++) {
 		KUNIT_ASSERT_EQ(test, au_br_perm_parse(au_br_perm_str(perms[i]),
-						       &got), 0);
+						       &got, &au_test_log), 0);
 		KUNIT_EXPECT_EQ(test, got, perms[i]);
 	}
-	KUNIT_EXPECT_EQ(test, au_br_perm_parse("wh", &got), -EINVAL);
+	KUNIT_EXPECT_EQ(test, au_br_perm_parse("wh", &got, &au_test_log),
+			-EINVAL);
 }
 
 static struct kunit_case au_branch_spec_cases[] = {

@@ -250,10 +250,15 @@ FIXTURE_TEARDOWN(union)
 TEST_F(union, mount_listed_in_proc_mounts_until_umount)
 {
 	char line[8192], want[4 * PATH_MAX];
+	struct stat st;
 
+	ASSERT_EQ(0, stat(self->mnt, &st));
 	mount_line(self->mnt, line, sizeof(line));
-	snprintf(want, sizeof(want), " aufs rw,relatime,br=%s=rw:%s=ro:%s=ro",
-		 self->br[0], self->br[1], self->br[2]);
+	/* si= names /sys/fs/aufs/si_<si> (stat %D) for aufs tools */
+	snprintf(want, sizeof(want),
+		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=none,dirperm1 ",
+		 (unsigned int)st.st_dev, self->br[0], self->br[1],
+		 self->br[2]);
 	EXPECT_NE(NULL, strstr(line, want)) {
 		TH_LOG("want '%s' in '%s'", want, line);
 	}
@@ -643,8 +648,8 @@ FIXTURE_VARIANT_ADD(bad_opts, empty_middle_branch) {
 	.data = "br=@/b0::@/b1",
 };
 
-FIXTURE_VARIANT_ADD(bad_opts, trailing_colon) {
-	.data = "br=@/b0:",
+FIXTURE_VARIANT_ADD(bad_opts, two_trailing_colons) {
+	.data = "br=@/b0::",
 };
 
 FIXTURE_VARIANT_ADD(bad_opts, missing_directory) {
@@ -687,8 +692,56 @@ FIXTURE_VARIANT_ADD(bad_opts, permission_without_directory) {
 	.data = "br==rw",
 };
 
-FIXTURE_VARIANT_ADD(bad_opts, br_given_twice) {
-	.data = "br=@/b0,br=@/b1",
+FIXTURE_VARIANT_ADD(bad_opts, second_br_empty) {
+	.data = "br=@/b0,br=",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, dirs_with_a_colon) {
+	.data = "dirs:@/b0",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, wh_on_a_rw_branch) {
+	.data = "br=@/b0=rw+wh",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, nolwh_on_a_ro_branch) {
+	.data = "br=@/b0:@/b1=ro+nolwh",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, empty_attribute) {
+	.data = "br=@/b0:@/b1=ro+",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, copy_up_on_open) {
+	.data = "br=@/b0=rw+coo_reg",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, xino_file) {
+	.data = "br=@/b0,xino=@/file",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, noxino_with_a_value) {
+	.data = "br=@/b0,noxino=1",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, udba_reval) {
+	.data = "br=@/b0,udba=reval",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, udba_without_value) {
+	.data = "br=@/b0,udba",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, dirren) {
+	.data = "br=@/b0,dirren",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, create_policy_mfs) {
+	.data = "br=@/b0,create=mfs",
+};
+
+FIXTURE_VARIANT_ADD(bad_opts, si_at_mount) {
+	.data = "br=@/b0,si=1",
 };
 
 FIXTURE_VARIANT_ADD(bad_opts, unknown_option) {
@@ -839,6 +892,190 @@ TEST_F(opts, fsconfig_mounts_union)
 	snprintf(path, sizeof(path), "%s/in_b1", self->mnt);
 	EXPECT_EQ(0, access(path, R_OK));
 	EXPECT_EQ(0, umount(self->mnt));
+}
+
+/* The first line of the fsconfig(2) log of @fd, or "" if none. */
+static const char *fs_log(int fd)
+{
+	static char msg[1024];
+	ssize_t n = read(fd, msg, sizeof(msg) - 1);
+
+	msg[n > 0 ? n : 0] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
+	return msg;
+}
+
+/* The content of /sys/fs/aufs/si_<si of @mnt>/@file, or "" if none. */
+static const char *si_file(const char *mnt, const char *file)
+{
+	static char buf[PATH_MAX + 16];
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if (stat(mnt, &st))
+		return buf;
+	snprintf(path, sizeof(path), "/sys/fs/aufs/si_%x/%s",
+		 (unsigned int)st.st_dev, file);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return buf;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fd);
+	return buf;
+}
+
+/*
+ * The branch list as out-of-tree aufs spells it: "br:" (which mount(2)
+ * data splits at its first '=' into a key "br:DIR"), "dirs=", several
+ * parts that add up, a trailing ':', and branch attributes.
+ */
+TEST_F(opts, branch_list_spellings_of_out_of_tree_aufs)
+{
+	static const char *const forms[] = {
+		"br:%s/b0=rw:%s/b1=ro",
+		"br:%s/b0:%s/b1",
+		"dirs=%s/b0=rw:%s/b1=ro",
+		"br=%s/b0=rw:,br:%s/b1=ro:",
+		"br=%s/b0=rw+nolwh:%s/b1=ro+unpin",
+	};
+	char data[4 * PATH_MAX], want[2 * PATH_MAX];
+	unsigned int i;
+
+	snprintf(want, sizeof(want), "%s/b1=ro\n", self->base);
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		snprintf(data, sizeof(data), forms[i], self->base, self->base);
+		ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data)) {
+			TH_LOG("-o '%s': %s", data, strerror(errno));
+		}
+		EXPECT_EQ(0, access(under(self->mnt, "in_b1"), R_OK));
+		EXPECT_STREQ(want, si_file(self->mnt, "br1")) {
+			TH_LOG("-o '%s'", data);
+		}
+		EXPECT_STREQ("", si_file(self->mnt, "br2"));
+		EXPECT_EQ(0, umount(self->mnt));
+	}
+}
+
+/* rr+wh: a really read-only branch whose whiteouts count. */
+TEST_F(union, whiteout_on_rr_wh_branch_is_honoured)
+{
+	char opts[4 * PATH_MAX], want[PATH_MAX + 8];
+
+	ASSERT_EQ(0, umount(self->mnt));
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=rr+wh:%s=rr",
+		 self->br[0], self->br[1], self->br[2]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	EXPECT_EQ(-1, access(under(self->mnt, "low_only"), F_OK));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_FALSE(dir_has(self->mnt, "low_only"));
+	snprintf(want, sizeof(want), "%s=rr+wh\n", self->br[1]);
+	EXPECT_STREQ(want, si_file(self->mnt, "br1"));
+	/* and plain rr does not honour them */
+	ASSERT_EQ(0, umount(self->mnt));
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=rr:%s=rr",
+		 self->br[0], self->br[1], self->br[2]);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	EXPECT_EQ(0, access(under(self->mnt, "low_only"), R_OK));
+}
+
+/*
+ * Options of out-of-tree aufs that ask for what aufs does anyway are
+ * accepted; a remount with the options /proc/mounts shows (si= too)
+ * changes nothing; si= of another mount is refused.
+ */
+TEST_F(opts, out_of_tree_aufs_options_it_has)
+{
+	char data[4 * PATH_MAX], line[8192], *o, *end;
+	struct stat st;
+
+	snprintf(data, sizeof(data),
+		 "br=%s/b0:%s/b1,noxino,notrunc_xino,udba=none,nodirren,plink,"
+		 "noshwh,dio,dirperm1,create=tdp,cpup=top-down-parent,nosum,"
+		 "quiet,nowarn_perm", self->base, self->base);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data)) {
+		TH_LOG("-o '%s': %s", data, strerror(errno));
+	}
+	mount_line(self->mnt, line, sizeof(line));
+	/* "none MNT aufs OPTS 0 0": remount with OPTS */
+	o = strstr(line, " aufs ");
+	ASSERT_NE(NULL, o);
+	o += 6;
+	end = strchr(o, ' ');
+	ASSERT_NE(NULL, end);
+	*end = '\0';
+	EXPECT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, o)) {
+		TH_LOG("remount -o '%s': %s", o, strerror(errno));
+	}
+	EXPECT_EQ(0, access(under(self->mnt, "in_b1"), R_OK));
+	ASSERT_EQ(0, stat(self->mnt, &st));
+	snprintf(data, sizeof(data), "si=%x", (unsigned int)st.st_dev + 1);
+	EXPECT_EQ(-1, mount("none", self->mnt, NULL, MS_REMOUNT, data));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, umount(self->mnt));
+}
+
+/*
+ * Options of out-of-tree aufs for what aufs does not have are refused
+ * with a reason that names the feature, and nothing is mounted.
+ */
+TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
+{
+	static const struct {
+		const char *key, *value, *why;
+	} refused[] = {
+		{ "xino", "/tmp/.aufs.xino", "xino" },
+		{ "trunc_xino", NULL, "xino" },
+		{ "udba", "reval", "udba=none" },
+		{ "udba", "notify", "udba=none" },
+		{ "dirren", NULL, "dirren" },
+		{ "noplink", NULL, "pseudo-links" },
+		{ "shwh", NULL, "whiteouts" },
+		{ "create", "mfs", "create=tdp" },
+		{ "cpup", "bu", "cpup=tdp" },
+		{ "sum", NULL, "nosum" },
+		{ "rdcache", "10", "readdir cache" },
+		{ "br", "/nonexistent=rw+coo_all", "copy-up on open" },
+		{ "br", "/nonexistent=rw+icexsec", "xattrs" },
+		{ "br", "/nonexistent=ro+moo", "move-up on open" },
+	};
+	char br[2 * PATH_MAX];
+	unsigned int i;
+
+	snprintf(br, sizeof(br), "%s/b0", self->base);
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *why;
+		int fd, ret;
+
+		fd = syscall(SYS_fsopen, "aufs", FSOPEN_CLOEXEC);
+		ASSERT_LE(0, fd);
+		if (strcmp(refused[i].key, "br"))
+			ASSERT_EQ(0, syscall(SYS_fsconfig, fd,
+					     FSCONFIG_SET_STRING, "br", br, 0));
+		if (refused[i].value)
+			ret = syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING,
+				      refused[i].key, refused[i].value, 0);
+		else
+			ret = syscall(SYS_fsconfig, fd, FSCONFIG_SET_FLAG,
+				      refused[i].key, NULL, 0);
+		/* a branch list is parsed when the union is made */
+		if (!ret && !strcmp(refused[i].key, "br"))
+			ret = syscall(SYS_fsconfig, fd, FSCONFIG_CMD_CREATE,
+				      NULL, NULL, 0);
+		EXPECT_EQ(-1, ret) {
+			TH_LOG("%s", refused[i].key);
+		}
+		EXPECT_EQ(EINVAL, errno);
+		why = fs_log(fd);
+		EXPECT_NE(NULL, strstr(why, refused[i].why)) {
+			TH_LOG("%s=%s: log '%s'", refused[i].key,
+			       refused[i].value ?: "", why);
+		}
+		close(fd);
+	}
 }
 
 TEST_F(opts, mount_point_inside_branch_shows_underlying_dir)
