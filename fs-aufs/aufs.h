@@ -627,6 +627,7 @@ int aufs_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync);
 
 /* file.c */
 extern const struct file_operations au_file_fops;
+struct file *au_h_file_now(struct file *file);
 struct file *au_h_file_map(struct file *file);
 bool au_file_trunc_pending(const struct file *file);
 struct file *au_file_open_copy(struct file *file, const struct path *h_path,
@@ -639,6 +640,9 @@ void au_file_accessed(struct file *file);
 
 /* mmap.c */
 int aufs_mmap(struct file *file, struct vm_area_struct *vma);
+unsigned long aufs_get_unmapped_area(struct file *file, unsigned long addr,
+				     unsigned long len, unsigned long pgoff,
+				     unsigned long flags);
 int au_vmfwd_attach(struct vm_area_struct *vma, struct file *file,
 		    struct file *h_file,
 		    const struct vm_operations_struct *h_ops);

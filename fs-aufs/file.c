@@ -341,6 +341,26 @@ static struct file *au_h_file_get(struct file *file, bool regen)
 }
 
 /**
+ * au_h_file_now - the branch file an aufs file has now
+ * @file: the aufs file
+ *
+ * Unlike au_h_file_get(), neither moves the file after a branch change
+ * nor takes the copy of a truncating open that was never truncated.
+ *
+ * Return: the branch file, with a reference the caller puts.
+ */
+struct file *au_h_file_now(struct file *file)
+{
+	struct au_finfo *fi = au_fi(file);
+	struct file *h_file;
+
+	spin_lock(&fi->lock);
+	h_file = get_file(fi->h_file);
+	spin_unlock(&fi->lock);
+	return h_file;
+}
+
+/**
  * au_h_file_map - the branch file to map, pinned to the aufs file
  * @file: the aufs file
  *
@@ -720,6 +740,32 @@ static int aufs_fsync(struct file *file, loff_t start, loff_t end,
 	return err;
 }
 
+/*
+ * close(2) of a descriptor: the branch file's own ->flush, as overlayfs
+ * forwards it, with the opener's credentials as for reads and writes.
+ * NFS writes back and reports write errors there (close-to-open), FUSE
+ * passes the close on to its server, which may fail it (and waits for
+ * it, uninterruptibly, as on FUSE itself).  It runs for every close of a
+ * descriptor, with the descriptor table as @id.  The branch file the
+ * aufs file has now is flushed, without moving it after a branch change
+ * or taking the copy of an unused truncating open (au_open()): neither
+ * has anything to flush.
+ */
+static int aufs_flush(struct file *file, fl_owner_t id)
+{
+	struct file *h_file = au_h_file_now(file);
+	const struct cred *old_cred;
+	int err = 0;
+
+	if (h_file->f_op->flush) {
+		old_cred = override_creds(file->f_cred);
+		err = h_file->f_op->flush(h_file, id);
+		revert_creds(old_cred);
+	}
+	fput(h_file);
+	return err;
+}
+
 static long aufs_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
@@ -866,8 +912,10 @@ const struct file_operations au_file_fops = {
 	.write_iter	= aufs_write_iter,
 	.splice_write	= aufs_splice_write,
 	.fsync		= aufs_fsync,
+	.flush		= aufs_flush,
 	.fallocate	= aufs_fallocate,
 	.remap_file_range = aufs_remap_file_range,
 	.mmap		= aufs_mmap,
+	.get_unmapped_area = aufs_get_unmapped_area,
 	.fadvise	= aufs_fadvise,
 };

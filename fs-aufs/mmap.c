@@ -539,6 +539,61 @@ int aufs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* What __get_unmapped_area() gives a file without ->get_unmapped_area. */
+static unsigned long au_default_unmapped_area(struct file *file,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff,
+					      unsigned long flags)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	if (!addr && IS_ALIGNED(len, PMD_SIZE))
+		return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+#endif
+	return mm_get_unmapped_area(current->mm, file, addr, len, pgoff,
+				    flags);
+}
+
+/**
+ * aufs_get_unmapped_area - &file_operations.get_unmapped_area for files
+ * @file: the aufs file being mapped
+ * @addr: the caller's hint, or the fixed address
+ * @len: length of the mapping
+ * @pgoff: file offset of the mapping, in pages
+ * @flags: MAP_* flags
+ *
+ * Where the branch would place a mapping of its own file: a tmpfs with
+ * huge pages, and filesystems that use thp_get_unmapped_area() (ext4,
+ * XFS), align a mapping of 2 MiB or more to a huge page, whatever its
+ * length, so that the branch's large folios can be mapped by PMD through
+ * aufs (->map_pages and ->huge_fault are forwarded).  A branch without
+ * the hook gets what the core gives a file without one.  The branch's
+ * function is given the branch file, which it may look into (shmem
+ * checks that it is its own).  The branch file asked is the one the aufs
+ * file has now; should a branch change make aufs_mmap() map another,
+ * that one is mapped at this address all the same.  hugetlbfs branches
+ * are refused here already, as aufs_mmap() refuses them.
+ *
+ * Return: the address, or a negative errno.
+ */
+unsigned long aufs_get_unmapped_area(struct file *file, unsigned long addr,
+				     unsigned long len, unsigned long pgoff,
+				     unsigned long flags)
+{
+	struct file *h_file = au_h_file_now(file);
+
+	if (is_file_hugepages(h_file))
+		addr = -ENODEV;
+	else if (h_file->f_op->get_unmapped_area)
+		addr = h_file->f_op->get_unmapped_area(h_file, addr, len, pgoff,
+						       flags);
+	else
+		addr = au_default_unmapped_area(h_file, addr, len, pgoff,
+						flags);
+	fput(h_file);
+	return addr;
+}
+
 /**
  * au_vmfwd_cache_init - create the cache of per-VMA forwarding state
  *

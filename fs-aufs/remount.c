@@ -123,7 +123,8 @@ static int au_verb_split(struct fs_context *fc, struct au_verb *v,
  * au_remount_parse - take a branch change verb
  * @fc: the fs_context
  * @param: a parameter; legacy mount data splits "add:1:/d=rw" at the
- *	first '=', fsconfig may pass it whole as a flag
+ *	first '=', fsconfig may pass it whole as a flag.  Out-of-tree aufs
+ *	also takes "add=1:/d=rw", which arrives as key "add".
  *
  * Return: 0 if @param was a verb, -ENOPARAM if it is not one, or
  * -EINVAL with a reason in the log.
@@ -137,9 +138,17 @@ int au_remount_parse(struct fs_context *fc, struct fs_parameter *param)
 	size_t len;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(au_verb_names); i++)
-		if (str_has_prefix(param->key, au_verb_names[i].prefix))
+	for (i = 0; i < ARRAY_SIZE(au_verb_names); i++) {
+		const char *prefix = au_verb_names[i].prefix;
+
+		if (str_has_prefix(param->key, prefix))
 			break;
+		/* the text after the prefix starts at the same offset */
+		if (param->type == fs_value_is_string &&
+		    strlen(param->key) == strlen(prefix) - 1 &&
+		    !strncmp(param->key, prefix, strlen(prefix) - 1))
+			break;
+	}
 	if (i == ARRAY_SIZE(au_verb_names))
 		return -ENOPARAM;
 	if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)

@@ -5,7 +5,7 @@
  * Mount options (fs_parser):
  *   br=DIR[=PERM]:DIR[=PERM]...   the branches, top first (required);
  *                                 also spelled dirs= and br:, and may be
- *                                 given in several parts
+ *                                 given in several parts (au_br_append())
  *   refrof / norefrof             whether open files follow a branch
  *                                 change (default refrof)
  *   si=ID                         on a remount only, this mount's ID
@@ -21,6 +21,7 @@
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 
@@ -107,6 +108,7 @@ static const struct au_opt_compat {
 	{ "noverbose" },
 	{ "quiet" },
 	{ "q" },
+	{ "silent" },
 	{ "verbose",	  NULL, "no verbose mode" },
 	{ "v",		  NULL, "no verbose mode" },
 	{ "nowarn_perm" },
@@ -127,7 +129,7 @@ static int au_parse_compat(struct fs_context *fc, struct fs_parameter *param)
 {
 	const struct au_opt_compat *c, *refused = NULL;
 	bool string = param->type == fs_value_is_string;
-	bool known = false;
+	bool known = false, flag = false;
 
 	for (c = au_opt_compat; c < au_opt_compat + ARRAY_SIZE(au_opt_compat);
 	     c++) {
@@ -136,11 +138,13 @@ static int au_parse_compat(struct fs_context *fc, struct fs_parameter *param)
 		known = true;
 		if (c->why) {
 			refused = c;
-			continue;
-		}
-		if (c->value ? string && !strcmp(c->value, param->string) :
-		    param->type == fs_value_is_flag)
+		} else if (!c->value) {
+			flag = true;
+			if (param->type == fs_value_is_flag)
+				break;
+		} else if (string && !strcmp(c->value, param->string)) {
 			break;
+		}
 	}
 	if (!known)
 		return -ENOPARAM;
@@ -155,42 +159,61 @@ static int au_parse_compat(struct fs_context *fc, struct fs_parameter *param)
 			       string ? "=" : "", string ? param->string : "",
 			       refused->why);
 	return invalfc(fc, "'%s': %s", param->key,
-		       string ? "takes no value" : "needs a value");
+		       flag ? "takes no value" : "bad value");
 }
 
-/* The longest branch list: every branch a path of PATH_MAX and "=PERM". */
-#define AU_BR_LIST_MAX	(AUFS_BRANCH_MAX * (PATH_MAX + 16))
+/* The longest branch list taken, in bytes. */
+#define AU_BR_LIST_MAX	SZ_64K
 
 /*
- * br=, dirs= and br: may come in several parts, which add up (fsconfig(2)
- * takes values of at most 255 bytes): one trailing ':' of a part is
- * dropped, as au_br_spec_parse() drops it.
+ * Add "@dir[=@perm]" to the branch list: br=, dirs= and br: may come in
+ * several parts, which add up (fsconfig(2) takes values of at most 255
+ * bytes).  One trailing ':' of a part is dropped, as au_br_spec_parse()
+ * drops it.  The list is charged to the caller: a context is filled
+ * before anything checks the right to mount.
  */
-static int au_parse_br(struct fs_context *fc, struct fs_parameter *param)
+static int au_br_append(struct fs_context *fc, const char *dir,
+			const char *perm)
 {
 	struct au_fs_context *ctx = fc->fs_private;
-	size_t len;
+	size_t old = ctx->br ? strlen(ctx->br) : 0;
+	size_t len = strlen(dir) + (perm ? strlen(perm) + 1 : 0);
 	char *br;
 
-	if (!*param->string)
-		return invalfc(fc, "%s= needs at least one branch", param->key);
-	if (!ctx->br) {
-		ctx->br = param->string;
-		param->string = NULL;
-		return 0;
-	}
-	len = strlen(ctx->br);
-	if (len && ctx->br[len - 1] == ':')
-		len--;
-	if (len + strlen(param->string) + 2 > AU_BR_LIST_MAX)
-		return invalfc(fc, "branch list too long");
-	br = kasprintf(GFP_KERNEL, "%.*s:%s", (int)len, ctx->br,
-		       param->string);
+	if (!len)
+		return invalfc(fc, "br= needs at least one branch");
+	if (old && ctx->br[old - 1] == ':')
+		old--;
+	if (old + len + 2 > AU_BR_LIST_MAX)
+		return invalfc(fc, "branch list longer than %d bytes",
+			       AU_BR_LIST_MAX);
+	br = kmalloc(old + len + 2, GFP_KERNEL_ACCOUNT);
 	if (!br)
 		return -ENOMEM;
+	snprintf(br, old + len + 2, "%.*s%s%s%s%s", (int)old,
+		 ctx->br ?: "", old ? ":" : "", dir, perm ? "=" : "",
+		 perm ?: "");
 	kfree(ctx->br);
 	ctx->br = br;
 	return 0;
+}
+
+/*
+ * Out-of-tree aufs spells the branch list "br:DIR...": the generic
+ * parsers (mount(2) data, and mount(8) through fsconfig(2)) cut it at its
+ * first '=' into a key "br:DIR" and the rest.
+ */
+static int au_parse_br_colon(struct fs_context *fc,
+			     struct fs_parameter *param)
+{
+	switch (param->type) {
+	case fs_value_is_flag:
+		return au_br_append(fc, param->key + 3, NULL);
+	case fs_value_is_string:
+		return au_br_append(fc, param->key + 3, param->string);
+	default:
+		return invalfc(fc, "'%s': bad value", param->key);
+	}
 }
 
 static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
@@ -203,6 +226,8 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 	opt = au_remount_parse(fc, param);
 	if (opt != -ENOPARAM)
 		return opt;
+	if (str_has_prefix(param->key, "br:"))
+		return au_parse_br_colon(fc, param);
 	opt = au_parse_compat(fc, param);
 	if (opt != -ENOPARAM)
 		return opt;
@@ -212,7 +237,7 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 
 	switch (opt) {
 	case AU_OPT_BR:
-		return au_parse_br(fc, param);
+		return au_br_append(fc, param->string, NULL);
 	case AU_OPT_REFROF:
 	case AU_OPT_NOREFROF:
 		ctx->refrof = opt == AU_OPT_REFROF;
@@ -229,25 +254,6 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	}
 	return 0;
-}
-
-/*
- * Out-of-tree aufs spells the branch list "br:DIR...", which the generic
- * parser would cut at its first '=' into a key "br:DIR".  Such an option
- * becomes "br=DIR..." first.
- */
-static int aufs_parse_monolithic(struct fs_context *fc, void *data)
-{
-	char *opt = data;
-
-	while (opt) {
-		if (str_has_prefix(opt, "br:"))
-			opt[2] = '=';
-		opt = strchr(opt, ',');
-		if (opt)
-			opt++;
-	}
-	return generic_parse_monolithic(fc, data);
 }
 
 static int au_sbinfo_init(struct au_sbinfo *sbi, struct fs_context *fc)
@@ -474,7 +480,6 @@ static void aufs_free_fc(struct fs_context *fc)
 
 static const struct fs_context_operations au_context_ops = {
 	.parse_param	= aufs_parse_param,
-	.parse_monolithic = aufs_parse_monolithic,
 	.get_tree	= aufs_get_tree,
 	.reconfigure	= au_remount,
 	.free		= aufs_free_fc,

@@ -946,7 +946,7 @@ TEST_F(opts, branch_list_spellings_of_out_of_tree_aufs)
 	unsigned int i;
 
 	snprintf(want, sizeof(want), "%s/b1=ro\n", self->base);
-	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(forms); i++) {
 		snprintf(data, sizeof(data), forms[i], self->base, self->base);
 		ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data)) {
 			TH_LOG("-o '%s': %s", data, strerror(errno));
@@ -956,6 +956,54 @@ TEST_F(opts, branch_list_spellings_of_out_of_tree_aufs)
 			TH_LOG("-o '%s'", data);
 		}
 		EXPECT_STREQ("", si_file(self->mnt, "br2"));
+		EXPECT_EQ(0, umount(self->mnt));
+	}
+}
+
+/*
+ * Through fsconfig(2): mount(8) of util-linux 2.39 and later splits
+ * "br:/b0=rw:/b1=ro" at its first '=' into a key "br:/b0" and a value;
+ * and a list given in parts, as fsconfig(2) values are at most 255
+ * bytes.
+ */
+TEST_F(opts, branch_list_through_fsconfig)
+{
+	char key[PATH_MAX], value[PATH_MAX], want[PATH_MAX];
+	int round, fd, mfd;
+
+	snprintf(want, sizeof(want), "%s/b1=ro\n", self->base);
+	for (round = 0; round < 2; round++) {
+		fd = syscall(SYS_fsopen, "aufs", FSOPEN_CLOEXEC);
+		ASSERT_LE(0, fd);
+		if (!round) {
+			snprintf(key, sizeof(key), "br:%s/b0", self->base);
+			snprintf(value, sizeof(value), "rw:%s/b1=ro",
+				 self->base);
+			ASSERT_EQ(0, syscall(SYS_fsconfig, fd,
+					     FSCONFIG_SET_STRING, key, value,
+					     0));
+		} else {
+			snprintf(value, sizeof(value), "%s/b0=rw", self->base);
+			ASSERT_EQ(0, syscall(SYS_fsconfig, fd,
+					     FSCONFIG_SET_STRING, "br", value,
+					     0));
+			snprintf(value, sizeof(value), "%s/b1", self->base);
+			ASSERT_EQ(0, syscall(SYS_fsconfig, fd,
+					     FSCONFIG_SET_STRING, "dirs", value,
+					     0));
+		}
+		ASSERT_EQ(0, syscall(SYS_fsconfig, fd, FSCONFIG_CMD_CREATE,
+				     NULL, NULL, 0)) {
+			TH_LOG("round %d: %s", round, fs_log(fd));
+		}
+		mfd = syscall(SYS_fsmount, fd, FSMOUNT_CLOEXEC, 0);
+		ASSERT_LE(0, mfd);
+		ASSERT_EQ(0, syscall(SYS_move_mount, mfd, "", AT_FDCWD,
+				     self->mnt, MOVE_MOUNT_F_EMPTY_PATH));
+		close(mfd);
+		close(fd);
+		EXPECT_EQ(0, access(under(self->mnt, "in_b1"), R_OK));
+		EXPECT_STREQ(want, si_file(self->mnt, "br1"));
 		EXPECT_EQ(0, umount(self->mnt));
 	}
 }
@@ -989,13 +1037,22 @@ TEST_F(union, whiteout_on_rr_wh_branch_is_honoured)
  */
 TEST_F(opts, out_of_tree_aufs_options_it_has)
 {
+	static const char *const shared[] = {
+		"noxino", "notrunc_xino", "udba=none", "nodirren", "plink",
+		"noshwh", "dio", "dirperm1", "create=tdp",
+		"cpup=top-down-parent", "nosum", "quiet", "silent",
+		"nowarn_perm",
+	};
 	char data[4 * PATH_MAX], line[8192], *o, *end;
 	struct stat st;
+	unsigned int i;
+	int len;
 
-	snprintf(data, sizeof(data),
-		 "br=%s/b0:%s/b1,noxino,notrunc_xino,udba=none,nodirren,plink,"
-		 "noshwh,dio,dirperm1,create=tdp,cpup=top-down-parent,nosum,"
-		 "quiet,nowarn_perm", self->base, self->base);
+	len = snprintf(data, sizeof(data), "br=%s/b0:%s/b1", self->base,
+		       self->base);
+	for (i = 0; i < ARRAY_SIZE(shared); i++)
+		len += snprintf(data + len, sizeof(data) - len, ",%s",
+				shared[i]);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, data)) {
 		TH_LOG("-o '%s': %s", data, strerror(errno));
 	}
@@ -1011,6 +1068,17 @@ TEST_F(opts, out_of_tree_aufs_options_it_has)
 		TH_LOG("remount -o '%s': %s", o, strerror(errno));
 	}
 	EXPECT_EQ(0, access(under(self->mnt, "in_b1"), R_OK));
+	/* the verbs as out-of-tree aufs also spells them */
+	put_dir(self->base, "b2");
+	snprintf(data, sizeof(data), "append=%s/b2=rr+wh", self->base);
+	EXPECT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, data)) {
+		TH_LOG("remount -o '%s': %s", data, strerror(errno));
+	}
+	snprintf(line, sizeof(line), "%s/b2=rr+wh\n", self->base);
+	EXPECT_STREQ(line, si_file(self->mnt, "br2"));
+	snprintf(data, sizeof(data), "del=%s/b2", self->base);
+	EXPECT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, data));
+	EXPECT_STREQ("", si_file(self->mnt, "br2"));
 	ASSERT_EQ(0, stat(self->mnt, &st));
 	snprintf(data, sizeof(data), "si=%x", (unsigned int)st.st_dev + 1);
 	EXPECT_EQ(-1, mount("none", self->mnt, NULL, MS_REMOUNT, data));
@@ -1046,7 +1114,7 @@ TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
 	unsigned int i;
 
 	snprintf(br, sizeof(br), "%s/b0", self->base);
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(refused); i++) {
 		const char *why;
 		int fd, ret;
 

@@ -9,8 +9,9 @@
  * mm's retry flags, so the fault lock is dropped for the wait and the
  * wait is killable: fork(), mmap() and munmap() in other threads go on,
  * and SIGKILL ends the waiting task.  Were the flags cleared, these
- * tests would hang until the harness timeout.  Needs CONFIG_FUSE_FS;
- * skipped without /dev/fuse.
+ * tests would hang until the harness timeout.  The same branch shows
+ * that close(2) of an aufs file reaches it (FLUSH), as NFS and FUSE
+ * branches need.  Needs CONFIG_FUSE_FS; skipped without /dev/fuse.
  */
 #define _GNU_SOURCE
 
@@ -64,6 +65,8 @@ struct branch {
 	bool stall;
 	bool quit;
 	bool expired;
+	int nflush;
+	int flush_error;
 	int nheld;
 	time_t held_since;
 	struct { uint64_t unique, off; uint32_t size; } held[MAX_HELD];
@@ -182,6 +185,11 @@ static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
 		reply(b, in->unique, 0, &out.statfs, sizeof(out.statfs));
 		break;
 	case FUSE_FLUSH:
+		pthread_mutex_lock(&b->lock);
+		b->nflush++;
+		reply(b, in->unique, b->flush_error, NULL, 0);
+		pthread_mutex_unlock(&b->lock);
+		break;
 	case FUSE_RELEASE:
 	case FUSE_RELEASEDIR:
 		reply(b, in->unique, 0, NULL, 0);
@@ -427,6 +435,42 @@ TEST_F_TIMEOUT(stall, sigkill_ends_a_fault_that_waits, 120)
 	release_held(&self->b, false);
 	EXPECT_EQ(byte_at(9 * 4096 + 3), map[9 * 4096 + 3]);
 	EXPECT_EQ(0, munmap((void *)map, FILE_SIZE));
+}
+
+static int flushes(struct branch *b, int error)
+{
+	int n;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->nflush;
+	b->flush_error = error;
+	pthread_mutex_unlock(&b->lock);
+	return n;
+}
+
+/*
+ * close(2) of an aufs file reaches the branch file's ->flush, once per
+ * descriptor closed, and returns its error: a FUSE server sees the
+ * close, as NFS writes back and reports errors at close.
+ */
+TEST_F(stall, close_reaches_the_branch)
+{
+	int fd, fd2, before;
+
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	fd2 = dup(fd);
+	ASSERT_LE(0, fd2);
+	before = flushes(&self->b, 0);
+	EXPECT_EQ(0, close(fd2));
+	EXPECT_EQ(0, close(fd));
+	EXPECT_EQ(before + 2, flushes(&self->b, -EIO));
+
+	fd = open(self->data, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, close(fd));
+	EXPECT_EQ(EIO, errno);
+	EXPECT_EQ(before + 3, flushes(&self->b, 0));
 }
 
 TEST_HARNESS_MAIN
