@@ -741,15 +741,17 @@ static int aufs_fsync(struct file *file, loff_t start, loff_t end,
 }
 
 /*
- * close(2) of a descriptor: the branch file's own ->flush, as overlayfs
- * forwards it, with the opener's credentials as for reads and writes.
+ * close(2) of a descriptor: the branch file's own ->flush, forwarded as
+ * overlayfs forwards it but with the opener's credentials, as for reads
+ * and writes (overlayfs uses the mounter's).
  * NFS writes back and reports write errors there (close-to-open), FUSE
  * passes the close on to its server, which may fail it (and waits for
  * it, uninterruptibly, as on FUSE itself).  It runs for every close of a
  * descriptor, with the descriptor table as @id.  The branch file the
  * aufs file has now is flushed, without moving it after a branch change
  * or taking the copy of an unused truncating open (au_open()): neither
- * has anything to flush.
+ * has anything to flush.  Branch files a read-only file moved away from
+ * are not flushed again; they were only read.
  */
 static int aufs_flush(struct file *file, fl_owner_t id)
 {

@@ -163,7 +163,8 @@ int au_remount_parse(struct fs_context *fc, struct fs_parameter *param)
 
 	/* the verb whole, for messages, then a copy to cut up */
 	len = strlen(param->key) + (value ? strlen(value) + 1 : 0) + 1;
-	v = kzalloc(struct_size(v, buf, 2 * len), GFP_KERNEL);
+	/* charged: a context is filled before the right to remount is checked */
+	v = kzalloc(struct_size(v, buf, 2 * len), GFP_KERNEL_ACCOUNT);
 	if (!v)
 		return -ENOMEM;
 	snprintf(v->buf, len, "%s%s%s", param->key, value ? "=" : "",

@@ -8,7 +8,8 @@
  *                                 given in several parts (au_br_append())
  *   refrof / norefrof             whether open files follow a branch
  *                                 change (default refrof)
- *   si=ID                         on a remount only, this mount's ID
+ *   si=ID                         this mount's ID on a remount;
+ *                                 ignored at mount time
  * and the options of out-of-tree aufs in au_opt_compat[].
  * Remount also takes the branch change verbs of remount.c.
  * Every rejected option fails with -EINVAL and a one-line reason in the
@@ -45,6 +46,7 @@ static const struct fs_parameter_spec au_fs_parameters[] = {
 
 #define AU_NO_XINO	"no inode number table (xino): inode numbers come from the branches"
 #define AU_NO_RDCACHE	"no tuning of the readdir cache of out-of-tree aufs"
+#define AU_OBSOLETE	"an obsolete option of out-of-tree aufs, which ignores it"
 
 /*
  * The options of out-of-tree aufs.  An entry without @why asks for what
@@ -119,6 +121,11 @@ static const struct au_opt_compat {
 	{ "rdblk",	  NULL, AU_NO_RDCACHE },
 	{ "rdhash",	  NULL, AU_NO_RDCACHE },
 	{ "fhsm_sec",	  NULL, "no file-based hierarchical storage management" },
+	/* obsolete in out-of-tree aufs, which takes them and does nothing */
+	{ "nodlgt",	  NULL, AU_OBSOLETE },
+	{ "debug",	  NULL, AU_OBSOLETE },
+	{ "delete",	  NULL, AU_OBSOLETE },
+	{ "imap",	  NULL, AU_OBSOLETE },
 };
 
 /*
@@ -220,7 +227,7 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
 	struct au_fs_context *ctx = fc->fs_private;
 	struct fs_parse_result result;
-	u32 si;
+	char si[16];
 	int opt;
 
 	opt = au_remount_parse(fc, param);
@@ -243,14 +250,20 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		ctx->refrof = opt == AU_OPT_REFROF;
 		break;
 	case AU_OPT_SI:
-		/* mount(8) and aufs tools may repeat /proc/mounts */
-		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE)
-			return invalfc(fc, "si= is given by aufs, on a remount only");
-		if (kstrtou32(param->string, 16, &si) ||
-		    si != au_si_id(fc->root->d_sb))
-			return invalfc(fc, "si=%s is not this mount (si=%x)",
-				       param->string,
-				       au_si_id(fc->root->d_sb));
+		/*
+		 * mount(8) and aufs tools may repeat /proc/mounts.  A new
+		 * mount gets an ID of its own: the one of the line it was
+		 * copied from is ignored, as out-of-tree aufs ignores it.
+		 */
+		if (fc->purpose != FS_CONTEXT_FOR_RECONFIGURE) {
+			warnfc(fc, "si=%s ignored: aufs gives each mount its own",
+			       param->string);
+			break;
+		}
+		snprintf(si, sizeof(si), "%x", au_si_id(fc->root->d_sb));
+		if (strcmp(param->string, si))
+			return invalfc(fc, "si=%s is not this mount (si=%s)",
+				       param->string, si);
 		break;
 	}
 	return 0;

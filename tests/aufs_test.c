@@ -256,7 +256,7 @@ TEST_F(union, mount_listed_in_proc_mounts_until_umount)
 	mount_line(self->mnt, line, sizeof(line));
 	/* si= names /sys/fs/aufs/si_<si> (stat %D) for aufs tools */
 	snprintf(want, sizeof(want),
-		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=none,dirperm1 ",
+		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=none,dirperm1",
 		 (unsigned int)st.st_dev, self->br[0], self->br[1],
 		 self->br[2]);
 	EXPECT_NE(NULL, strstr(line, want)) {
@@ -740,8 +740,8 @@ FIXTURE_VARIANT_ADD(bad_opts, create_policy_mfs) {
 	.data = "br=@/b0,create=mfs",
 };
 
-FIXTURE_VARIANT_ADD(bad_opts, si_at_mount) {
-	.data = "br=@/b0,si=1",
+FIXTURE_VARIANT_ADD(bad_opts, obsolete_option) {
+	.data = "br=@/b0,nodlgt",
 };
 
 FIXTURE_VARIANT_ADD(bad_opts, unknown_option) {
@@ -1043,12 +1043,14 @@ TEST_F(opts, out_of_tree_aufs_options_it_has)
 		"cpup=top-down-parent", "nosum", "quiet", "silent",
 		"nowarn_perm",
 	};
-	char data[4 * PATH_MAX], line[8192], *o, *end;
+	char data[4 * PATH_MAX], line[8192], br0[PATH_MAX + 8];
+	char br1[PATH_MAX + 8], *o, *end;
 	struct stat st;
 	unsigned int i;
 	int len;
 
-	len = snprintf(data, sizeof(data), "br=%s/b0:%s/b1", self->base,
+	/* si= of the line a mount is copied from: ignored */
+	len = snprintf(data, sizeof(data), "si=1,br=%s/b0:%s/b1", self->base,
 		       self->base);
 	for (i = 0; i < ARRAY_SIZE(shared); i++)
 		len += snprintf(data + len, sizeof(data) - len, ",%s",
@@ -1064,9 +1066,14 @@ TEST_F(opts, out_of_tree_aufs_options_it_has)
 	end = strchr(o, ' ');
 	ASSERT_NE(NULL, end);
 	*end = '\0';
+	snprintf(br0, sizeof(br0), "%s", si_file(self->mnt, "br0"));
+	snprintf(br1, sizeof(br1), "%s", si_file(self->mnt, "br1"));
 	EXPECT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, o)) {
 		TH_LOG("remount -o '%s': %s", o, strerror(errno));
 	}
+	EXPECT_STREQ(br0, si_file(self->mnt, "br0"));
+	EXPECT_STREQ(br1, si_file(self->mnt, "br1"));
+	EXPECT_STREQ("", si_file(self->mnt, "br2"));
 	EXPECT_EQ(0, access(under(self->mnt, "in_b1"), R_OK));
 	/* the verbs as out-of-tree aufs also spells them */
 	put_dir(self->base, "b2");
@@ -1095,11 +1102,12 @@ TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
 	static const struct {
 		const char *key, *value, *why;
 	} refused[] = {
-		{ "xino", "/tmp/.aufs.xino", "xino" },
-		{ "trunc_xino", NULL, "xino" },
-		{ "udba", "reval", "udba=none" },
-		{ "udba", "notify", "udba=none" },
-		{ "dirren", NULL, "dirren" },
+		{ "xino", "/tmp/.aufs.xino", "inode number table" },
+		{ "trunc_xino", NULL, "inode number table" },
+		{ "udba", "reval", "direct changes" },
+		{ "udba", "notify", "direct changes" },
+		{ "dirren", NULL, "renaming of directories" },
+		{ "imap", "1", "obsolete" },
 		{ "noplink", NULL, "pseudo-links" },
 		{ "shwh", NULL, "whiteouts" },
 		{ "create", "mfs", "create=tdp" },
@@ -1138,6 +1146,7 @@ TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
 		}
 		EXPECT_EQ(EINVAL, errno);
 		why = fs_log(fd);
+		EXPECT_EQ(NULL, strstr(why, "Unknown parameter"));
 		EXPECT_NE(NULL, strstr(why, refused[i].why)) {
 			TH_LOG("%s=%s: log '%s'", refused[i].key,
 			       refused[i].value ?: "", why);

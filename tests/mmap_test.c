@@ -882,63 +882,58 @@ static long pmd_mapped_kb(void *addr)
  * a tmpfs with huge pages and on ext4 (thp_get_unmapped_area()), so that
  * the huge folios of a tmpfs branch are mapped by PMD through aufs as
  * they are in a mapping of the branch file.  The length is not a
- * multiple of a huge page, which the core would align for any file;
- * a one-page mapping made before each one keeps the next address from
- * being aligned by chance (mappings are placed top-down, one below the
- * other).
+ * multiple of a huge page, which the core would align for any file, so
+ * mappings placed top-down one below the other are not aligned unless
+ * the branch aligns them.
  */
 TEST_F(mmap, mapping_is_placed_as_the_branch_places_it)
 {
+	const char *shmem = "/sys/kernel/mm/transparent_hugepage/shmem_enabled";
 	char path[PATH_MAX], h_path[PATH_MAX];
 	size_t len = DATA_SIZE - page_size;
-	uint64_t *map[4], *native = NULL;
-	void *spacer[5];
+	uint64_t *map[4] = { NULL }, *native;
 	long native_pmd;
 	int i;
 
 	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
 		SKIP(return, "no transparent huge pages in this kernel");
-	if (strstr(get("/sys/kernel/mm/transparent_hugepage/shmem_enabled"),
-		   "[deny]"))
-		SKIP(return, "huge pages on tmpfs are denied");
-	if (self->own_tmpfs)
+	if (self->own_tmpfs) {
+		if (strstr(get(shmem), "[deny]"))
+			SKIP(return, "huge pages on tmpfs are denied");
 		ASSERT_EQ(0, mount(NULL, self->base, NULL, MS_REMOUNT,
 				   "huge=always"));
+	}
 	/* written after the remount: a tmpfs file of huge folios */
 	snprintf(h_path, sizeof(h_path), "%s/huge", self->br[1]);
 	ASSERT_EQ(0, write_pattern(h_path));
 	snprintf(path, sizeof(path), "%s/huge", self->mnt);
 
-	for (i = 0; i < 5; i++) {
-		spacer[i] = mmap(NULL, page_size, PROT_NONE,
-				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(MAP_FAILED, spacer[i]);
-		if (!i) {
-			native = map_path(h_path, len, PROT_READ,
-					  MAP_SHARED);
-			ASSERT_NE(NULL, native);
-			continue;
-		}
-		map[i - 1] = map_path(path, len, PROT_READ, MAP_SHARED);
-		ASSERT_NE(NULL, map[i - 1]);
-		EXPECT_EQ(0, (unsigned long)map[i - 1] & (HPAGE_SIZE - 1)) {
-			TH_LOG("mapping %d at %p", i - 1, map[i - 1]);
-		}
-	}
+	native = map_path(h_path, len, PROT_READ, MAP_SHARED);
+	ASSERT_NE(NULL, native);
 	EXPECT_EQ(0, (unsigned long)native & (HPAGE_SIZE - 1));
 	EXPECT_EQ(word(0), native[0]);
 	native_pmd = pmd_mapped_kb(native);
-	EXPECT_EQ(word(1), map[0][1]);
-	/* where the branch maps by PMD, so does aufs */
-	if (native_pmd > 0)
-		EXPECT_LT(0, pmd_mapped_kb(map[0]));
-	TH_LOG("mapped by PMD: %ld kB natively, %ld kB through aufs",
-	       native_pmd, pmd_mapped_kb(map[0]));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
+		map[i] = map_path(path, len, PROT_READ, MAP_SHARED);
+		EXPECT_NE(NULL, map[i]);
+		if (!map[i])
+			break;
+		EXPECT_EQ(0, (unsigned long)map[i] & (HPAGE_SIZE - 1)) {
+			TH_LOG("mapping %d at %p", i, map[i]);
+		}
+	}
+	if (map[0]) {
+		EXPECT_EQ(word(1), map[0][1]);
+		/* where the branch maps by PMD, so does aufs */
+		if (native_pmd <= 0)
+			TH_LOG("not tested: the branch maps nothing by PMD");
+		EXPECT_TRUE(native_pmd <= 0 || pmd_mapped_kb(map[0]) > 0);
+		TH_LOG("mapped by PMD: %ld kB natively, %ld kB through aufs",
+		       native_pmd, pmd_mapped_kb(map[0]));
+	}
+	for (i = 0; i < 4 && map[i]; i++)
 		EXPECT_EQ(0, munmap(map[i], len));
 	EXPECT_EQ(0, munmap(native, len));
-	for (i = 0; i < 5; i++)
-		EXPECT_EQ(0, munmap(spacer[i], page_size));
 }
 
 /*

@@ -268,6 +268,17 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+static int flushes(struct branch *b, int error)
+{
+	int n;
+
+	pthread_mutex_lock(&b->lock);
+	n = b->nflush;
+	b->flush_error = error;
+	pthread_mutex_unlock(&b->lock);
+	return n;
+}
+
 FIXTURE(stall) {
 	char base[64];
 	char fuse[80];
@@ -319,6 +330,7 @@ FIXTURE_SETUP(stall)
 
 FIXTURE_TEARDOWN(stall)
 {
+	flushes(&self->b, 0);	/* an error a failed test left armed */
 	if (self->serving)
 		release_held(&self->b, false);
 	/* Fails with EBUSY if a mapping or a fault leaked a reference. */
@@ -435,17 +447,6 @@ TEST_F_TIMEOUT(stall, sigkill_ends_a_fault_that_waits, 120)
 	release_held(&self->b, false);
 	EXPECT_EQ(byte_at(9 * 4096 + 3), map[9 * 4096 + 3]);
 	EXPECT_EQ(0, munmap((void *)map, FILE_SIZE));
-}
-
-static int flushes(struct branch *b, int error)
-{
-	int n;
-
-	pthread_mutex_lock(&b->lock);
-	n = b->nflush;
-	b->flush_error = error;
-	pthread_mutex_unlock(&b->lock);
-	return n;
 }
 
 /*
