@@ -8,14 +8,19 @@
  * filesystem; whiteouts are made with the mounter's.
  *
  * Removing a name that exists below the top branch leaves a whiteout.
- * The whiteout is made before the name is removed from the top branch
- * and is never removed when the name is created again: a name and its
- * whiteout on one branch show the name and hide everything below it, so
- * every intermediate state after a crash is a state the union had.
+ * The whiteout is made before the name is removed from the top branch.
+ * A name and its whiteout on one branch show the name and hide
+ * everything below it, so every intermediate state after a crash is a
+ * state the union had.  When the name is made again (create, mkdir,
+ * link, rename), its whiteout is removed only after that, a directory
+ * being marked opaque first, so the branch ends in the format of the
+ * out-of-tree aufs, which reads the pair as a removed name.
  *
  * A removed or renamed-over dentry is dropped, so the next lookup of the
  * name builds a fresh branch stack.
  */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -23,6 +28,26 @@
 #include <linux/namei.h>
 
 #include "aufs.h"
+
+/*
+ * @h has just taken the name of @dentry in @h_parent on the top branch:
+ * remove a whiteout of the name there (au_wh_settle()).  The change is
+ * made already, and a failure leaves a pair that the union reads the
+ * same: it is only logged.  The caller holds write access to the branch.
+ */
+static void au_settle(struct dentry *dentry, struct dentry *h_parent,
+		      struct dentry *h)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	err = au_wh_settle(h_parent, h, &dentry->d_name);
+	revert_creds(old_cred);
+	if (err)
+		pr_warn_ratelimited("%pd2: its whiteout stays beside it: %pe\n",
+				    h, ERR_PTR(err));
+}
 
 /* Copy up @dentry's parent; give its top branch path. */
 static int au_upper_parent(struct dentry *dentry, struct path *h_parent)
@@ -102,6 +127,8 @@ static int au_do_create(struct dentry *dentry, umode_t mode, dev_t rdev,
 	}
 out_unlock:
 	inode_unlock(hdir);
+	if (!IS_ERR(h) && !err && d_is_positive(h))
+		au_settle(dentry, hp.dentry, h);
 	mnt_drop_write(hp.mnt);
 	if (IS_ERR(h))
 		return err;
@@ -185,6 +212,8 @@ static int au_link(struct dentry *old, struct inode *dir,
 	err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
 out_unlock:
 	inode_unlock(hdir);
+	if (!IS_ERR(h) && !err && d_is_positive(h))
+		au_settle(dentry, hp.dentry, h);
 	mnt_drop_write(hp.mnt);
 	if (IS_ERR(h))
 		return err;
@@ -507,6 +536,7 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
 	if (err)
 		goto out_drop_write;
+	au_settle(new, new_hp.dentry, au_h_dentry(old));
 	if (victim) {
 		WRITE_ONCE(au_di(new)->removed, true);
 		d_drop(new);

@@ -216,6 +216,67 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name)
 	return err;
 }
 
+/**
+ * au_wh_settle - remove the whiteout of a name the top branch holds again
+ * @h_parent: directory on the top branch, unlocked
+ * @h: the object the name holds there now
+ * @name: the name
+ *
+ * A name and its whiteout on one branch show the name and hide what is
+ * below it (au_lookup_branches()), so a create or rename over a whiteout
+ * is complete, and every crash state is one the union had, before this
+ * runs.  Out-of-tree aufs reads such a pair as a removed name: the
+ * whiteout is removed afterwards, so that the branch is in its format.  A
+ * directory is marked opaque first, since the whiteout hid the lower
+ * directories of its name.  Runs with the mounter's credentials; the
+ * caller holds write access to the top branch and the aufs parent's
+ * lock, so no other change of the union reaches the name meanwhile.
+ *
+ * Return: 0, or a negative errno with the whiteout (and maybe the
+ * marker) left in place, which shows the union the same.
+ */
+int au_wh_settle(struct dentry *h_parent, struct dentry *h,
+		 const struct qstr *name)
+{
+	unsigned int len = AUFS_WH_PFX_LEN + name->len;
+	struct inode *dir = d_inode(h_parent);
+	struct dentry *wh;
+	char *whname;
+	int err;
+
+	if (len > NAME_MAX)
+		return 0;
+	whname = au_wh_name_alloc(name);
+	if (!whname)
+		return -ENOMEM;
+	wh = lookup_one_unlocked(&nop_mnt_idmap, whname, h_parent, len);
+	err = PTR_ERR_OR_ZERO(wh);
+	if (err || d_is_negative(wh))
+		goto out;
+	if (!d_is_reg(wh)) {
+		err = -EIO;	/* not a whiteout: a damaged branch, left alone */
+		goto out;
+	}
+	if (d_is_dir(h)) {
+		err = au_h_create_marker(h, AUFS_WH_OPQ,
+					 sizeof(AUFS_WH_OPQ) - 1);
+		if (err)
+			goto out;
+	}
+	dput(wh);
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	wh = lookup_one(&nop_mnt_idmap, whname, h_parent, len);
+	err = PTR_ERR_OR_ZERO(wh);
+	if (!err && d_is_reg(wh))
+		err = vfs_unlink(&nop_mnt_idmap, dir, wh, NULL);
+	inode_unlock(dir);
+out:
+	if (!IS_ERR(wh))
+		dput(wh);
+	kfree(whname);
+	return err;
+}
+
 /* Names read from a branch directory. */
 struct au_names {
 	struct dir_context ctx;
