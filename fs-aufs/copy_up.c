@@ -5,10 +5,11 @@
  * Before a name from a lower branch is changed, it is copied to the top
  * branch, its parent directories first.  Every copy is built in the work
  * directory (".wh..wh.orph" at the top branch root, the mounter's, 0700,
- * without ACLs): data (holes stay holes, then fsync), xattrs and POSIX
- * ACLs, owner, mode and times, and only then renamed into place (inode
- * flags such as append-only follow the rename, see au_cu_fileattr()).  So a
- * half-made copy is never visible in the union, a crash leaves it in the
+ * without ACLs): data (cloned where the branches share extents, holes
+ * staying holes, then fsync), xattrs and POSIX ACLs, owner, mode and
+ * times, and only then renamed into place (inode flags such as
+ * append-only follow the rename, see au_cu_fileattr()).  So a half-made
+ * copy is never visible in the union, a crash leaves it in the
  * work directory (emptied at the next mount), and an error leaves the
  * union as it was.  Nothing is inherited from the directory the copy
  * lands in: the copy carries exactly the lower object's ACLs.
@@ -198,12 +199,21 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
  * Copy the data of @in to @out, of the same size, skipping holes.  A
  * branch change waiting for @sbi's rwsem makes it give up between two
  * chunks, with @req->yielded set, if @req allows (au_copy_up_open()).
+ *
+ * When both are on one filesystem that shares extents (XFS, btrfs), the
+ * copy is a clone, which copies no data: whole blocks are cloned and a
+ * rest short of a block is copied.  A clone that fails, in part or
+ * whole, leaves in @out what it cloned, the data of @in, and the copy
+ * goes on by splice.
  */
 static int au_cu_data(struct au_sbinfo *sbi, struct au_cu_req *req,
 		      struct file *in, struct file *out, loff_t size)
 {
-	loff_t pos = 0;
+	loff_t pos = vfs_clone_file_range(in, 0, out, 0, size,
+					  REMAP_FILE_CAN_SHORTEN);
 
+	if (pos < 0)
+		pos = 0;
 	while (pos < size) {
 		loff_t data, hole, ipos, opos;
 

@@ -865,6 +865,47 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 	return ret;
 }
 
+/*
+ * copy_file_range(2) between aufs files: done by the branch files, so a
+ * branch that copies on its own does (a clone on XFS or btrfs,
+ * server-side copy on NFS, CIFS or FUSE).  Branch files on two
+ * filesystems are copied by splice, as the VFS copies between two files
+ * of one filesystem that has no such method: the VFS calls this one for
+ * any two aufs files, and its error would be the call's.  As for a
+ * write, with the credentials of the destination's opener.
+ */
+static ssize_t aufs_copy_file_range(struct file *in, loff_t pos_in,
+				    struct file *out, loff_t pos_out,
+				    size_t len, unsigned int flags)
+{
+	struct inode *inode = file_inode(out);
+	const struct cred *old_cred;
+	struct file *h_in, *h_out;
+	ssize_t ret;
+
+	if (in->f_op != &au_file_fops)
+		return -EXDEV;
+	h_in = au_h_file_get(in, true);
+	if (IS_ERR(h_in))
+		return PTR_ERR(h_in);
+	h_out = au_h_file_get(out, false);
+	if (IS_ERR(h_out)) {
+		fput(h_in);
+		return PTR_ERR(h_out);
+	}
+	if (file_inode(h_in)->i_sb != file_inode(h_out)->i_sb)
+		flags |= COPY_FILE_SPLICE;
+	old_cred = override_creds(out->f_cred);
+	inode_lock(inode);
+	ret = vfs_copy_file_range(h_in, pos_in, h_out, pos_out, len, flags);
+	au_copy_attr(inode);
+	inode_unlock(inode);
+	revert_creds(old_cred);
+	fput(h_out);
+	fput(h_in);
+	return ret;
+}
+
 static ssize_t aufs_splice_read(struct file *in, loff_t *ppos,
 				struct pipe_inode_info *pipe, size_t len,
 				unsigned int flags)
@@ -916,6 +957,7 @@ const struct file_operations au_file_fops = {
 	.fsync		= aufs_fsync,
 	.flush		= aufs_flush,
 	.fallocate	= aufs_fallocate,
+	.copy_file_range = aufs_copy_file_range,
 	.remap_file_range = aufs_remap_file_range,
 	.mmap		= aufs_mmap,
 	.get_unmapped_area = aufs_get_unmapped_area,
