@@ -5,7 +5,7 @@ set -eu
 
 pkgs="quilt linux-source-6.12 xz-utils make gcc libc6-dev bc flex bison
       libelf-dev libssl-dev python3 perl cpio gzip kmod busybox-static
-      qemu-system-x86 e2fsprogs git git-email libmailtools-perl diffutils
+      qemu-system-x86 e2fsprogs xfsprogs git git-email libmailtools-perl diffutils
       python3-ply python3-git sparse rsync"
 
 missing=""

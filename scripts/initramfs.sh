@@ -46,12 +46,16 @@ cp "$TOP/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$BUILD"/tests/* "$root/tests/"
 cp -a "$ks" "$root/kselftest"
-# mkfs.ext4 and its libraries: the ext4 variants of the selftests make
-# their own filesystems (busybox's mke2fs makes ext2 only).
+# mkfs.ext4, mkfs.xfs and their libraries: the ext4 variants and the
+# XFS tests of the selftests make their own filesystems (busybox's
+# mke2fs makes ext2 only).
 mkfs=$(command -v mke2fs || echo /sbin/mke2fs)
 [ -x "$mkfs" ] || die "no mke2fs (apt-get install e2fsprogs)"
+mkxfs=$(command -v mkfs.xfs || echo /sbin/mkfs.xfs)
+[ -x "$mkxfs" ] || die "no mkfs.xfs (apt-get install xfsprogs)"
 cp "$mkfs" "$root/bin/mkfs.ext4"
-for lib in $(ldd "$mkfs" | grep -o '/[^ ]*'); do
+cp "$mkxfs" "$root/bin/mkfs.xfs"
+for lib in $({ ldd "$mkfs"; ldd "$mkxfs"; } | grep -o '/[^ ]*' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
 done

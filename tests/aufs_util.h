@@ -217,7 +217,7 @@ static inline int loop_attach(const char *image, bool ro, char *dev,
  * name a mounted ext4 directory the tests may write in; without it,
  * each test makes its own: an image file on a private tmpfs, formatted
  * with mkfs.ext4 (e2fsprogs) and mounted through a loop device, gone
- * with ext4_put().
+ * with ext4_put().  The tests that need XFS make one the same way.
  */
 struct ext4_fs {
 	char top[PATH_MAX];	/* the private tmpfs, "" if none */
@@ -240,37 +240,36 @@ static inline void ext4_put(struct ext4_fs *e)
 }
 
 /*
- * A new directory "aufs_@name.XXXXXX" on ext4, in @base.  Return: NULL,
- * or why there is no ext4 to test on (the test SKIPs with it).
+ * A new directory "aufs_@name.XXXXXX", in @base, on a filesystem of
+ * @type ("ext4", "xfs") made for it: an image file on a private tmpfs,
+ * formatted with mkfs.@type, mounted through a loop device, gone with
+ * ext4_put().  Return: NULL, or why there is none (the test SKIPs with
+ * it).
  */
-static inline const char *ext4_get(struct ext4_fs *e, const char *name,
-				   char *base, size_t size)
+static inline const char *image_fs_get(struct ext4_fs *e, const char *type,
+				       const char *name, char *base,
+				       size_t size)
 {
-	const char *env = getenv("AUFS_TEST_EXT4");
-	char image[PATH_MAX + 8], fs[PATH_MAX + 8], dev[32];
+	char image[PATH_MAX + 8], fs[PATH_MAX + 8], dev[32], mkfs[32];
+	static char why_buf[128];
 	const char *why;
-	struct statfs sf;
 	int fd, status;
 	pid_t pid;
 
-	e->top[0] = '\0';
-	if (env && *env) {
-		if (statfs(env, &sf) || sf.f_type != 0xEF53)
-			return "AUFS_TEST_EXT4 is not an ext4 directory";
-		snprintf(base, size, "%s/aufs_%s.XXXXXX", env, name);
-		return mkdtemp(base) ? NULL : "cannot write in AUFS_TEST_EXT4";
-	}
-	snprintf(e->top, sizeof(e->top), "/tmp/aufs_ext4.XXXXXX");
-	if (!mkdtemp(e->top))
+	snprintf(e->top, sizeof(e->top), "/tmp/aufs_%s.XXXXXX", type);
+	if (!mkdtemp(e->top)) {
+		e->top[0] = '\0';
 		return "cannot make a directory in /tmp";
+	}
 	if (mount("tmpfs", e->top, "tmpfs", 0, NULL)) {
 		rmdir(e->top);
 		e->top[0] = '\0';
-		return "cannot mount a tmpfs for an ext4 image";
+		return "cannot mount a tmpfs for a filesystem image";
 	}
 	snprintf(image, sizeof(image), "%s/image", e->top);
 	snprintf(fs, sizeof(fs), "%s/fs", e->top);
-	why = "cannot make an ext4 image";
+	snprintf(mkfs, sizeof(mkfs), "mkfs.%s", type);
+	why = "cannot make a filesystem image";
 	fd = open(image, O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		goto fail;
@@ -284,32 +283,59 @@ static inline const char *ext4_get(struct ext4_fs *e, const char *name,
 
 		dup2(null, 1);
 		dup2(null, 2);
-		execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", image, (char *)NULL);
+		/* -F for mkfs.ext4, -f for mkfs.xfs: make it over anything */
+		execlp(mkfs, mkfs, "-q", strcmp(type, "ext4") ? "-f" : "-F",
+		       image, (char *)NULL);
 		_exit(127);
 	}
-	why = "mkfs.ext4 failed";
+	snprintf(why_buf, sizeof(why_buf), "%s failed", mkfs);
+	why = why_buf;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		goto fail;
 	if (WEXITSTATUS(status) == 127)
-		why = "no mkfs.ext4 (e2fsprogs), and AUFS_TEST_EXT4 not set";
+		snprintf(why_buf, sizeof(why_buf), "no %s", mkfs);
 	if (WEXITSTATUS(status))
 		goto fail;
 	why = "no loop device (CONFIG_BLK_DEV_LOOP)";
 	fd = loop_attach(image, false, dev, sizeof(dev));
 	if (fd < 0)
 		goto fail;
-	status = mount(dev, fs, "ext4", 0, NULL);
+	status = mount(dev, fs, type, 0, NULL) ? errno : 0;
 	close(fd);
-	why = "cannot mount the ext4 image";
+	snprintf(why_buf, sizeof(why_buf), "cannot mount the %s image: %s",
+		 type, strerror(status));
+	why = why_buf;
 	if (status)
 		goto fail;
 	snprintf(base, size, "%s/aufs_%s.XXXXXX", fs, name);
-	why = "cannot write in the ext4 image";
+	why = "cannot write in the filesystem image";
 	if (mkdtemp(base))
 		return NULL;
 fail:
 	ext4_put(e);
 	return why;
+}
+
+/*
+ * A new directory "aufs_@name.XXXXXX" on ext4, in @base: in
+ * $AUFS_TEST_EXT4, or on an ext4 made for it (image_fs_get()).
+ * Return: NULL, or why there is no ext4 to test on (the test SKIPs
+ * with it).
+ */
+static inline const char *ext4_get(struct ext4_fs *e, const char *name,
+				   char *base, size_t size)
+{
+	const char *env = getenv("AUFS_TEST_EXT4");
+	struct statfs sf;
+
+	e->top[0] = '\0';
+	if (env && *env) {
+		if (statfs(env, &sf) || sf.f_type != 0xEF53)
+			return "AUFS_TEST_EXT4 is not an ext4 directory";
+		snprintf(base, size, "%s/aufs_%s.XXXXXX", env, name);
+		return mkdtemp(base) ? NULL : "cannot write in AUFS_TEST_EXT4";
+	}
+	return image_fs_get(e, "ext4", name, base, size);
 }
 
 #endif /* AUFS_UTIL_H */

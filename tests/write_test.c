@@ -2071,4 +2071,195 @@ TEST_F(disk, syncfs_writes_back_the_writable_branch)
 	EXPECT_TRUE(on_disk(self->image, "lower\nappended"));
 }
 
+/*
+ * Branches on one XFS, which shares extents between files (reflink):
+ * b0 (rw) and b1 (ro) on it, b2 (ro) on a tmpfs.
+ */
+FIXTURE(xfs) {
+	struct ext4_fs xfs;
+	char base[PATH_MAX];
+	char tmp[PATH_MAX];
+	char b0[PATH_MAX + 8];
+	char b1[PATH_MAX + 8];
+	char mnt[PATH_MAX + 8];
+	bool mounted;
+};
+
+#define XFS_DATA	(1024 * 1024)
+
+/* Write @len bytes that differ from block to block to @path. */
+static void put_data(const char *path, size_t len)
+{
+	char *buf = malloc(len);
+	size_t i;
+	int fd;
+
+	for (i = 0; buf && i < len; i++)
+		buf[i] = (char)(i * 7 + i / 4096);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (!buf || fd < 0 || write(fd, buf, len) != (ssize_t)len) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+	free(buf);
+}
+
+/* Whether @a and @b hold the same bytes. */
+static bool same_data(const char *a, const char *b)
+{
+	char ba[4096], bb[4096];
+	int fa = open(a, O_RDONLY), fb = open(b, O_RDONLY);
+	ssize_t na, nb;
+	bool same = fa >= 0 && fb >= 0;
+
+	while (same) {
+		na = read(fa, ba, sizeof(ba));
+		nb = read(fb, bb, sizeof(bb));
+		same = na == nb && na >= 0 && !memcmp(ba, bb, na);
+		if (na <= 0)
+			break;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return same;
+}
+
+/* Bytes of [0, @len) of @path in extents shared with another file. */
+static long long shared_bytes(const char *path, long long len)
+{
+	struct fiemap *fm = calloc(1, sizeof(*fm) +
+				   64 * sizeof(struct fiemap_extent));
+	int fd = open(path, O_RDONLY);
+	long long shared = -1;
+	unsigned int i;
+
+	if (!fm || fd < 0)
+		goto out;
+	fm->fm_length = len;
+	fm->fm_flags = FIEMAP_FLAG_SYNC;
+	fm->fm_extent_count = 64;
+	if (ioctl(fd, FS_IOC_FIEMAP, fm))
+		goto out;
+	shared = 0;
+	for (i = 0; i < fm->fm_mapped_extents; i++) {
+		struct fiemap_extent *e = &fm->fm_extents[i];
+		long long end = e->fe_logical + e->fe_length;
+
+		if (e->fe_flags & FIEMAP_EXTENT_SHARED)
+			shared += (end < len ? end : len) - e->fe_logical;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(fm);
+	return shared;
+}
+
+FIXTURE_SETUP(xfs)
+{
+	char opts[4 * PATH_MAX];
+	const char *why;
+
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
+	why = image_fs_get(&self->xfs, "xfs", "xfs", self->base,
+			   sizeof(self->base));
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, chmod(self->base, 0755));
+	snprintf(self->tmp, sizeof(self->tmp), "%s/tmpfs", self->base);
+	snprintf(self->b0, sizeof(self->b0), "%s/b0", self->base);
+	snprintf(self->b1, sizeof(self->b1), "%s/b1", self->base);
+	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->tmp, 0755));
+	ASSERT_EQ(0, mount("tmpfs", self->tmp, "tmpfs", 0, NULL));
+	ASSERT_EQ(0, mkdir(self->b0, 0755));
+	ASSERT_EQ(0, mkdir(self->b1, 0755));
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	put_data(in(self->b1, "big"), XFS_DATA + 100);
+	put_data(in(self->b1, "cut"), XFS_DATA);
+	put_data(in(self->tmp, "on-tmpfs"), XFS_DATA + 100);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro:%s=ro", self->b0,
+		 self->b1, self->tmp);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(xfs)
+{
+	if (self->mounted)
+		umount2(self->mnt, MNT_DETACH);
+	if (self->tmp[0])
+		umount2(self->tmp, MNT_DETACH);
+	ext4_put(&self->xfs);
+}
+
+/*
+ * A copy-up where both branches share extents is a clone: it copies no
+ * data.  The whole blocks of a truncated copy are cloned too, and the
+ * rest short of a block is copied.
+ */
+TEST_F(xfs, copy_up_clones_where_the_branches_share_extents)
+{
+	ASSERT_EQ(0, chmod(in(self->mnt, "big"), 0600));
+	EXPECT_TRUE(same_data(in(self->b1, "big"), in(self->b0, "big")));
+	/* all but the last, partial block: FIEMAP reports whole blocks */
+	EXPECT_LE(XFS_DATA, shared_bytes(in(self->b0, "big"), XFS_DATA));
+	EXPECT_LE(XFS_DATA, shared_bytes(in(self->b1, "big"), XFS_DATA));
+
+	ASSERT_EQ(0, truncate(in(self->mnt, "cut"), 65536 + 10));
+	EXPECT_EQ(65536, shared_bytes(in(self->b0, "cut"), 65536 + 10));
+	ASSERT_EQ(0, truncate(in(self->b1, "cut"), 65536 + 10));
+	EXPECT_TRUE(same_data(in(self->b1, "cut"), in(self->b0, "cut")));
+}
+
+/*
+ * copy_file_range(2) is done by the branch files: a clone on one XFS,
+ * a copy by splice from another filesystem (tmpfs) to XFS.
+ */
+TEST_F(xfs, copy_file_range_is_done_by_the_branch)
+{
+	int in_fd = open(in(self->mnt, "big"), O_RDONLY);
+	int out_fd = open(in(self->mnt, "copy"), O_WRONLY | O_CREAT, 0644);
+	int tmp_fd = open(in(self->mnt, "on-tmpfs"), O_RDONLY);
+	int out2_fd = open(in(self->mnt, "copy2"), O_WRONLY | O_CREAT, 0644);
+	loff_t done;
+
+	ASSERT_LE(0, in_fd);
+	ASSERT_LE(0, out_fd);
+	ASSERT_LE(0, tmp_fd);
+	ASSERT_LE(0, out2_fd);
+	for (done = 0; done < XFS_DATA + 100; ) {
+		ssize_t n = copy_file_range(in_fd, NULL, out_fd, NULL,
+					    XFS_DATA + 100 - done, 0);
+
+		ASSERT_LT(0, n) {
+			TH_LOG("copy_file_range: %s", strerror(errno));
+		}
+		done += n;
+	}
+	for (done = 0; done < XFS_DATA + 100; ) {
+		ssize_t n = copy_file_range(tmp_fd, NULL, out2_fd, NULL,
+					    XFS_DATA + 100 - done, 0);
+
+		ASSERT_LT(0, n) {
+			TH_LOG("copy_file_range from tmpfs: %s",
+			       strerror(errno));
+		}
+		done += n;
+	}
+	close(in_fd);
+	close(out_fd);
+	close(tmp_fd);
+	close(out2_fd);
+	EXPECT_TRUE(same_data(in(self->b1, "big"), in(self->b0, "copy")));
+	EXPECT_LE(XFS_DATA, shared_bytes(in(self->b0, "copy"), XFS_DATA));
+	EXPECT_TRUE(same_data(in(self->tmp, "on-tmpfs"),
+			      in(self->b0, "copy2")));
+	EXPECT_EQ(0, shared_bytes(in(self->b0, "copy2"), XFS_DATA));
+}
+
 TEST_HARNESS_MAIN
