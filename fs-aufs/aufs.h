@@ -549,6 +549,9 @@ void au_br_edit_end(struct au_br_edit *ed);
 /* whiteout.c */
 bool au_wh_name(const char *name, unsigned int len);
 int au_wh_create(struct dentry *h_parent, const struct qstr *name);
+int au_wh_remove(struct dentry *h_parent, const struct qstr *name);
+int au_wh_make_opaque(struct dentry *h_dir);
+int au_wh_remove_opaque(struct dentry *h_dir);
 int au_wh_settle(struct dentry *h_parent, struct dentry *h,
 		 const struct qstr *name);
 struct dentry *au_h_lookup_new(struct dentry *h_parent,

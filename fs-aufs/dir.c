@@ -59,6 +59,7 @@ static int au_upper_parent(struct dentry *dentry, struct path *h_parent)
 	return err;
 }
 
+/* Return: 1 if the whiteout was made, 0 if it was there, or -errno. */
 static int au_make_whiteout(struct dentry *dentry, struct dentry *h_parent)
 {
 	const struct cred *old_cred;
@@ -68,6 +69,40 @@ static int au_make_whiteout(struct dentry *dentry, struct dentry *h_parent)
 	err = au_wh_create(h_parent, &dentry->d_name);
 	revert_creds(old_cred);
 	return err;
+}
+
+/* Mark @dentry's top directory opaque; as au_make_whiteout(). */
+static int au_make_opaque(struct dentry *dentry)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	err = au_wh_make_opaque(au_h_dentry(dentry));
+	revert_creds(old_cred);
+	return err;
+}
+
+/*
+ * A change that made a whiteout (or, with @opq, the opaque marker of
+ * @dentry's top directory) failed: take it back, so that the branch is
+ * as it was.  Best effort: what stays shows this aufs the same.
+ */
+static void au_take_back(struct dentry *dentry, struct dentry *h_parent,
+			 bool opq)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
+	if (opq)
+		err = au_wh_remove_opaque(au_h_dentry(dentry));
+	else
+		err = au_wh_remove(h_parent, &dentry->d_name);
+	revert_creds(old_cred);
+	if (err)
+		pr_warn_ratelimited("%pd2: a marker of a failed change stays: %pe\n",
+				    dentry, ERR_PTR(err));
 }
 
 /* Give @dentry (negative) the new top branch object @h. */
@@ -286,7 +321,7 @@ out_dput:
 static int au_do_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 {
 	struct path hp;
-	int err;
+	int err, made;
 
 	if (isdir) {
 		err = au_dir_empty(dentry);
@@ -308,10 +343,19 @@ static int au_do_remove(struct inode *dir, struct dentry *dentry, bool isdir)
 	err = au_d_has_lower(dentry);
 	if (err > 0)
 		err = au_make_whiteout(dentry, hp.dentry);
-	if (err)
+	if (err < 0)
 		goto out_drop_write;
+	made = err;
+	err = 0;
 	if (au_d_is_upper(dentry)) {
 		err = au_remove_upper(dentry, &hp, isdir);
+		/*
+		 * A file stays: take its new whiteout back.  A directory
+		 * keeps it: its top copy may have lost the whiteouts that
+		 * hid its lower entries, which the whiteout still hides.
+		 */
+		if (err && made && !isdir)
+			au_take_back(dentry, hp.dentry, false);
 		if (err)
 			goto out_drop_write;
 	}
@@ -444,6 +488,7 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	struct path old_hp, new_hp;
 	struct au_inode *victim;
 	bool new_wh = false;
+	int made_wh = 0, made_opq = 0;
 	int err, old_wh;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
@@ -513,14 +558,20 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		goto out_unlock_cu;
 	if (old_wh) {
 		err = au_make_whiteout(old, old_hp.dentry);
-		if (err)
+		if (err < 0)
 			goto out_drop_write;
+		made_wh = err;
 	}
-	/* A directory moved over one with lower parts must hide them. */
+	/*
+	 * A directory moved over one with lower parts must hide them: it
+	 * is made opaque before it moves (it has no lower parts of its
+	 * own), so no whiteout of the new name is needed.
+	 */
 	if (new_wh) {
-		err = au_make_whiteout(new, new_hp.dentry);
-		if (err)
-			goto out_drop_write;
+		err = au_make_opaque(old);
+		if (err < 0)
+			goto out_take_back;
+		made_opq = err;
 	}
 	if (d_is_positive(new) && d_is_dir(new) && au_d_is_upper(new)) {
 		const struct cred *old_cred;
@@ -531,16 +582,23 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		err = au_wh_clear_dir(&h_path);
 		revert_creds(old_cred);
 		if (err)
-			goto out_drop_write;
+			goto out_take_back;
 	}
 	err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
 	if (err)
-		goto out_drop_write;
+		goto out_take_back;
 	au_settle(new, new_hp.dentry, au_h_dentry(old));
 	if (victim) {
 		WRITE_ONCE(au_di(new)->removed, true);
 		d_drop(new);
 	}
+	goto out_drop_write;
+
+out_take_back:
+	if (made_opq)
+		au_take_back(old, NULL, true);
+	if (made_wh)
+		au_take_back(old, old_hp.dentry, false);
 out_drop_write:
 	mnt_drop_write(old_hp.mnt);
 out_unlock_cu:

@@ -170,23 +170,41 @@ int au_h_mkdir(struct inode *dir, struct dentry **hp, umode_t mode)
 	return 0;
 }
 
-/* Create an empty regular file @name in @h_dir; fine if it exists. */
+/*
+ * Create an empty regular file @name in @h_dir, locked here with
+ * @subclass; fine if it exists.  Return: 1 if it was made, 0 if it was
+ * there, or a negative errno.
+ */
 static int au_h_create_marker(struct dentry *h_dir, const char *name,
-			      unsigned int len)
+			      unsigned int len, unsigned int subclass)
 {
 	struct mnt_idmap *idmap = &nop_mnt_idmap;
 	struct inode *dir = d_inode(h_dir);
 	struct dentry *h;
 	int err;
 
-	inode_lock_nested(dir, I_MUTEX_PARENT);
+	inode_lock_nested(dir, subclass);
 	h = lookup_one(idmap, name, h_dir, len);
 	err = PTR_ERR_OR_ZERO(h);
 	if (!err && d_is_negative(h))
-		err = vfs_create(idmap, dir, h, S_IFREG | 0444, true);
+		err = vfs_create(idmap, dir, h, S_IFREG | 0444, true) ?: 1;
 	if (!IS_ERR(h))
 		dput(h);
 	inode_unlock(dir);
+	return err;
+}
+
+/* Unlink the marker @name in @h_dir, locked by the caller, if a file. */
+static int au_h_unlink_marker(struct dentry *h_dir, const char *name,
+			      unsigned int len)
+{
+	struct dentry *h = lookup_one(&nop_mnt_idmap, name, h_dir, len);
+	int err = PTR_ERR_OR_ZERO(h);
+
+	if (!err && d_is_reg(h))
+		err = vfs_unlink(&nop_mnt_idmap, d_inode(h_dir), h, NULL);
+	if (!IS_ERR(h))
+		dput(h);
 	return err;
 }
 
@@ -196,9 +214,10 @@ static int au_h_create_marker(struct dentry *h_dir, const char *name,
  * @name: the name to hide
  *
  * Creates ".wh.@name" in @h_parent.  Runs with the mounter's credentials;
- * the caller holds write access to the top branch mount.
+ * the caller holds write access to the top branch.
  *
- * Return: 0 or a negative errno.
+ * Return: 1 if the whiteout was made, 0 if it was there, or a negative
+ * errno.
  */
 int au_wh_create(struct dentry *h_parent, const struct qstr *name)
 {
@@ -211,8 +230,69 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name)
 	whname = au_wh_name_alloc(name);
 	if (!whname)
 		return -ENOMEM;
-	err = au_h_create_marker(h_parent, whname, len);
+	err = au_h_create_marker(h_parent, whname, len, I_MUTEX_PARENT);
 	kfree(whname);
+	return err;
+}
+
+/**
+ * au_wh_remove - take back a whiteout au_wh_create() made
+ * @h_parent: directory on the top branch, unlocked
+ * @name: the name it hid
+ *
+ * For a change that failed after it made the whiteout: the branch is
+ * left as it was.  Runs with the mounter's credentials; the caller
+ * holds write access to the top branch.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_wh_remove(struct dentry *h_parent, const struct qstr *name)
+{
+	unsigned int len = AUFS_WH_PFX_LEN + name->len;
+	struct inode *dir = d_inode(h_parent);
+	char *whname;
+	int err;
+
+	whname = au_wh_name_alloc(name);
+	if (!whname)
+		return -ENOMEM;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	err = au_h_unlink_marker(h_parent, whname, len);
+	inode_unlock(dir);
+	kfree(whname);
+	return err;
+}
+
+/**
+ * au_wh_make_opaque - mark a directory of the top branch opaque
+ * @h_dir: the directory, unlocked
+ *
+ * Runs with the mounter's credentials; the caller holds write access to
+ * the top branch.
+ *
+ * Return: 1 if the marker was made, 0 if it was there, or a negative
+ * errno.
+ */
+int au_wh_make_opaque(struct dentry *h_dir)
+{
+	return au_h_create_marker(h_dir, AUFS_WH_OPQ, sizeof(AUFS_WH_OPQ) - 1,
+				  I_MUTEX_PARENT);
+}
+
+/**
+ * au_wh_remove_opaque - take back the marker au_wh_make_opaque() made
+ * @h_dir: the directory, unlocked
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_wh_remove_opaque(struct dentry *h_dir)
+{
+	struct inode *dir = d_inode(h_dir);
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	err = au_h_unlink_marker(h_dir, AUFS_WH_OPQ, sizeof(AUFS_WH_OPQ) - 1);
+	inode_unlock(dir);
 	return err;
 }
 
@@ -224,16 +304,19 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name)
  *
  * A name and its whiteout on one branch show the name and hide what is
  * below it (au_lookup_branches()), so a create or rename over a whiteout
- * is complete, and every crash state is one the union had, before this
- * runs.  Out-of-tree aufs reads such a pair as a removed name: the
- * whiteout is removed afterwards, so that the branch is in its format.  A
- * directory is marked opaque first, since the whiteout hid the lower
- * directories of its name.  Runs with the mounter's credentials; the
- * caller holds write access to the top branch and the aufs parent's
- * lock, so no other change of the union reaches the name meanwhile.
+ * is complete, and every crash state is one this aufs showed, before
+ * this runs.  The out-of-tree aufs answers such a pair with -EIO (it
+ * leaves the same pair when it crashes there: it also makes the name
+ * before it removes the whiteout), so the whiteout is removed
+ * afterwards, a directory being marked opaque first, since the whiteout
+ * hid the lower directories of its name.  Nothing is done unless @h is
+ * still the name in @h_parent: a branch changed behind aufs' back keeps
+ * its whiteout.  Runs with the mounter's credentials; the caller holds
+ * write access to the top branch and the aufs parent's lock, so no
+ * other change of the union reaches the name meanwhile.
  *
  * Return: 0, or a negative errno with the whiteout (and maybe the
- * marker) left in place, which shows the union the same.
+ * marker) left in place, which shows this aufs the same.
  */
 int au_wh_settle(struct dentry *h_parent, struct dentry *h,
 		 const struct qstr *name)
@@ -249,28 +332,30 @@ int au_wh_settle(struct dentry *h_parent, struct dentry *h,
 	whname = au_wh_name_alloc(name);
 	if (!whname)
 		return -ENOMEM;
-	wh = lookup_one_unlocked(&nop_mnt_idmap, whname, h_parent, len);
-	err = PTR_ERR_OR_ZERO(wh);
-	if (err || d_is_negative(wh))
-		goto out;
-	if (!d_is_reg(wh)) {
-		err = -EIO;	/* not a whiteout: a damaged branch, left alone */
-		goto out;
-	}
-	if (d_is_dir(h)) {
-		err = au_h_create_marker(h, AUFS_WH_OPQ,
-					 sizeof(AUFS_WH_OPQ) - 1);
-		if (err)
-			goto out;
-	}
-	dput(wh);
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	wh = lookup_one(&nop_mnt_idmap, whname, h_parent, len);
 	err = PTR_ERR_OR_ZERO(wh);
-	if (!err && d_is_reg(wh))
-		err = vfs_unlink(&nop_mnt_idmap, dir, wh, NULL);
+	if (err || d_is_negative(wh))
+		goto out_unlock;
+	if (!d_is_reg(wh)) {
+		err = -EIO;	/* not a whiteout: a damaged branch, left alone */
+		goto out_unlock;
+	}
+	if (h->d_parent != h_parent || d_unhashed(h) ||
+	    !d_same_name(h, h_parent, name)) {
+		err = -ESTALE;	/* changed on the branch behind us */
+		goto out_unlock;
+	}
+	if (d_is_dir(h)) {
+		err = au_h_create_marker(h, AUFS_WH_OPQ,
+					 sizeof(AUFS_WH_OPQ) - 1,
+					 I_MUTEX_CHILD);
+		if (err < 0)
+			goto out_unlock;
+	}
+	err = vfs_unlink(&nop_mnt_idmap, dir, wh, NULL);
+out_unlock:
 	inode_unlock(dir);
-out:
 	if (!IS_ERR(wh))
 		dput(wh);
 	kfree(whname);
