@@ -51,6 +51,9 @@
  */
 #define AU_CU_CHUNK	SZ_1M
 
+/* How much one clone call shares: as AU_CU_CHUNK, for a clone. */
+#define AU_CU_CLONE_CHUNK	SZ_64M
+
 /* How many times one copy-up gives way to branch changes, at most. */
 #define AU_CU_YIELDS	8
 
@@ -195,25 +198,65 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 	return err;
 }
 
+/* Give up for a fatal signal, or for a waiting branch change (see below). */
+static int au_cu_yield(struct au_sbinfo *sbi, struct au_cu_req *req)
+{
+	if (fatal_signal_pending(current))
+		return -EINTR;
+	if (req->may_yield && rwsem_is_contended(&sbi->rwsem)) {
+		req->yielded = true;
+		return -EAGAIN;
+	}
+	return 0;
+}
+
 /*
- * Copy the data of @in to @out, of the same size, skipping holes.  A
- * branch change waiting for @sbi's rwsem makes it give up between two
- * chunks, with @req->yielded set, if @req allows (au_copy_up_open()).
+ * Clone what it can of @in to @out, from 0, when both are on one
+ * filesystem that shares extents (XFS, btrfs): no data is copied.  A
+ * whole copy is cloned to its end; a truncated one (@size short of the
+ * end of @in) up to its last whole block.  A clone that fails leaves in
+ * @out what it cloned, the data of @in.  Not from a read-only mount: a
+ * clone may change the lower inode (XFS marks it as sharing extents).
  *
- * When both are on one filesystem that shares extents (XFS, btrfs), the
- * copy is a clone, which copies no data: whole blocks are cloned and a
- * rest short of a block is copied.  A clone that fails, in part or
- * whole, leaves in @out what it cloned, the data of @in, and the copy
- * goes on by splice.
+ * Return: how much was cloned, or a negative errno to give up with.
+ */
+static loff_t au_cu_clone(struct au_sbinfo *sbi, struct au_cu_req *req,
+			  struct file *in, struct file *out, loff_t size)
+{
+	loff_t pos = 0;
+
+	if (__mnt_is_readonly(in->f_path.mnt))
+		return 0;
+	while (pos < size) {
+		loff_t n;
+		int err = au_cu_yield(sbi, req);
+
+		if (err)
+			return err;
+		n = vfs_clone_file_range(in, pos, out, pos,
+					 min_t(loff_t, size - pos,
+					       AU_CU_CLONE_CHUNK),
+					 REMAP_FILE_CAN_SHORTEN);
+		if (n <= 0)
+			break;
+		pos += n;
+	}
+	return pos;
+}
+
+/*
+ * Copy the data of @in to @out, of the same size, skipping holes, after
+ * cloning what can be (au_cu_clone()).  A branch change waiting for
+ * @sbi's rwsem makes it give up between two chunks, with @req->yielded
+ * set, if @req allows (au_copy_up_open()).
  */
 static int au_cu_data(struct au_sbinfo *sbi, struct au_cu_req *req,
 		      struct file *in, struct file *out, loff_t size)
 {
-	loff_t pos = vfs_clone_file_range(in, 0, out, 0, size,
-					  REMAP_FILE_CAN_SHORTEN);
+	loff_t pos = au_cu_clone(sbi, req, in, out, size);
 
 	if (pos < 0)
-		pos = 0;
+		return pos;
 	while (pos < size) {
 		loff_t data, hole, ipos, opos;
 
@@ -232,13 +275,10 @@ static int au_cu_data(struct au_sbinfo *sbi, struct au_cu_req *req,
 		opos = data;
 		while (ipos < hole) {
 			ssize_t n;
+			int err = au_cu_yield(sbi, req);
 
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			if (req->may_yield && rwsem_is_contended(&sbi->rwsem)) {
-				req->yielded = true;
-				return -EAGAIN;
-			}
+			if (err)
+				return err;
 			n = do_splice_direct(in, &ipos, out, &opos,
 					     min_t(loff_t, hole - ipos,
 						   AU_CU_CHUNK), 0);

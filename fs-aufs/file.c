@@ -866,11 +866,13 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 }
 
 /*
- * copy_file_range(2) between aufs files: done by the branch files, so a
- * branch that copies on its own does (a clone on XFS or btrfs,
- * server-side copy on NFS, CIFS or FUSE).  Branch files on two
- * filesystems are copied by splice, as the VFS copies between two files
- * of one filesystem that has no such method: the VFS calls this one for
+ * copy_file_range(2) between aufs files (the VFS calls this only for
+ * two of them): done by the branch files, so a branch that copies on its
+ * own does (a clone on XFS or btrfs, a copy by the server on NFS, CIFS
+ * or FUSE, also between two of their filesystems where they can).
+ * Branch files the branch cannot copy between (two filesystems, for
+ * most) are copied by splice, as the VFS copies between two files of
+ * one filesystem that has no such method: the VFS calls this one for
  * any two aufs files, and its error would be the call's.  As for a
  * write, with the credentials of the destination's opener.
  */
@@ -883,8 +885,6 @@ static ssize_t aufs_copy_file_range(struct file *in, loff_t pos_in,
 	struct file *h_in, *h_out;
 	ssize_t ret;
 
-	if (in->f_op != &au_file_fops)
-		return -EXDEV;
 	h_in = au_h_file_get(in, true);
 	if (IS_ERR(h_in))
 		return PTR_ERR(h_in);
@@ -893,14 +893,19 @@ static ssize_t aufs_copy_file_range(struct file *in, loff_t pos_in,
 		fput(h_in);
 		return PTR_ERR(h_out);
 	}
-	if (file_inode(h_in)->i_sb != file_inode(h_out)->i_sb)
-		flags |= COPY_FILE_SPLICE;
 	old_cred = override_creds(out->f_cred);
 	inode_lock(inode);
 	ret = vfs_copy_file_range(h_in, pos_in, h_out, pos_out, len, flags);
+	/* as nfsd does: the branch copied nothing */
+	if ((ret == -EXDEV || ret == -EOPNOTSUPP) &&
+	    !(flags & COPY_FILE_SPLICE))
+		ret = vfs_copy_file_range(h_in, pos_in, h_out, pos_out, len,
+					  flags | COPY_FILE_SPLICE);
 	au_copy_attr(inode);
 	inode_unlock(inode);
 	revert_creds(old_cred);
+	if (ret > 0)
+		au_file_accessed(in);
 	fput(h_out);
 	fput(h_in);
 	return ret;
