@@ -635,6 +635,9 @@ extern const struct file_operations au_file_fops;
 struct file *au_h_file_now(struct file *file);
 struct file *au_h_file_map(struct file *file);
 bool au_file_trunc_pending(const struct file *file);
+struct file *au_h_tmpfile(struct file *file, const struct path *h_parent,
+			  const struct au_branch *br, umode_t mode);
+int au_file_tmpfile(struct file *file, struct file *h_file);
 struct file *au_file_open_copy(struct file *file, const struct path *h_path,
 			       const struct au_branch *br);
 struct file *au_file_open_top(struct file *file, struct dentry *dentry,

@@ -219,6 +219,71 @@ static int aufs_symlink(struct mnt_idmap *idmap, struct inode *dir,
 	return au_create_object(dentry, S_IFLNK | 0777, 0, link);
 }
 
+/*
+ * O_TMPFILE: the branch makes an unnamed file in the parent's copy on
+ * the top branch (au_h_tmpfile()); the aufs dentry gets it as its top,
+ * so that linkat(2) links it on the branch (au_link()).  A branch change
+ * leaves the dentry, which has no name to look up again, behind: it is
+ * then stale, and linkat(2) fails with -ESTALE.
+ */
+static int au_tmpfile(struct file *file, umode_t mode)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	struct super_block *sb = dentry->d_sb;
+	struct au_branch *wbr;
+	struct au_dinfo *di;
+	struct inode *inode;
+	struct file *h_file;
+	struct path hp;
+	int err;
+
+	err = au_d_current(dentry->d_parent);
+	if (err)
+		return err;
+	err = au_upper_parent(dentry, &hp);
+	if (err)
+		return err;
+	wbr = au_wbr(sb);
+	di = au_dinfo_alloc(0);
+	if (!di)
+		return -ENOMEM;
+	err = mnt_want_write(hp.mnt);
+	if (err)
+		goto out_free;
+	h_file = au_h_tmpfile(file, &hp, wbr, mode);
+	mnt_drop_write(hp.mnt);
+	err = PTR_ERR_OR_ZERO(h_file);
+	if (err)
+		goto out_free;
+	inode = au_iget(sb, wbr, file_inode(h_file));
+	if (IS_ERR(inode)) {
+		fput(h_file);
+		err = PTR_ERR(inode);
+		goto out_free;
+	}
+	au_dinfo_attach(dentry, di);
+	au_di_publish_top(di, wbr, dget(h_file->f_path.dentry));
+	d_mark_tmpfile(file, inode);
+	d_instantiate(dentry, inode);
+	return au_file_tmpfile(file, h_file);
+
+out_free:
+	au_dinfo_free(di);
+	return err;
+}
+
+static int aufs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
+			struct file *file, umode_t mode)
+{
+	struct super_block *sb = dir->i_sb;
+	int err;
+
+	au_read_lock(sb);
+	err = au_tmpfile(file, mode);
+	au_read_unlock(sb);
+	return err;
+}
+
 static int au_link(struct dentry *old, struct inode *dir,
 		   struct dentry *dentry)
 {
@@ -682,6 +747,7 @@ const struct inode_operations au_dir_iops = {
 	.rmdir		= aufs_rmdir,
 	.mknod		= aufs_mknod,
 	.rename		= aufs_rename,
+	.tmpfile	= aufs_tmpfile,
 	.permission	= aufs_permission,
 	.getattr	= aufs_getattr,
 	.setattr	= aufs_setattr,

@@ -391,6 +391,34 @@ struct file *au_h_file_map(struct file *file)
 }
 
 /*
+ * Make @h_file on @br the branch file of @file, with @fi, filled here
+ * but for @fi->trunc.  Called from ->open, the rwsem held.
+ */
+static void au_file_install(struct file *file, struct au_finfo *fi,
+			    struct file *h_file, struct au_branch *br)
+{
+	struct dentry *dentry = file->f_path.dentry;
+
+	spin_lock_init(&fi->lock);
+	fi->h_file = h_file;
+	fi->dentry = dget(dentry);
+	fi->br = br;
+	au_br_file_get(br, au_fi_writes(file, fi));
+	fi->gen = au_sbi(dentry->d_sb)->gen;
+	file->private_data = fi;
+	/*
+	 * Mappings of this file sit on the branch mapping's i_mmap, where
+	 * truncate, writeback and reclaim of the branch folios look.  It
+	 * changes only with the branch file, which never changes once the
+	 * file has been mapped (see mmap.c).
+	 */
+	file->f_mapping = h_file->f_mapping;
+	/* do_dentry_open() sampled the aufs inode's own mapping */
+	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
+	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
+}
+
+/*
  * open(O_TRUNC) of a name that is not on the top branch copies nothing at
  * ->open: the VFS truncates after ->open (handle_truncate()), and the
  * open may still fail before that (an LSM's post-open check such as IMA
@@ -445,27 +473,77 @@ static int au_open(struct file *file)
 		kfree(fi);
 		return PTR_ERR(h_file);
 	}
-	spin_lock_init(&fi->lock);
-	fi->h_file = h_file;
-	fi->dentry = dget(dentry);
-	fi->br = br;
 	fi->trunc = trunc;
-	au_br_file_get(br, au_fi_writes(file, fi));
-	fi->gen = au_sbi(dentry->d_sb)->gen;
-	file->private_data = fi;
-	/*
-	 * Mappings of this file sit on the branch mapping's i_mmap, where
-	 * truncate, writeback and reclaim of the branch folios look.  It
-	 * changes only with the branch file, which never changes once the
-	 * file has been mapped (see mmap.c).
-	 */
-	file->f_mapping = h_file->f_mapping;
-	/* do_dentry_open() sampled the aufs inode's own mapping */
-	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
-	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
+	au_file_install(file, fi, h_file, br);
 	if (trunc)
 		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
+}
+
+/*
+ * O_TMPFILE: finish_open() calls this instead of aufs_open(), with the
+ * branch file in ->private_data (au_h_tmpfile()) and the rwsem held.
+ * On failure ->private_data is still the branch file.
+ */
+static int au_tmpfile_open(struct inode *inode, struct file *file)
+{
+	struct au_finfo *fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+
+	if (!fi)
+		return -ENOMEM;
+	au_file_install(file, fi, file->private_data, au_wbr(inode->i_sb));
+	return 0;
+}
+
+/**
+ * au_h_tmpfile - make the branch file of an O_TMPFILE open of the union
+ * @file: the aufs file being opened, its dentry not instantiated yet
+ * @h_parent: the directory on the top branch @br to make it in
+ * @br: the top branch
+ * @mode: its mode
+ *
+ * The branch's own O_TMPFILE makes an unnamed file, with the caller's
+ * credentials, as objects the caller creates are made, and opens it as
+ * the branch file of @file.  It is linkable unless @file has O_EXCL.
+ * The caller holds write access to the branch.
+ *
+ * Return: the branch file, or an ERR_PTR (-EOPNOTSUPP if the branch has
+ * no O_TMPFILE).
+ */
+struct file *au_h_tmpfile(struct file *file, const struct path *h_parent,
+			  const struct au_branch *br, umode_t mode)
+{
+	unsigned int flags = file->f_flags & ~(O_CREAT | O_NOCTTY | O_TRUNC);
+	struct file *h_file;
+
+	h_file = backing_tmpfile_open(file, flags, h_parent, mode,
+				      current_cred());
+	/* @file is not open yet: no f_inode */
+	if (!IS_ERR(h_file))
+		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, br,
+						   file->f_path.dentry->d_sb));
+	return h_file;
+}
+
+/**
+ * au_file_tmpfile - open an aufs file made with O_TMPFILE
+ * @file: the aufs file, its dentry instantiated
+ * @h_file: its branch file, from au_h_tmpfile(); taken
+ *
+ * Called with the rwsem held.
+ *
+ * Return: 0 or a negative errno.
+ */
+int au_file_tmpfile(struct file *file, struct file *h_file)
+{
+	int err;
+
+	file->private_data = h_file;
+	err = finish_open(file, file->f_path.dentry, au_tmpfile_open);
+	/* not opened: ->release() will not run, the branch file is ours */
+	if (!(file->f_mode & FMODE_OPENED))
+		fput(file->private_data);
+	return err;
 }
 
 /**
