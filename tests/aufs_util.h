@@ -283,9 +283,12 @@ static inline const char *image_fs_get(struct ext4_fs *e, const char *type,
 
 		dup2(null, 1);
 		dup2(null, 2);
-		/* -F for mkfs.ext4, -f for mkfs.xfs: make it over anything */
-		execlp(mkfs, mkfs, "-q", strcmp(type, "ext4") ? "-f" : "-F",
-		       image, (char *)NULL);
+		/* over anything; XFS sharing extents whatever its default */
+		if (!strcmp(type, "xfs"))
+			execlp(mkfs, mkfs, "-q", "-f", "-m", "reflink=1", image,
+			       (char *)NULL);
+		else
+			execlp(mkfs, mkfs, "-q", "-F", image, (char *)NULL);
 		_exit(127);
 	}
 	snprintf(why_buf, sizeof(why_buf), "%s failed", mkfs);

@@ -489,4 +489,40 @@ TEST_F(fmt, writes_leave_the_format_of_out_of_tree_aufs)
 		     "f4 f:4\nf5 f:5\nfile f:low\ngone f:gone\n", got);
 }
 
+/*
+ * A change that fails after it made a whiteout takes it back: the
+ * out-of-tree aufs answers a name beside its whiteout with EIO.  Here
+ * unlink and rename fail because the copy on the top branch was
+ * removed behind the union's back.
+ */
+TEST_F(fmt, a_failed_change_leaves_no_whiteout)
+{
+	static const char *const perm[] = { "rw", "ro", NULL };
+	static const char *const lower[] = { "f:x:x", "f:y:y", NULL };
+	char b0[PATH_MAX + 8], b1[PATH_MAX + 8];
+	const char *m = self->mnt;
+	struct stat st;
+
+	snprintf(b0, sizeof(b0), "%s/b0", self->base);
+	snprintf(b1, sizeof(b1), "%s/b1", self->base);
+	ASSERT_EQ(0, mkdir(b0, 0755));
+	ASSERT_EQ(0, mkdir(b1, 0755));
+	build(b1, lower);
+	ASSERT_EQ(0, mount_union(m, self->base, perm));
+	self->mounted = true;
+	ASSERT_EQ(0, chmod(in(m, "x"), 0600));
+	ASSERT_EQ(0, chmod(in(m, "y"), 0600));
+	ASSERT_EQ(0, unlink(in(b0, "x")));
+	ASSERT_EQ(0, unlink(in(b0, "y")));
+
+	EXPECT_EQ(-1, unlink(in(m, "x")));
+	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(-1, rename(in(m, "y"), in(m, "z")));
+	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(-1, lstat(in(b0, ".wh.x"), &st));
+	EXPECT_EQ(-1, lstat(in(b0, ".wh.y"), &st));
+	EXPECT_TRUE(exists(in(b1, "x")));
+	EXPECT_TRUE(exists(in(b1, "y")));
+}
+
 TEST_HARNESS_MAIN
