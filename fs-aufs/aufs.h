@@ -637,7 +637,9 @@ struct file *au_h_file_map(struct file *file);
 bool au_file_trunc_pending(const struct file *file);
 struct file *au_h_tmpfile(struct file *file, const struct path *h_parent,
 			  const struct au_branch *br, umode_t mode);
-int au_file_tmpfile(struct file *file, struct file *h_file);
+struct au_finfo *au_file_tmpfile_prep(struct file *file, struct file *h_file,
+				      struct au_branch *br);
+int au_file_tmpfile(struct file *file, struct au_finfo *fi);
 struct file *au_file_open_copy(struct file *file, const struct path *h_path,
 			       const struct au_branch *br);
 struct file *au_file_open_top(struct file *file, struct dentry *dentry,

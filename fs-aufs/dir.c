@@ -14,7 +14,8 @@
  * state the union had.  When the name is made again (create, mkdir,
  * link, rename), its whiteout is removed only after that, a directory
  * being marked opaque first, so the branch ends in the format of the
- * out-of-tree aufs, which reads the pair as a removed name.
+ * out-of-tree aufs, which answers such a pair with -EIO.  A change that
+ * fails after it made a whiteout takes it back (but see au_do_remove()).
  *
  * A removed or renamed-over dentry is dropped, so the next lookup of the
  * name builds a fresh branch stack.
@@ -86,7 +87,9 @@ static int au_make_opaque(struct dentry *dentry)
 /*
  * A change that made a whiteout (or, with @opq, the opaque marker of
  * @dentry's top directory) failed: take it back, so that the branch is
- * as it was.  Best effort: what stays shows this aufs the same.
+ * as it was.  A whiteout is taken back only while the name it hides is
+ * still on the top branch (au_wh_remove()).  Best effort: what stays
+ * shows this aufs the same.
  */
 static void au_take_back(struct dentry *dentry, struct dentry *h_parent,
 			 bool opq)
@@ -222,15 +225,16 @@ static int aufs_symlink(struct mnt_idmap *idmap, struct inode *dir,
 /*
  * O_TMPFILE: the branch makes an unnamed file in the parent's copy on
  * the top branch (au_h_tmpfile()); the aufs dentry gets it as its top,
- * so that linkat(2) links it on the branch (au_link()).  A branch change
- * leaves the dentry, which has no name to look up again, behind: it is
- * then stale, and linkat(2) fails with -ESTALE.
+ * so that linkat(2) links it on the branch (au_link()).  A top branch
+ * without O_TMPFILE is refused before the parent is copied up.  Return:
+ * the open file state for au_file_tmpfile(), or an ERR_PTR.
  */
-static int au_tmpfile(struct file *file, umode_t mode)
+static struct au_finfo *au_tmpfile(struct file *file, umode_t mode)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	struct super_block *sb = dentry->d_sb;
-	struct au_branch *wbr;
+	struct au_branch *wbr = au_wbr(sb);
+	struct au_finfo *fi;
 	struct au_dinfo *di;
 	struct inode *inode;
 	struct file *h_file;
@@ -239,14 +243,17 @@ static int au_tmpfile(struct file *file, umode_t mode)
 
 	err = au_d_current(dentry->d_parent);
 	if (err)
-		return err;
+		return ERR_PTR(err);
+	if (!wbr)
+		return ERR_PTR(-EROFS);
+	if (!d_inode(wbr->path.dentry)->i_op->tmpfile)
+		return ERR_PTR(-EOPNOTSUPP);
 	err = au_upper_parent(dentry, &hp);
 	if (err)
-		return err;
-	wbr = au_wbr(sb);
+		return ERR_PTR(err);
 	di = au_dinfo_alloc(0);
 	if (!di)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	err = mnt_want_write(hp.mnt);
 	if (err)
 		goto out_free;
@@ -265,23 +272,26 @@ static int au_tmpfile(struct file *file, umode_t mode)
 	au_di_publish_top(di, wbr, dget(h_file->f_path.dentry));
 	d_mark_tmpfile(file, inode);
 	d_instantiate(dentry, inode);
-	return au_file_tmpfile(file, h_file);
+	fi = au_file_tmpfile_prep(file, h_file, wbr);
+	return fi;
 
 out_free:
 	au_dinfo_free(di);
-	return err;
+	return ERR_PTR(err);
 }
 
 static int aufs_tmpfile(struct mnt_idmap *idmap, struct inode *dir,
 			struct file *file, umode_t mode)
 {
 	struct super_block *sb = dir->i_sb;
-	int err;
+	struct au_finfo *fi;
 
 	au_read_lock(sb);
-	err = au_tmpfile(file, mode);
+	fi = au_tmpfile(file, mode);
 	au_read_unlock(sb);
-	return err;
+	if (IS_ERR(fi))
+		return PTR_ERR(fi);
+	return au_file_tmpfile(file, fi);
 }
 
 static int au_link(struct dentry *old, struct inode *dir,
@@ -630,7 +640,10 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	/*
 	 * A directory moved over one with lower parts must hide them: it
 	 * is made opaque before it moves (it has no lower parts of its
-	 * own), so no whiteout of the new name is needed.
+	 * own).  The replaced directory's top copy is emptied of the
+	 * whiteouts that hid its lower entries first: until the rename,
+	 * a whiteout of its name hides them (removed by au_settle()
+	 * after, kept if the rename fails, as rmdir keeps it).
 	 */
 	if (new_wh) {
 		err = au_make_opaque(old);
@@ -642,6 +655,11 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		const struct cred *old_cred;
 		struct path h_path;
 
+		if (new_wh) {
+			err = au_make_whiteout(new, new_hp.dentry);
+			if (err < 0)
+				goto out_take_back;
+		}
 		au_h_path(new, &h_path);
 		old_cred = override_creds(au_sbi(new->d_sb)->cred);
 		err = au_wh_clear_dir(&h_path);

@@ -391,11 +391,11 @@ struct file *au_h_file_map(struct file *file)
 }
 
 /*
- * Make @h_file on @br the branch file of @file, with @fi, filled here
- * but for @fi->trunc.  Called from ->open, the rwsem held.
+ * Fill @fi, but for @fi->trunc, to make @h_file on @br the branch file
+ * of @file, and count @file on @br.  Called with the rwsem held.
  */
-static void au_file_install(struct file *file, struct au_finfo *fi,
-			    struct file *h_file, struct au_branch *br)
+static void au_fi_init(struct file *file, struct au_finfo *fi,
+		       struct file *h_file, struct au_branch *br)
 {
 	struct dentry *dentry = file->f_path.dentry;
 
@@ -405,6 +405,11 @@ static void au_file_install(struct file *file, struct au_finfo *fi,
 	fi->br = br;
 	au_br_file_get(br, au_fi_writes(file, fi));
 	fi->gen = au_sbi(dentry->d_sb)->gen;
+}
+
+/* Give @file, being opened, @fi from au_fi_init(). */
+static void au_file_attach(struct file *file, struct au_finfo *fi)
+{
 	file->private_data = fi;
 	/*
 	 * Mappings of this file sit on the branch mapping's i_mmap, where
@@ -412,10 +417,10 @@ static void au_file_install(struct file *file, struct au_finfo *fi,
 	 * changes only with the branch file, which never changes once the
 	 * file has been mapped (see mmap.c).
 	 */
-	file->f_mapping = h_file->f_mapping;
+	file->f_mapping = fi->h_file->f_mapping;
 	/* do_dentry_open() sampled the aufs inode's own mapping */
 	file->f_wb_err = filemap_sample_wb_err(file->f_mapping);
-	file->f_mode |= h_file->f_mode & FMODE_CAN_ODIRECT;
+	file->f_mode |= fi->h_file->f_mode & FMODE_CAN_ODIRECT;
 }
 
 /*
@@ -474,24 +479,17 @@ static int au_open(struct file *file)
 		return PTR_ERR(h_file);
 	}
 	fi->trunc = trunc;
-	au_file_install(file, fi, h_file, br);
+	au_fi_init(file, fi, h_file, br);
+	au_file_attach(file, fi);
 	if (trunc)
 		file->f_mode |= FMODE_CAN_ODIRECT;
 	return 0;
 }
 
-/*
- * O_TMPFILE: finish_open() calls this instead of aufs_open(), with the
- * branch file in ->private_data (au_h_tmpfile()) and the rwsem held.
- * On failure ->private_data is still the branch file.
- */
+/* O_TMPFILE: finish_open() calls this instead of aufs_open(). */
 static int au_tmpfile_open(struct inode *inode, struct file *file)
 {
-	struct au_finfo *fi = kzalloc(sizeof(*fi), GFP_KERNEL);
-
-	if (!fi)
-		return -ENOMEM;
-	au_file_install(file, fi, file->private_data, au_wbr(inode->i_sb));
+	au_file_attach(file, file->private_data);
 	return 0;
 }
 
@@ -502,47 +500,77 @@ static int au_tmpfile_open(struct inode *inode, struct file *file)
  * @br: the top branch
  * @mode: its mode
  *
- * The branch's own O_TMPFILE makes an unnamed file, with the caller's
+ * The branch's own O_TMPFILE makes an unnamed file with the caller's
  * credentials, as objects the caller creates are made, and opens it as
- * the branch file of @file.  It is linkable unless @file has O_EXCL.
+ * the branch file of @file, for the mounter, as other branch files are
+ * opened (au_h_open_path()).  It is linkable unless @file has O_EXCL.
  * The caller holds write access to the branch.
  *
- * Return: the branch file, or an ERR_PTR (-EOPNOTSUPP if the branch has
- * no O_TMPFILE).
+ * Return: the branch file, or an ERR_PTR.
  */
 struct file *au_h_tmpfile(struct file *file, const struct path *h_parent,
 			  const struct au_branch *br, umode_t mode)
 {
 	unsigned int flags = file->f_flags & ~(O_CREAT | O_NOCTTY | O_TRUNC);
+	/* @file is not open yet: no f_inode */
+	struct super_block *sb = file->f_path.dentry->d_sb;
 	struct file *h_file;
 
 	h_file = backing_tmpfile_open(file, flags, h_parent, mode,
-				      current_cred());
-	/* @file is not open yet: no f_inode */
+				      au_sbi(sb)->cred);
 	if (!IS_ERR(h_file))
-		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, br,
-						   file->f_path.dentry->d_sb));
+		au_h_file_setfl(h_file, au_h_setfl(file->f_flags, br, sb));
 	return h_file;
+}
+
+/**
+ * au_file_tmpfile_prep - the open file state of an O_TMPFILE open
+ * @file: the aufs file, its dentry instantiated
+ * @h_file: its branch file, from au_h_tmpfile(); taken
+ * @br: the top branch
+ *
+ * Called with the rwsem held; au_file_tmpfile() finishes the open
+ * without it.
+ *
+ * Return: the state, or ERR_PTR(-ENOMEM) with @h_file put.
+ */
+struct au_finfo *au_file_tmpfile_prep(struct file *file, struct file *h_file,
+				      struct au_branch *br)
+{
+	struct au_finfo *fi = kzalloc(sizeof(*fi), GFP_KERNEL);
+
+	if (!fi) {
+		fput(h_file);
+		return ERR_PTR(-ENOMEM);
+	}
+	au_fi_init(file, fi, h_file, br);
+	return fi;
 }
 
 /**
  * au_file_tmpfile - open an aufs file made with O_TMPFILE
  * @file: the aufs file, its dentry instantiated
- * @h_file: its branch file, from au_h_tmpfile(); taken
+ * @fi: from au_file_tmpfile_prep(); taken
  *
- * Called with the rwsem held.
+ * finish_open() runs without the rwsem: it may wait for a fanotify
+ * listener, whose own opens of the union take the rwsem.
  *
  * Return: 0 or a negative errno.
  */
-int au_file_tmpfile(struct file *file, struct file *h_file)
+int au_file_tmpfile(struct file *file, struct au_finfo *fi)
 {
 	int err;
 
-	file->private_data = h_file;
+	file->private_data = fi;
 	err = finish_open(file, file->f_path.dentry, au_tmpfile_open);
-	/* not opened: ->release() will not run, the branch file is ours */
-	if (!(file->f_mode & FMODE_OPENED))
-		fput(file->private_data);
+	/* not opened: ->release() will not run, the state is ours */
+	if (!(file->f_mode & FMODE_OPENED)) {
+		au_br_file_put(fi->br, au_fi_writes(file, fi));
+		fput(fi->h_file);
+		dput(fi->dentry);
+		kfree(fi);
+		file->private_data = NULL;
+	}
 	return err;
 }
 
@@ -896,6 +924,21 @@ static int aufs_fadvise(struct file *file, loff_t offset, loff_t len,
 	return err;
 }
 
+/* The branch files of @in (see au_h_file_get() for @regen) and @out. */
+static int au_h_files_get(struct file *in, bool regen, struct file *out,
+			  struct file **h_in, struct file **h_out)
+{
+	*h_in = au_h_file_get(in, regen);
+	if (IS_ERR(*h_in))
+		return PTR_ERR(*h_in);
+	*h_out = au_h_file_get(out, false);
+	if (IS_ERR(*h_out)) {
+		fput(*h_in);
+		return PTR_ERR(*h_out);
+	}
+	return 0;
+}
+
 /*
  * FICLONE, FICLONERANGE and FIDEDUPERANGE between aufs files: done by the
  * branch files when the branch can (same branch filesystem, reflink
@@ -908,6 +951,7 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 	struct inode *inode = file_inode(out);
 	struct file *h_in, *h_out;
 	loff_t ret;
+	int err;
 
 	if (flags & ~(REMAP_FILE_DEDUP | REMAP_FILE_CAN_SHORTEN))
 		return -EINVAL;
@@ -921,14 +965,9 @@ static loff_t aufs_remap_file_range(struct file *in, loff_t pos_in,
 	 */
 	if ((flags & REMAP_FILE_DEDUP) && !(out->f_mode & FMODE_WRITE))
 		return -EPERM;
-	h_in = au_h_file_get(in, false);
-	if (IS_ERR(h_in))
-		return PTR_ERR(h_in);
-	h_out = au_h_file_get(out, false);
-	if (IS_ERR(h_out)) {
-		fput(h_in);
-		return PTR_ERR(h_out);
-	}
+	err = au_h_files_get(in, false, out, &h_in, &h_out);
+	if (err)
+		return err;
 	inode_lock(inode);
 	if (flags & REMAP_FILE_DEDUP)
 		ret = vfs_dedupe_file_range_one(h_in, pos_in, h_out, pos_out,
@@ -962,19 +1001,18 @@ static ssize_t aufs_copy_file_range(struct file *in, loff_t pos_in,
 	const struct cred *old_cred;
 	struct file *h_in, *h_out;
 	ssize_t ret;
+	int err;
 
-	h_in = au_h_file_get(in, true);
-	if (IS_ERR(h_in))
-		return PTR_ERR(h_in);
-	h_out = au_h_file_get(out, false);
-	if (IS_ERR(h_out)) {
-		fput(h_in);
-		return PTR_ERR(h_out);
-	}
+	err = au_h_files_get(in, true, out, &h_in, &h_out);
+	if (err)
+		return err;
 	old_cred = override_creds(out->f_cred);
 	inode_lock(inode);
 	ret = vfs_copy_file_range(h_in, pos_in, h_out, pos_out, len, flags);
-	/* as nfsd does: the branch copied nothing */
+	/*
+	 * As nfsd does: the branch made no copy (FUSE may have updated the
+	 * destination's times and modes first), so the range is copied.
+	 */
 	if ((ret == -EXDEV || ret == -EOPNOTSUPP) &&
 	    !(flags & COPY_FILE_SPLICE))
 		ret = vfs_copy_file_range(h_in, pos_in, h_out, pos_out, len,

@@ -158,7 +158,8 @@ static void au_dinfo_push(struct au_dinfo *di, struct au_branch *br,
  * @h_dentry: the name on @br; the stack takes the reference
  *
  * Called once per stack, after copy-up or a create made the name on the
- * top branch, under the aufs parent's lock or the inode's copy-up mutex.
+ * top branch, under the aufs parent's lock or the inode's copy-up mutex,
+ * or on a stack no other task can reach yet (O_TMPFILE, a branch change).
  */
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry)

@@ -496,6 +496,33 @@ static bool au_refresh_pins(const struct au_br_edit *ed,
 	       (ai->br_upper && au_br_edit_removes(ed, ai->br_upper));
 }
 
+/*
+ * A file without a name (unlinked, or made with O_TMPFILE) has no name
+ * to be looked up by again: if its object is on the branch that stays
+ * the top one, it keeps it, and changes through it (fchmod(2),
+ * ftruncate(2), linkat(2) of an O_TMPFILE file) go on.  Otherwise it
+ * goes stale: they fail with -ESTALE.
+ */
+static int au_refresh_unnamed(const struct au_br_edit *ed,
+			      struct au_inuse *ent)
+{
+	struct dentry *dentry = ent->dentry;
+	struct au_dinfo *old = au_di(dentry), *di;
+
+	if (d_really_is_negative(dentry) || d_is_dir(dentry) ||
+	    au_di_first(old) || ed->branches[0] != old->h[0].br ||
+	    ed->perm[0] != AU_BR_RW)
+		return 0;
+	di = au_dinfo_alloc(0);
+	if (!di)
+		return -ENOMEM;
+	di->removed = old->removed;
+	au_di_publish_top(di, old->h[0].br, dget(old->h[0].dentry));
+	old->next = di;
+	ent->replace = true;
+	return 0;
+}
+
 /* Build the new stack of one dentry in use, its parent's built. */
 static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 			  struct au_inuse *ent)
@@ -509,7 +536,7 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 	/* removed names (an open unlinked file, a removed cwd) stay so */
 	if (d_unhashed(dentry) && !IS_ROOT(dentry)) {
 		if (!au_refresh_pins(ed, dentry))
-			return 0;
+			return au_refresh_unnamed(ed, ent);
 		errorfc(fc, "'%pd' is in use on a deleted branch", dentry);
 		return -EBUSY;
 	}

@@ -241,15 +241,19 @@ int au_wh_create(struct dentry *h_parent, const struct qstr *name)
  * @name: the name it hid
  *
  * For a change that failed after it made the whiteout: the branch is
- * left as it was.  Runs with the mounter's credentials; the caller
- * holds write access to the top branch.
+ * left as it was.  Only while @name is still in @h_parent: a name gone
+ * from the top branch (a change that failed half-way there, or made
+ * behind aufs' back) keeps its whiteout, which still hides the lower
+ * name the caller removed.  Runs with the mounter's credentials; the
+ * caller holds write access to the top branch.
  *
- * Return: 0 or a negative errno.
+ * Return: 0, -ESTALE if @name is gone, or another negative errno.
  */
 int au_wh_remove(struct dentry *h_parent, const struct qstr *name)
 {
 	unsigned int len = AUFS_WH_PFX_LEN + name->len;
 	struct inode *dir = d_inode(h_parent);
+	struct dentry *h;
 	char *whname;
 	int err;
 
@@ -257,7 +261,14 @@ int au_wh_remove(struct dentry *h_parent, const struct qstr *name)
 	if (!whname)
 		return -ENOMEM;
 	inode_lock_nested(dir, I_MUTEX_PARENT);
-	err = au_h_unlink_marker(h_parent, whname, len);
+	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (!err && d_is_negative(h))
+		err = -ESTALE;
+	if (!err)
+		err = au_h_unlink_marker(h_parent, whname, len);
+	if (!IS_ERR(h))
+		dput(h);
 	inode_unlock(dir);
 	kfree(whname);
 	return err;
