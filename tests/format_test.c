@@ -349,6 +349,25 @@ static bool hidden(const char *mnt, const char *rel)
 	return errno == ENOENT || errno == ENOTDIR;
 }
 
+static const char *const rw_ro[] = { "rw", "ro", NULL };
+
+/*
+ * An empty top branch @dir/b0 over @dir/b1 holding @lower, mounted on
+ * @mnt.  Return: 0 or -1.
+ */
+static int mount_over(const char *mnt, const char *dir,
+		      const char *const *lower)
+{
+	char b0[PATH_MAX + 8], b1[PATH_MAX + 8];
+
+	snprintf(b0, sizeof(b0), "%s/b0", dir);
+	snprintf(b1, sizeof(b1), "%s/b1", dir);
+	if (mkdir(b0, 0755) || mkdir(b1, 0755))
+		return -1;
+	build(b1, lower);
+	return mount_union(mnt, dir, rw_ro);
+}
+
 TEST_F(fmt, corpus_shows_what_out_of_tree_aufs_shows)
 {
 	char dir[PATH_MAX], br[PATH_MAX + 8];
@@ -392,7 +411,6 @@ TEST_F(fmt, corpus_shows_what_out_of_tree_aufs_shows)
  */
 TEST_F(fmt, writes_leave_the_format_of_out_of_tree_aufs)
 {
-	static const char *const perm[] = { "rw", "ro", NULL };
 	static const char *const lower[] = {
 		"f:gone:gone", "f:file:low", "d:dir", "f:dir/x:x", "f:f2:2",
 		"f:f3:3", "f:f4:4", "f:f5:5", "d:dir2", "d:dir3", NULL,
@@ -434,10 +452,7 @@ TEST_F(fmt, writes_leave_the_format_of_out_of_tree_aufs)
 
 	snprintf(b0, sizeof(b0), "%s/b0", self->base);
 	snprintf(b1, sizeof(b1), "%s/b1", self->base);
-	ASSERT_EQ(0, mkdir(b0, 0755));
-	ASSERT_EQ(0, mkdir(b1, 0755));
-	build(b1, lower);
-	ASSERT_EQ(0, mount_union(m, self->base, perm));
+	ASSERT_EQ(0, mount_over(m, self->base, lower));
 	self->mounted = true;
 
 	ASSERT_EQ(0, unlink(in(m, "gone")));
@@ -476,7 +491,7 @@ TEST_F(fmt, writes_leave_the_format_of_out_of_tree_aufs)
 	/* the tree the branches now hold reads the same when mounted */
 	ASSERT_EQ(0, umount(m));
 	self->mounted = false;
-	ASSERT_EQ(0, mount_union(m, self->base, perm));
+	ASSERT_EQ(0, mount_union(m, self->base, rw_ro));
 	self->mounted = true;
 	got[0] = '\0';
 	list_tree(m, "", false, got, sizeof(got));
@@ -492,37 +507,47 @@ TEST_F(fmt, writes_leave_the_format_of_out_of_tree_aufs)
 /*
  * A change that fails after it made a whiteout takes it back: the
  * out-of-tree aufs answers a name beside its whiteout with EIO.  Here
- * unlink and rename fail because the copy on the top branch was
- * removed behind the union's back.
+ * unlink and rename of lower names copied up fail on the top branch
+ * (EBUSY: each copy is a mount point), and the names stay as they
+ * were.  A name gone from the top branch behind the union's back keeps
+ * the whiteout the failed unlink made: it still hides the lower name.
  */
 TEST_F(fmt, a_failed_change_leaves_no_whiteout)
 {
-	static const char *const perm[] = { "rw", "ro", NULL };
-	static const char *const lower[] = { "f:x:x", "f:y:y", NULL };
+	static const char *const lower[] = {
+		"f:x:x", "f:y:y", "f:g:g", NULL,
+	};
 	char b0[PATH_MAX + 8], b1[PATH_MAX + 8];
 	const char *m = self->mnt;
 	struct stat st;
 
 	snprintf(b0, sizeof(b0), "%s/b0", self->base);
 	snprintf(b1, sizeof(b1), "%s/b1", self->base);
-	ASSERT_EQ(0, mkdir(b0, 0755));
-	ASSERT_EQ(0, mkdir(b1, 0755));
-	build(b1, lower);
-	ASSERT_EQ(0, mount_union(m, self->base, perm));
+	ASSERT_EQ(0, mount_over(m, self->base, lower));
 	self->mounted = true;
 	ASSERT_EQ(0, chmod(in(m, "x"), 0600));
 	ASSERT_EQ(0, chmod(in(m, "y"), 0600));
-	ASSERT_EQ(0, unlink(in(b0, "x")));
-	ASSERT_EQ(0, unlink(in(b0, "y")));
+	ASSERT_EQ(0, chmod(in(m, "g"), 0600));
+	ASSERT_EQ(0, mount(in(b0, "x"), in(b0, "x"), NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(in(b0, "y"), in(b0, "y"), NULL, MS_BIND, NULL));
 
 	EXPECT_EQ(-1, unlink(in(m, "x")));
-	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(-1, rename(in(m, "y"), in(m, "z")));
-	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(0, umount(in(b0, "x")));
+	EXPECT_EQ(0, umount(in(b0, "y")));
 	EXPECT_EQ(-1, lstat(in(b0, ".wh.x"), &st));
 	EXPECT_EQ(-1, lstat(in(b0, ".wh.y"), &st));
-	EXPECT_TRUE(exists(in(b1, "x")));
-	EXPECT_TRUE(exists(in(b1, "y")));
+	EXPECT_STREQ("x", get(in(m, "x")));
+	EXPECT_STREQ("y", get(in(m, "y")));
+	EXPECT_FALSE(exists(in(m, "z")));
+
+	ASSERT_EQ(0, unlink(in(b0, "g")));
+	EXPECT_EQ(-1, unlink(in(m, "g")));
+	EXPECT_EQ(ESTALE, errno);
+	EXPECT_EQ(0, lstat(in(b0, ".wh.g"), &st));
+	EXPECT_TRUE(exists(in(b1, "g")));
 }
 
 TEST_HARNESS_MAIN

@@ -28,6 +28,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -623,8 +624,10 @@ TEST_F(rw, create_mkdir_symlink_mknod_land_on_top_branch)
  */
 TEST_F(rw, tmpfile_is_made_on_the_top_branch_and_linked_there)
 {
-	char proc[64];
+	char proc[64], opts[PATH_MAX + 32];
 	struct stat st, mst;
+	struct statvfs sv;
+	fsfilcnt_t ffree;
 	int fd, n0;
 
 	n0 = dir_has(self->b0, NULL);
@@ -661,13 +664,33 @@ TEST_F(rw, tmpfile_is_made_on_the_top_branch_and_linked_there)
 	EXPECT_STREQ("l\n", get(in(self->b0, "ldir/from-proc")));
 	EXPECT_STREQ("a", get(in(self->mnt, "ldir/a")));
 
-	/* never linked: nothing is left on the branch */
+	/* never linked: nothing is left on the branch, not even an inode */
 	n0 = dir_has(self->b0, NULL);
+	ASSERT_EQ(0, statvfs(self->b0, &sv));
+	ffree = sv.f_ffree;
 	fd = open(self->mnt, O_TMPFILE | O_RDWR, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(5, write(fd, "gone\n", 5));
+	ASSERT_EQ(0, statvfs(self->b0, &sv));
+	EXPECT_EQ(ffree - 1, sv.f_ffree);
 	close(fd);
 	EXPECT_EQ(n0, dir_has(self->b0, NULL));
+	ASSERT_EQ(0, statvfs(self->b0, &sv));
+	EXPECT_EQ(ffree, sv.f_ffree);
+
+	/* a branch change that keeps the top: still linkable, fchmod */
+	fd = open(self->mnt, O_TMPFILE | O_RDWR, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mkdir(in(self->base, "extra"), 0755));
+	snprintf(opts, sizeof(opts), "append:%s=ro", in(self->base, "extra"));
+	ASSERT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, opts));
+	EXPECT_EQ(0, fchmod(fd, 0644));
+	EXPECT_EQ(0, linkat(fd, "", AT_FDCWD, in(self->mnt, "after-change"),
+			    AT_EMPTY_PATH));
+	close(fd);
+	EXPECT_STREQ("", get(in(self->b0, "after-change")));
+	ASSERT_EQ(0, stat(in(self->b0, "after-change"), &st));
+	EXPECT_EQ(0644, st.st_mode & 07777);
 
 	/* O_EXCL: never linkable */
 	fd = open(self->mnt, O_TMPFILE | O_RDWR | O_EXCL, 0600);
@@ -2281,6 +2304,46 @@ TEST_F(xfs, copy_up_clones_where_the_branches_share_extents)
 	EXPECT_EQ(65536, shared_bytes(in(self->b0, "cut"), 65536 + 10));
 	ASSERT_EQ(0, truncate(in(self->b1, "cut"), 65536 + 10));
 	EXPECT_TRUE(same_data(in(self->b1, "cut"), in(self->b0, "cut")));
+}
+
+/*
+ * A file larger than one clone call (64 MiB): cloned in pieces, every
+ * data extent shared.  A lower branch on a read-only mount is copied:
+ * a clone would mark its inode.
+ */
+TEST_F(xfs, copy_up_clones_in_pieces_but_not_from_a_read_only_mount)
+{
+	char ro[PATH_MAX + 16], opts[4 * PATH_MAX];
+	long long far = 100LL << 20;
+	int fd;
+
+	put_data(in(self->b1, "sparse"), XFS_DATA);
+	fd = open(in(self->b1, "sparse"), O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pwrite(fd, "x", 1, far));
+	close(fd);
+	ASSERT_EQ(0, chmod(in(self->mnt, "sparse"), 0600));
+	EXPECT_TRUE(same_data(in(self->b1, "sparse"), in(self->b0, "sparse")));
+	EXPECT_LE(XFS_DATA + 1,
+		  shared_bytes(in(self->b0, "sparse"), far + 1));
+
+	snprintf(ro, sizeof(ro), "%s/ro", self->base);
+	ASSERT_EQ(0, mkdir(ro, 0755));
+	ASSERT_EQ(0, mount(self->b1, ro, NULL, MS_BIND, NULL));
+	ASSERT_EQ(0, mount(NULL, ro, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY,
+			   NULL));
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, ro);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+	ASSERT_EQ(0, chmod(in(self->mnt, "cut"), 0600));
+	EXPECT_TRUE(same_data(in(self->b1, "cut"), in(self->b0, "cut")));
+	EXPECT_EQ(0, shared_bytes(in(self->b0, "cut"), XFS_DATA));
+	EXPECT_EQ(0, shared_bytes(in(self->b1, "cut"), XFS_DATA));
+	umount2(self->mnt, MNT_DETACH);
+	self->mounted = false;
+	EXPECT_EQ(0, umount(ro));
 }
 
 /*
