@@ -256,9 +256,12 @@ int au_lookup_branches(const struct au_dinfo *parent,
 			if (err)
 				return err < 0 ? err : 0;
 		} else {
-			/* A non-directory below a directory is hidden. */
+			/*
+			 * A non-directory below a directory is hidden, and
+			 * the directories below it merge: out-of-tree aufs
+			 * reads such a tree so (overlayfs stops here).
+			 */
 			dput(h);
-			break;
 		}
 
 		if (au_br_whable(br)) {

@@ -214,6 +214,14 @@ static const struct corpus corpus[] = {
 		.shows = "x f:file\ny d\n",
 		.hides = { "x/in" },
 	}, {
+		/* the non-directory is skipped, not the end of the merge */
+		.name = "directories merge across a non-directory between them",
+		.perm = { "rw", "ro", "ro" },
+		.br = { TREE("d:d", "f:d/y:y", "d:e"),
+			TREE("f:d:file", "l:e:d"),
+			TREE("d:d", "f:d/x:x", "d:e", "f:e/z:z") },
+		.shows = "d d\nd/x f:x\nd/y f:y\ne d\ne/z f:z\n",
+	}, {
 		.name = "whiteouts and opaque directories of an ro+wh branch",
 		.perm = { "rw", "ro+wh", "ro" },
 		.br = { TREE("d:d"),
