@@ -11,7 +11,10 @@
  * and SIGKILL ends the waiting task.  Were the flags cleared, these
  * tests would hang until the harness timeout.  The same branch shows
  * that close(2) of an aufs file reaches it (FLUSH), as NFS and FUSE
- * branches need.  Needs CONFIG_FUSE_FS; skipped without /dev/fuse.
+ * branches need.  Served writable, as the top branch, it shows that
+ * copy_file_range(2) through the union is the branch's own server-side
+ * copy (COPY_FILE_RANGE), as on NFS, CIFS or FUSE.  Needs
+ * CONFIG_FUSE_FS; skipped without /dev/fuse.
  */
 #define _GNU_SOURCE
 
@@ -39,6 +42,11 @@
 
 #define FILE_SIZE	(1024UL * 1024)
 #define FILE_INO	2
+/* on a writable branch: aufs' two directories, and a file to write */
+#define ORPH_INO	3
+#define PLNK_INO	4
+#define COPY_INO	5
+#define COPY_SIZE	(256UL * 1024)
 #define MAX_HELD	64
 /* held READs are answered after this long, and the test fails */
 #define HOLD_SECS	60
@@ -50,7 +58,10 @@ static unsigned char byte_at(uint64_t off)
 }
 
 /*
- * A FUSE filesystem with one regular file, "data".  While @stall is set,
+ * A FUSE filesystem with one regular file, "data".  A @writable one also
+ * has aufs' directories at its root, as a top branch needs, and the file
+ * "copy", whose bytes the filesystem keeps in @copy; it counts the
+ * requests that move data.  While @stall is set,
  * READ requests are held back (up to MAX_HELD) instead of answered.  A
  * READ held for HOLD_SECS is answered all the same and @expired is set:
  * a kernel whose fault cannot be interrupted then fails the test
@@ -62,11 +73,16 @@ struct branch {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	bool writable;
+	bool mounted;
+	bool serving;
 	bool stall;
 	bool quit;
 	bool expired;
 	int nflush;
 	int flush_error;
+	int nread, nwrite, ncopy;
+	unsigned char copy[COPY_SIZE];
 	int nheld;
 	time_t held_since;
 	struct { uint64_t unique, off; uint32_t size; } held[MAX_HELD];
@@ -109,11 +125,88 @@ static void fill_attr(struct fuse_attr *attr, uint64_t ino)
 {
 	memset(attr, 0, sizeof(*attr));
 	attr->ino = ino;
-	attr->nlink = ino == FUSE_ROOT_ID ? 2 : 1;
-	attr->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0644;
-	attr->size = ino == FUSE_ROOT_ID ? 0 : FILE_SIZE;
+	switch (ino) {
+	case FUSE_ROOT_ID:
+		attr->nlink = 2;
+		attr->mode = S_IFDIR | 0755;
+		break;
+	case ORPH_INO:
+	case PLNK_INO:
+		attr->nlink = 2;
+		attr->mode = S_IFDIR | 0700;
+		break;
+	default:
+		attr->nlink = 1;
+		attr->mode = S_IFREG | 0644;
+		attr->size = ino == COPY_INO ? COPY_SIZE : FILE_SIZE;
+		break;
+	}
 	attr->blocks = attr->size / 512;
 	attr->blksize = 4096;
+}
+
+/* The inode of @name in the root, or 0. */
+static uint64_t lookup_name(struct branch *b, const char *name)
+{
+	if (!strcmp(name, "data"))
+		return FILE_INO;
+	if (!b->writable)
+		return 0;
+	if (!strcmp(name, "copy"))
+		return COPY_INO;
+	if (!strcmp(name, ".wh..wh.orph"))
+		return ORPH_INO;
+	if (!strcmp(name, ".wh..wh.plnk"))
+		return PLNK_INO;
+	return 0;
+}
+
+/* Read, write or copy to "copy": the byte count, or -EINVAL. */
+static int copy_range(uint64_t off, uint64_t len)
+{
+	if (off > COPY_SIZE || len > COPY_SIZE - off)
+		return -EINVAL;
+	return len;
+}
+
+/* READ of "copy", from what was written to it. */
+static void reply_read_copy(struct branch *b, uint64_t unique, uint64_t off,
+			    uint32_t size)
+{
+	if (off > COPY_SIZE)
+		off = COPY_SIZE;
+	if (size > COPY_SIZE - off)
+		size = COPY_SIZE - off;
+	reply(b, unique, 0, b->copy + off, size);
+}
+
+/* WRITE and COPY_FILE_RANGE into "copy"; the server's copy needs no READ. */
+static void handle_write(struct branch *b, struct fuse_in_header *in,
+			 void *arg)
+{
+	struct fuse_copy_file_range_in *cp = arg;
+	struct fuse_write_in *wr = arg;
+	struct fuse_write_out out = {};
+	uint64_t i;
+	int n;
+
+	pthread_mutex_lock(&b->lock);
+	if (in->opcode == FUSE_WRITE) {
+		b->nwrite++;
+		n = in->nodeid == COPY_INO ? copy_range(wr->offset, wr->size) :
+		    -EACCES;
+		if (n > 0)
+			memcpy(b->copy + wr->offset, wr + 1, n);
+	} else {
+		b->ncopy++;
+		n = cp->nodeid_out == COPY_INO && in->nodeid == FILE_INO ?
+		    copy_range(cp->off_out, cp->len) : -EXDEV;
+		for (i = 0; n > 0 && i < (uint64_t)n; i++)
+			b->copy[cp->off_out + i] = byte_at(cp->off_in + i);
+	}
+	pthread_mutex_unlock(&b->lock);
+	out.size = n > 0 ? n : 0;
+	reply(b, in->unique, n < 0 ? n : 0, &out, sizeof(out));
 }
 
 static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
@@ -141,16 +234,18 @@ static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
 		reply(b, in->unique, 0, &out.init, sizeof(out.init));
 		break;
 	case FUSE_LOOKUP:
-		if (in->nodeid != FUSE_ROOT_ID || strcmp(arg, "data")) {
+		out.entry.nodeid = in->nodeid == FUSE_ROOT_ID ?
+				   lookup_name(b, arg) : 0;
+		if (!out.entry.nodeid) {
 			reply(b, in->unique, -ENOENT, NULL, 0);
 			break;
 		}
-		out.entry.nodeid = FILE_INO;
 		out.entry.entry_valid = 3600;
 		out.entry.attr_valid = 3600;
-		fill_attr(&out.entry.attr, FILE_INO);
+		fill_attr(&out.entry.attr, out.entry.nodeid);
 		reply(b, in->unique, 0, &out.entry, sizeof(out.entry));
 		break;
+	case FUSE_SETATTR:	/* times and modes; sizes stay */
 	case FUSE_GETATTR:
 		out.attr.attr_valid = 3600;
 		fill_attr(&out.attr.attr, in->nodeid);
@@ -162,8 +257,21 @@ static void handle(struct branch *b, struct fuse_in_header *in, void *arg)
 		out.open.open_flags = FOPEN_KEEP_CACHE;
 		reply(b, in->unique, 0, &out.open, sizeof(out.open));
 		break;
+	case FUSE_READDIR:	/* aufs' directories are empty */
+		reply(b, in->unique, 0, NULL, 0);
+		break;
+	case FUSE_WRITE:
+	case FUSE_COPY_FILE_RANGE:
+		handle_write(b, in, arg);
+		break;
 	case FUSE_READ:
 		pthread_mutex_lock(&b->lock);
+		b->nread++;
+		if (in->nodeid == COPY_INO) {
+			pthread_mutex_unlock(&b->lock);
+			reply_read_copy(b, in->unique, rd->offset, rd->size);
+			break;
+		}
 		if (b->stall && b->nheld < MAX_HELD) {
 			if (!b->nheld)
 				b->held_since = time(NULL);
@@ -279,6 +387,51 @@ static int flushes(struct branch *b, int error)
 	return n;
 }
 
+/* Serve @b on @dir, a new directory.  Return: 0, or -1 with errno set. */
+static int branch_start(struct branch *b, const char *dir)
+{
+	char opts[256];
+
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->cond, NULL);
+	if (mkdir(dir, 0755))
+		return -1;
+	b->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (b->fd < 0 || pipe(b->wake))
+		return -1;
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
+		 b->fd);
+	if (mount("stall", dir, "fuse", MS_NOSUID | MS_NODEV, opts))
+		return -1;
+	b->mounted = true;
+	errno = pthread_create(&b->thread, NULL, serve, b);
+	if (errno)
+		return -1;
+	b->serving = true;
+	return 0;
+}
+
+/* Undo branch_start(); the union on it is unmounted already. */
+static void branch_stop(struct branch *b, const char *dir)
+{
+	if (b->mounted && umount2(dir, MNT_DETACH))
+		perror("umount of the FUSE branch");
+	if (b->serving) {
+		__atomic_store_n(&b->quit, true, __ATOMIC_RELAXED);
+		if (write(b->wake[1], "q", 1) != 1)
+			perror("wake the FUSE thread");
+		pthread_join(b->thread, NULL);
+	}
+	if (b->fd > 0)
+		close(b->fd);
+	if (b->wake[0] > 0) {
+		close(b->wake[0]);
+		close(b->wake[1]);
+	}
+	rmdir(dir);
+}
+
 FIXTURE(stall) {
 	char base[64];
 	char fuse[80];
@@ -286,8 +439,6 @@ FIXTURE(stall) {
 	char mnt[80];
 	char data[96];
 	struct branch b;
-	bool serving;
-	bool fuse_mounted;
 	bool mounted;
 };
 
@@ -305,23 +456,11 @@ FIXTURE_SETUP(stall)
 	snprintf(self->rw, sizeof(self->rw), "%s/rw", self->base);
 	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->base);
 	snprintf(self->data, sizeof(self->data), "%s/data", self->mnt);
-	ASSERT_EQ(0, mkdir(self->fuse, 0755));
 	ASSERT_EQ(0, mkdir(self->rw, 0755));
 	ASSERT_EQ(0, mkdir(self->mnt, 0755));
-
-	pthread_mutex_init(&self->b.lock, NULL);
-	pthread_cond_init(&self->b.cond, NULL);
-	self->b.fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->b.fd);
-	ASSERT_EQ(0, pipe(self->b.wake));
-	snprintf(opts, sizeof(opts),
-		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
-		 self->b.fd);
-	ASSERT_EQ(0, mount("stall", self->fuse, "fuse", MS_NOSUID | MS_NODEV,
-			   opts));
-	self->fuse_mounted = true;
-	ASSERT_EQ(0, pthread_create(&self->b.thread, NULL, serve, &self->b));
-	self->serving = true;
+	ASSERT_EQ(0, branch_start(&self->b, self->fuse)) {
+		TH_LOG("FUSE branch: %s", strerror(errno));
+	}
 
 	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->rw, self->fuse);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
@@ -331,28 +470,14 @@ FIXTURE_SETUP(stall)
 FIXTURE_TEARDOWN(stall)
 {
 	flushes(&self->b, 0);	/* an error a failed test left armed */
-	if (self->serving)
+	if (self->b.serving)
 		release_held(&self->b, false);
 	/* Fails with EBUSY if a mapping or a fault leaked a reference. */
 	if (self->mounted)
 		EXPECT_EQ(0, umount(self->mnt));
-	if (self->fuse_mounted)
-		EXPECT_EQ(0, umount2(self->fuse, MNT_DETACH));
-	if (self->serving) {
-		__atomic_store_n(&self->b.quit, true, __ATOMIC_RELAXED);
-		if (write(self->b.wake[1], "q", 1) != 1)
-			perror("wake the FUSE thread");
-		pthread_join(self->b.thread, NULL);
-	}
-	if (self->b.fd > 0)
-		close(self->b.fd);
-	if (self->b.wake[0] > 0) {
-		close(self->b.wake[0]);
-		close(self->b.wake[1]);
-	}
+	branch_stop(&self->b, self->fuse);
 	rmdir(self->mnt);
 	rmdir(self->rw);
-	rmdir(self->fuse);
 	rmdir(self->base);
 }
 
@@ -472,6 +597,88 @@ TEST_F(stall, close_reaches_the_branch)
 	EXPECT_EQ(-1, close(fd));
 	EXPECT_EQ(EIO, errno);
 	EXPECT_EQ(before + 3, flushes(&self->b, 0));
+}
+
+/* A union whose only branch, writable, is the FUSE filesystem. */
+FIXTURE(fusetop) {
+	char base[64];
+	char fuse[80];
+	char mnt[80];
+	struct branch b;
+	bool mounted;
+};
+
+FIXTURE_SETUP(fusetop)
+{
+	char opts[128];
+
+	if (aufs_unavailable())
+		SKIP(return, "%s", aufs_unavailable());
+	if (access("/dev/fuse", R_OK | W_OK))
+		SKIP(return, "no /dev/fuse (CONFIG_FUSE_FS)");
+	snprintf(self->base, sizeof(self->base), "/tmp/aufs_fusetop.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->base));
+	snprintf(self->fuse, sizeof(self->fuse), "%s/fuse", self->base);
+	snprintf(self->mnt, sizeof(self->mnt), "%s/mnt", self->base);
+	ASSERT_EQ(0, mkdir(self->mnt, 0755));
+	self->b.writable = true;
+	ASSERT_EQ(0, branch_start(&self->b, self->fuse)) {
+		TH_LOG("FUSE branch: %s", strerror(errno));
+	}
+	snprintf(opts, sizeof(opts), "br=%s=rw", self->fuse);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts)) {
+		TH_LOG("mount: %s", strerror(errno));
+	}
+	self->mounted = true;
+}
+
+FIXTURE_TEARDOWN(fusetop)
+{
+	if (self->mounted)
+		EXPECT_EQ(0, umount(self->mnt));
+	branch_stop(&self->b, self->fuse);
+	rmdir(self->mnt);
+	rmdir(self->base);
+}
+
+/*
+ * copy_file_range(2) between two files of the union on one branch is
+ * the branch's own copy: a FUSE server gets one COPY_FILE_RANGE and no
+ * READ or WRITE (NFS and CIFS copy on the server the same way).  The
+ * copy is what the union then reads.
+ */
+TEST_F(fusetop, copy_file_range_is_done_by_the_branch)
+{
+	char path[96];
+	static unsigned char got[64 * 1024];
+	loff_t off_in = 3 * 4096 + 5, off_out = 4096;
+	int in, out, i, nread, nwrite, ncopy;
+	ssize_t len = sizeof(got), n;
+
+	snprintf(path, sizeof(path), "%s/data", self->mnt);
+	in = open(path, O_RDONLY);
+	ASSERT_LE(0, in);
+	snprintf(path, sizeof(path), "%s/copy", self->mnt);
+	out = open(path, O_RDWR);
+	ASSERT_LE(0, out);
+	n = copy_file_range(in, &off_in, out, &off_out, len, 0);
+	EXPECT_EQ(len, n) TH_LOG("copy_file_range: %s", strerror(errno));
+	pthread_mutex_lock(&self->b.lock);
+	nread = self->b.nread;
+	nwrite = self->b.nwrite;
+	ncopy = self->b.ncopy;
+	pthread_mutex_unlock(&self->b.lock);
+	EXPECT_EQ(1, ncopy);
+	EXPECT_EQ(0, nread);
+	EXPECT_EQ(0, nwrite);
+
+	EXPECT_EQ(len, pread(out, got, len, 4096));
+	for (i = 0; i < len; i++)
+		if (got[i] != byte_at(3 * 4096 + 5 + i))
+			break;
+	EXPECT_EQ(len, i) TH_LOG("the copy differs at byte %d", i);
+	EXPECT_EQ(0, close(in));
+	EXPECT_EQ(0, close(out));
 }
 
 TEST_HARNESS_MAIN
