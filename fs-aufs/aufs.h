@@ -13,7 +13,8 @@
  *   super_block  -> struct au_sbinfo: the branch table, top branch first.
  *   dentry       -> struct au_dinfo: the branch dentries this name stands
  *                   for, top first.  A non-directory has one; a directory
- *                   has one per branch down to the first opaque one.
+ *                   has one per branch that holds a directory of the
+ *                   name, down to the first opaque one or whiteout.
  *   inode        -> struct au_inode: the topmost branch inode.
  *   file (reg)   -> struct au_finfo: the branch file it reads from; its
  *                   f_mapping is the branch file's mapping.

@@ -5,9 +5,10 @@
  * A name is looked up in each branch from the top down.  The first
  * branch that has it decides its type: a non-directory there hides
  * everything below; a directory there is merged with the same-named
- * directories below it, down to the first opaque one, a non-directory
- * or a whiteout.  A whiteout on a branch that honours them ends the
- * search, so the name is negative if nothing above had it.
+ * directories below it, down to the first opaque one or a whiteout; a
+ * non-directory below it is skipped.  A whiteout on a branch that
+ * honours them ends the search, so the name is negative if nothing
+ * above had it.
  *
  * Branch lookups run with the mounter's credentials: the caller's right
  * to search the aufs directory was checked against the top branch

@@ -29,7 +29,7 @@
 #include "aufs_util.h"
 
 #define LISTING_SIZE	4096
-#define MAX_BRANCHES	3
+#define MAX_BRANCHES	4
 
 /*
  * One entry of a branch tree, as a string:
@@ -221,6 +221,23 @@ static const struct corpus corpus[] = {
 			TREE("f:d:file", "l:e:d"),
 			TREE("d:d", "f:d/x:x", "d:e", "f:e/z:z") },
 		.shows = "d d\nd/x f:x\nd/y f:y\ne d\ne/z f:z\n",
+	}, {
+		/* but a whiteout beside it ends the merge, as always */
+		.name = "a whiteout beside the non-directory ends the merge",
+		.perm = { "rw", "ro+wh", "ro+wh" },
+		.br = { TREE("d:d", "f:d/y:y"), TREE("f:d:file", "f:.wh.d:"),
+			TREE("d:d", "f:d/x:x") },
+		.shows = "d d\nd/y f:y\n",
+		.hides = { "d/x" },
+	}, {
+		/* and an opaque directory below it is the last one merged */
+		.name = "the merge across a non-directory stops at an opaque one",
+		.perm = { "rw", "ro+wh", "ro+wh", "ro" },
+		.br = { TREE("d:d", "f:d/y:y"), TREE("f:d:file"),
+			TREE("d:d", "f:d/.wh..wh..opq:", "f:d/x:x"),
+			TREE("d:d", "f:d/z:z") },
+		.shows = "d d\nd/x f:x\nd/y f:y\n",
+		.hides = { "d/z", "d/.wh..wh..opq" },
 	}, {
 		.name = "whiteouts and opaque directories of an ro+wh branch",
 		.perm = { "rw", "ro+wh", "ro" },
