@@ -94,6 +94,9 @@ static void reply(struct branch *b, uint64_t unique, int error,
 	char buf[sizeof(struct fuse_out_header) + 128 * 1024];
 	struct fuse_out_header *out = (void *)buf;
 
+	/* an error carries no argument: FUSE would make it EIO */
+	if (error)
+		len = 0;
 	out->len = sizeof(*out) + len;
 	out->error = error;
 	out->unique = unique;
@@ -195,12 +198,16 @@ static void handle_write(struct branch *b, struct fuse_in_header *in,
 		b->nwrite++;
 		n = in->nodeid == COPY_INO ? copy_range(wr->offset, wr->size) :
 		    -EACCES;
+		if (wr->size > in->len - sizeof(*in) - sizeof(*wr))
+			n = -EINVAL;
 		if (n > 0)
 			memcpy(b->copy + wr->offset, wr + 1, n);
 	} else {
 		b->ncopy++;
 		n = cp->nodeid_out == COPY_INO && in->nodeid == FILE_INO ?
 		    copy_range(cp->off_out, cp->len) : -EXDEV;
+		if (cp->off_in > FILE_SIZE || cp->len > FILE_SIZE - cp->off_in)
+			n = -EINVAL;
 		for (i = 0; n > 0 && i < (uint64_t)n; i++)
 			b->copy[cp->off_out + i] = byte_at(cp->off_in + i);
 	}
@@ -387,29 +394,43 @@ static int flushes(struct branch *b, int error)
 	return n;
 }
 
-/* Serve @b on @dir, a new directory.  Return: 0, or -1 with errno set. */
+static void branch_stop(struct branch *b, const char *dir);
+
+/*
+ * Serve @b on @dir, a new directory.  Return: 0, or -1 with errno set
+ * and nothing left behind.
+ */
 static int branch_start(struct branch *b, const char *dir)
 {
 	char opts[256];
+	int err;
 
 	pthread_mutex_init(&b->lock, NULL);
 	pthread_cond_init(&b->cond, NULL);
+	b->fd = -1;
+	b->wake[0] = -1;
+	b->wake[1] = -1;
 	if (mkdir(dir, 0755))
 		return -1;
 	b->fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
 	if (b->fd < 0 || pipe(b->wake))
-		return -1;
+		goto fail;
 	snprintf(opts, sizeof(opts),
 		 "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
 		 b->fd);
 	if (mount("stall", dir, "fuse", MS_NOSUID | MS_NODEV, opts))
-		return -1;
+		goto fail;
 	b->mounted = true;
 	errno = pthread_create(&b->thread, NULL, serve, b);
 	if (errno)
-		return -1;
+		goto fail;
 	b->serving = true;
 	return 0;
+fail:
+	err = errno;
+	branch_stop(b, dir);
+	errno = err;
+	return -1;
 }
 
 /* Undo branch_start(); the union on it is unmounted already. */
@@ -417,18 +438,23 @@ static void branch_stop(struct branch *b, const char *dir)
 {
 	if (b->mounted && umount2(dir, MNT_DETACH))
 		perror("umount of the FUSE branch");
+	b->mounted = false;
 	if (b->serving) {
 		__atomic_store_n(&b->quit, true, __ATOMIC_RELAXED);
 		if (write(b->wake[1], "q", 1) != 1)
 			perror("wake the FUSE thread");
 		pthread_join(b->thread, NULL);
 	}
-	if (b->fd > 0)
+	b->serving = false;
+	if (b->fd >= 0)
 		close(b->fd);
-	if (b->wake[0] > 0) {
+	if (b->wake[0] >= 0) {
 		close(b->wake[0]);
 		close(b->wake[1]);
 	}
+	b->fd = -1;
+	b->wake[0] = -1;
+	b->wake[1] = -1;
 	rmdir(dir);
 }
 
@@ -445,6 +471,7 @@ FIXTURE(stall) {
 FIXTURE_SETUP(stall)
 {
 	char opts[256];
+	int ret;
 
 	if (aufs_unavailable())
 		SKIP(return, "%s", aufs_unavailable());
@@ -463,7 +490,11 @@ FIXTURE_SETUP(stall)
 	}
 
 	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->rw, self->fuse);
-	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	/* the teardown does not run after a failed setup */
+	ret = mount("none", self->mnt, "aufs", 0, opts) ? errno : 0;
+	if (ret)
+		branch_stop(&self->b, self->fuse);
+	ASSERT_EQ(0, ret) TH_LOG("mount: %s", strerror(ret));
 	self->mounted = true;
 }
 
@@ -605,13 +636,17 @@ FIXTURE(fusetop) {
 	char fuse[80];
 	char mnt[80];
 	struct branch b;
+	int in, out;
 	bool mounted;
 };
 
 FIXTURE_SETUP(fusetop)
 {
 	char opts[128];
+	int ret;
 
+	self->in = -1;
+	self->out = -1;
 	if (aufs_unavailable())
 		SKIP(return, "%s", aufs_unavailable());
 	if (access("/dev/fuse", R_OK | W_OK))
@@ -626,14 +661,19 @@ FIXTURE_SETUP(fusetop)
 		TH_LOG("FUSE branch: %s", strerror(errno));
 	}
 	snprintf(opts, sizeof(opts), "br=%s=rw", self->fuse);
-	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts)) {
-		TH_LOG("mount: %s", strerror(errno));
-	}
+	ret = mount("none", self->mnt, "aufs", 0, opts) ? errno : 0;
+	if (ret)
+		branch_stop(&self->b, self->fuse);
+	ASSERT_EQ(0, ret) TH_LOG("mount: %s", strerror(ret));
 	self->mounted = true;
 }
 
 FIXTURE_TEARDOWN(fusetop)
 {
+	if (self->in >= 0)
+		close(self->in);
+	if (self->out >= 0)
+		close(self->out);
 	if (self->mounted)
 		EXPECT_EQ(0, umount(self->mnt));
 	branch_stop(&self->b, self->fuse);
@@ -652,16 +692,16 @@ TEST_F(fusetop, copy_file_range_is_done_by_the_branch)
 	char path[96];
 	static unsigned char got[64 * 1024];
 	loff_t off_in = 3 * 4096 + 5, off_out = 4096;
-	int in, out, i, nread, nwrite, ncopy;
+	int i, nread, nwrite, ncopy;
 	ssize_t len = sizeof(got), n;
 
 	snprintf(path, sizeof(path), "%s/data", self->mnt);
-	in = open(path, O_RDONLY);
-	ASSERT_LE(0, in);
+	self->in = open(path, O_RDONLY);
+	ASSERT_LE(0, self->in);
 	snprintf(path, sizeof(path), "%s/copy", self->mnt);
-	out = open(path, O_RDWR);
-	ASSERT_LE(0, out);
-	n = copy_file_range(in, &off_in, out, &off_out, len, 0);
+	self->out = open(path, O_RDWR);
+	ASSERT_LE(0, self->out);
+	n = copy_file_range(self->in, &off_in, self->out, &off_out, len, 0);
 	EXPECT_EQ(len, n) TH_LOG("copy_file_range: %s", strerror(errno));
 	pthread_mutex_lock(&self->b.lock);
 	nread = self->b.nread;
@@ -672,13 +712,11 @@ TEST_F(fusetop, copy_file_range_is_done_by_the_branch)
 	EXPECT_EQ(0, nread);
 	EXPECT_EQ(0, nwrite);
 
-	EXPECT_EQ(len, pread(out, got, len, 4096));
+	EXPECT_EQ(len, pread(self->out, got, len, 4096));
 	for (i = 0; i < len; i++)
 		if (got[i] != byte_at(3 * 4096 + 5 + i))
 			break;
 	EXPECT_EQ(len, i) TH_LOG("the copy differs at byte %d", i);
-	EXPECT_EQ(0, close(in));
-	EXPECT_EQ(0, close(out));
 }
 
 TEST_HARNESS_MAIN
