@@ -356,6 +356,44 @@ static double open_close_rate(const char *p, int count)
 	return count / (now() - t0);
 }
 
+struct par {
+	char p[4096];
+	int count;
+	double (*fn)(const char *p, int count);
+};
+
+static void *par_run(void *arg)
+{
+	struct par *w = arg;
+
+	w->fn(w->p, w->count);
+	return NULL;
+}
+
+/*
+ * Operations per second of two threads at once, each @count times on
+ * its own name (@p0, @p1): no shared dentry or inode, so what the two
+ * share is the filesystem's own per-mount state.
+ */
+static double par_rate(double (*fn)(const char *p, int count),
+		       const char *p0, const char *p1, int count)
+{
+	struct par w[2] = { { .count = count, .fn = fn },
+			    { .count = count, .fn = fn } };
+	pthread_t tid[2];
+	double t0;
+	int i;
+
+	snprintf(w[0].p, sizeof(w[0].p), "%s", p0);
+	snprintf(w[1].p, sizeof(w[1].p), "%s", p1);
+	t0 = now();
+	for (i = 0; i < 2; i++)
+		pthread_create(&tid[i], NULL, par_run, &w[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(tid[i], NULL);
+	return 2 * count / (now() - t0);
+}
+
 static double create_unlink_rate(const char *where, int count)
 {
 	char dir[4096];
@@ -470,6 +508,7 @@ static void bench_layers(const char *fs, const char *name, const char *l0,
 	fill(path("%s/big", l1), big, 0);
 	fill(path("%s/wfile", l0), WSIZE, 0);
 	touch(path("%s/small", l1));
+	touch(path("%s/small2", l1));
 	/* a lower file per target and repetition: each is copied once */
 	for (t = 0; t < NTARGET; t++) {
 		for (rep = 0; rep < REPS; rep++) {
@@ -546,6 +585,13 @@ static void bench_layers(const char *fs, const char *name, const char *l0,
 		for (rep = 0; rep < REPS; rep++)
 			r->v[t][rep] = open_close_rate(path("%s/small",
 				tdir(t, name, l1)), 20000);
+	r = io_only ? NULL : result("ops/s",
+				    "%s: open+close of a lower file, 2 threads", fs);
+	for (t = 0; t < NTARGET && r; t++)
+		for (rep = 0; rep < REPS; rep++)
+			r->v[t][rep] = par_rate(open_close_rate,
+				path("%s/small", tdir(t, name, l1)),
+				path("%s/small2", tdir(t, name, l1)), 20000);
 	r = io_only ? NULL : result("ops/s", "%s: create+unlink", fs);
 	for (t = 0; t < NTARGET && r; t++)
 		for (rep = 0; rep < REPS; rep++)
@@ -655,6 +701,17 @@ int main(int argc, char **argv)
 			for (rep = 0; rep < REPS; rep++)
 				r->v[t][rep] = stat_rate(path("%s/a/b/c/d/e0",
 					tdir(t, name, layers[n - 1])), 20000);
+		r = i ? NULL : result("ops/s",
+				      "stat, 5 levels, %d branch, warm, 2 threads",
+				      n);
+		for (t = 0; t < NTARGET && r; t++)
+			for (rep = 0; rep < REPS; rep++)
+				r->v[t][rep] = par_rate(stat_rate,
+					path("%s/a/b/c/d/e0",
+					     tdir(t, name, layers[n - 1])),
+					path("%s/a/b/c/d/e1",
+					     tdir(t, name, layers[n - 1])),
+					20000);
 		umount_targets(name);
 	}
 
