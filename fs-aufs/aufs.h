@@ -21,7 +21,8 @@
  *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
- * Locking: au_sbinfo.rwsem guards the branch table and every dentry's
+ * Locking: au_sbinfo.rwsem (a percpu_rw_semaphore: shared holds touch
+ * only a per-CPU counter) guards the branch table and every dentry's
  * branch stack.  Each aufs operation that uses them holds it shared; a
  * branch change (remount.c) holds it exclusive, so it never runs beside
  * a lookup, an open, a copy-up or a listing (a copy-up of a large file
@@ -64,9 +65,9 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/percpu-rwsem.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
-#include <linux/rwsem.h>
 #include <linux/seqlock.h>
 #include <linux/fs_context.h>
 #include <linux/magic.h>
@@ -167,7 +168,10 @@ struct au_branch {
 /**
  * struct au_sbinfo - per-mount state
  * @rwsem: shared by operations, exclusive for a branch change (see the
- *	lock order above)
+ *	lock order above).  Per-CPU: taking it shared writes no cache line
+ *	that other CPUs use, and a change waits for an RCU grace period
+ * @nchanging: branch changes waiting for @rwsem (au_write_lock()), for a
+ *	copy-up to give way to
  * @branches: @nbranch branches, index 0 is the top; replaced as a whole
  *	by a branch change
  * @nbranch: number of branches
@@ -196,7 +200,8 @@ struct au_branch {
  * without it, with READ_ONCE().
  */
 struct au_sbinfo {
-	struct rw_semaphore rwsem;
+	struct percpu_rw_semaphore rwsem;
+	atomic_t nchanging;
 	struct au_branch **branches;
 	unsigned int nbranch;
 	struct au_branch *wbr;
@@ -457,12 +462,12 @@ static inline struct au_branch *au_wbr(const struct super_block *sb)
 /* Hold the branch table of @sb steady for an operation. */
 static inline void au_read_lock(const struct super_block *sb)
 {
-	down_read(&au_sbi(sb)->rwsem);
+	percpu_down_read(&au_sbi(sb)->rwsem);
 }
 
 static inline void au_read_unlock(const struct super_block *sb)
 {
-	up_read(&au_sbi(sb)->rwsem);
+	percpu_up_read(&au_sbi(sb)->rwsem);
 }
 
 /*
@@ -524,6 +529,10 @@ int au_br_check_loop(const struct path *path, const char *name,
 		     struct p_log *log);
 struct au_sbinfo *au_sbinfo_alloc(void);
 void au_sbinfo_free(struct au_sbinfo *sbi);
+void au_write_lock(struct au_sbinfo *sbi);
+void au_write_unlock(struct au_sbinfo *sbi);
+bool au_change_waiting(struct au_sbinfo *sbi);
+void au_read_let_change(struct super_block *sb);
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		     unsigned int n, struct p_log *log);
 bool au_br_whable(const struct au_branch *br);

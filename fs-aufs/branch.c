@@ -385,11 +385,12 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 		return NULL;
 	sbi->branches = kcalloc(AUFS_BRANCH_MAX, sizeof(*sbi->branches),
 				GFP_KERNEL);
-	if (!sbi->branches) {
+	if (!sbi->branches || percpu_init_rwsem(&sbi->rwsem)) {
+		kfree(sbi->branches);
 		kfree(sbi);
 		return NULL;
 	}
-	init_rwsem(&sbi->rwsem);
+	atomic_set(&sbi->nchanging, 0);
 	spin_lock_init(&sbi->lock);
 	INIT_LIST_HEAD(&sbi->dinfos);
 	INIT_LIST_HEAD(&sbi->plinks);
@@ -398,6 +399,60 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 	return sbi;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);
+
+/**
+ * au_write_lock - take a mount's rwsem exclusive, for a branch change
+ * @sbi: the mount
+ *
+ * Counted in &au_sbinfo.nchanging until it is taken: a copy-up gives
+ * way to a change that waits (au_change_waiting()).
+ */
+void au_write_lock(struct au_sbinfo *sbi)
+{
+	atomic_inc(&sbi->nchanging);
+	percpu_down_write(&sbi->rwsem);
+	/* ordered after the lock: a reader that waited now waits for it */
+	if (atomic_dec_and_test(&sbi->nchanging))
+		wake_up_var(&sbi->nchanging);
+}
+
+/**
+ * au_write_unlock - release a mount's rwsem taken by au_write_lock()
+ * @sbi: the mount
+ */
+void au_write_unlock(struct au_sbinfo *sbi)
+{
+	percpu_up_write(&sbi->rwsem);
+}
+
+/**
+ * au_change_waiting - whether a branch change waits for the rwsem
+ * @sbi: the mount, its rwsem held shared
+ *
+ * Return: true if a change waits, until it has the rwsem.
+ */
+bool au_change_waiting(struct au_sbinfo *sbi)
+{
+	return atomic_read(&sbi->nchanging);
+}
+
+/**
+ * au_read_let_change - let a waiting branch change run
+ * @sb: the aufs superblock, its rwsem held shared once
+ *
+ * Releases the rwsem and takes it again once the waiting changes have
+ * had it.  A change that waits for the rwsem first waits for an RCU
+ * grace period, during which taking the rwsem shared again would still
+ * succeed: wait until the change holds it instead.
+ */
+void au_read_let_change(struct super_block *sb)
+{
+	struct au_sbinfo *sbi = au_sbi(sb);
+
+	au_read_unlock(sb);
+	wait_var_event(&sbi->nchanging, !atomic_read(&sbi->nchanging));
+	au_read_lock(sb);
+}
 
 /**
  * au_sbinfo_free - drop the state of a mount
@@ -420,6 +475,7 @@ void au_sbinfo_free(struct au_sbinfo *sbi)
 	WARN_ON_ONCE(!list_empty(&sbi->dinfos));
 	WARN_ON_ONCE(!list_empty(&sbi->plinks));
 	WARN_ON_ONCE(!bitmap_empty(sbi->ids, AUFS_BRANCH_MAX));
+	percpu_free_rwsem(&sbi->rwsem);
 	kfree(sbi);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_free);
@@ -594,7 +650,7 @@ void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
 {
 	unsigned int i;
 
-	down_write(&sbi->rwsem);
+	au_write_lock(sbi);
 	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->sbi = sbi;
 	ed->nbranch = sbi->nbranch;
@@ -932,7 +988,7 @@ void au_br_edit_end(struct au_br_edit *ed)
 				ed->branches[i]->perm = ed->old_perm[i];
 		au_br_edit_undo_gen(ed->sbi);
 	}
-	up_write(&ed->sbi->rwsem);
+	au_write_unlock(ed->sbi);
 	au_workdir_put(ed->workdir);
 	if (ed->opts)
 		kfree_rcu(ed->opts, rcu);

@@ -203,7 +203,7 @@ static int au_cu_yield(struct au_sbinfo *sbi, struct au_cu_req *req)
 {
 	if (fatal_signal_pending(current))
 		return -EINTR;
-	if (req->may_yield && rwsem_is_contended(&sbi->rwsem)) {
+	if (req->may_yield && au_change_waiting(sbi)) {
 		req->yielded = true;
 		return -EAGAIN;
 	}
@@ -938,8 +938,7 @@ int au_copy_up_open(struct dentry *dentry, loff_t len, struct file *file,
 		 */
 		yields++;
 		commits = READ_ONCE(au_sbi(sb)->commits);
-		au_read_unlock(sb);
-		au_read_lock(sb);
+		au_read_let_change(sb);
 		err = READ_ONCE(au_sbi(sb)->commits) == commits ? 0 : -ESTALE;
 		if (!err && fatal_signal_pending(current))
 			err = -EINTR;

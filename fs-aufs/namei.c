@@ -131,9 +131,9 @@ static int au_d_revalidate(struct dentry *dentry, unsigned int flags)
 		return 1;
 	if (flags & LOOKUP_RCU)
 		return -ECHILD;
-	down_read(&sbi->rwsem);
+	percpu_down_read(&sbi->rwsem);
 	valid = dentry->d_time == sbi->gen;
-	up_read(&sbi->rwsem);
+	percpu_up_read(&sbi->rwsem);
 	return valid;
 }
 

@@ -231,14 +231,14 @@ static int au_remount_check_br(struct fs_context *fc, struct au_sbinfo *sbi)
 	if (err && err != -ENOENT && err != -ENOTDIR && err != -ELOOP &&
 	    err != -ENAMETOOLONG && err != -EACCES)
 		goto out;
-	down_read(&sbi->rwsem);
+	percpu_down_read(&sbi->rwsem);
 	if (!err && n != sbi->nbranch)
 		err = -EINVAL;
 	for (i = 0; i < n && !err; i++)
 		if (!path_equal(&paths[i], &sbi->branches[i]->path) ||
 		    specs[i].perm != sbi->branches[i]->perm)
 			err = -EINVAL;
-	up_read(&sbi->rwsem);
+	percpu_up_read(&sbi->rwsem);
 	if (err)
 		err = invalfc(fc, "br= cannot change on remount: use the verbs");
 out:
@@ -363,7 +363,7 @@ static int au_remount_rw(struct fs_context *fc, struct au_sbinfo *sbi)
 
 	if (au_remount_rdonly(fc))
 		return 0;
-	down_write(&sbi->rwsem);
+	au_write_lock(sbi);
 	if (sbi->wbr && !sbi->workdir) {
 		work = au_workdir_setup(fc, sbi, &sbi->wbr->path);
 		if (IS_ERR(work))
@@ -371,7 +371,7 @@ static int au_remount_rw(struct fs_context *fc, struct au_sbinfo *sbi)
 		else
 			sbi->workdir = work;
 	}
-	up_write(&sbi->rwsem);
+	au_write_unlock(sbi);
 	return err;
 }
 

@@ -56,7 +56,7 @@ static ssize_t au_br_show(struct kobject *kobj, struct kobj_attribute *attr,
 	if (!tmp)
 		return -ENOMEM;
 	get_fs_root(current->fs, &root);
-	down_read(&sbi->rwsem);
+	percpu_down_read(&sbi->rwsem);
 	if (index < sbi->nbranch) {
 		const struct au_branch *br = sbi->branches[index];
 
@@ -68,7 +68,7 @@ static ssize_t au_br_show(struct kobject *kobj, struct kobj_attribute *attr,
 					 au_br_perm_str(br->perm));
 		}
 	}
-	up_read(&sbi->rwsem);
+	percpu_up_read(&sbi->rwsem);
 	path_put(&root);
 	kfree(tmp);
 	return ret;
