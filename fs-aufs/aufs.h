@@ -65,6 +65,7 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/percpu_counter.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
@@ -145,13 +146,17 @@ struct au_fs_context {
  *	file I/O (file.c: the branch's atimes are left alone)
  * @id: number unique among the mount's live branches, part of every
  *	inode number that comes from this branch
- * @ref: held by the branch table, and by every dentry stack, inode and
- *	open file that uses the branch; a deleted branch goes when its
- *	last user does
+ * @ref: held by the branch table, and by every dentry stack and inode
+ *	that uses the branch; a deleted branch goes when its last user
+ *	does.  An open file counted in @nfiles keeps the branch in the
+ *	table instead, and takes no reference.
  * @nfiles: open aufs files whose branch file is on this branch (mapped
- *	files stay open): a branch with any cannot be deleted
+ *	files stay open): a branch with any cannot be deleted.  Per-CPU, so
+ *	that open and close write no line other CPUs use: counted up only
+ *	under the rwsem held shared, and summed under the rwsem held
+ *	exclusive, when a sum can only miss a close made meanwhile
  * @nwrite: of @nfiles, those open for writing: a branch with any cannot
- *	become read-only
+ *	become read-only.  Per-CPU, as @nfiles
  * @sbi: the mount, for the release of @id
  */
 struct au_branch {
@@ -160,8 +165,8 @@ struct au_branch {
 	bool noatime;
 	unsigned int id;
 	refcount_t ref;
-	atomic_t nfiles;
-	atomic_t nwrite;
+	struct percpu_counter nfiles;
+	struct percpu_counter nwrite;
 	struct au_sbinfo *sbi;
 };
 
@@ -327,8 +332,8 @@ struct au_file_old {
  * @h_file: the branch file I/O goes to (a reference is held)
  * @dentry: the aufs name whose topmost file @h_file is: the file's own,
  *	or the one a branch change unveiled (a reference is held)
- * @br: the branch of @h_file (a reference is held; counted in its
- *	&au_branch.nfiles)
+ * @br: the branch of @h_file (counted in its &au_branch.nfiles, which
+ *	keeps it in the branch table)
  * @old: branch files @h_file superseded, kept until release (the core
  *	may still use the f_mapping it read from the file before a move)
  * @nold: how many are on @old; at AU_FILE_MOVES the file no longer moves

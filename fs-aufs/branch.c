@@ -501,7 +501,9 @@ void au_br_put(struct au_branch *br)
 {
 	if (!br || !refcount_dec_and_test(&br->ref))
 		return;
-	WARN_ON_ONCE(atomic_read(&br->nfiles));
+	WARN_ON_ONCE(percpu_counter_sum(&br->nfiles));
+	percpu_counter_destroy(&br->nfiles);
+	percpu_counter_destroy(&br->nwrite);
 	spin_lock(&br->sbi->lock);
 	__clear_bit(br->id, br->sbi->ids);
 	spin_unlock(&br->sbi->lock);
@@ -513,17 +515,17 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_put);
 
 /**
  * au_br_file_get - count an open file on a branch
- * @br: the branch of the file's branch file
+ * @br: the branch of the file's branch file, in the mount's table
  * @write: the file is open for writing
  *
- * Takes a branch reference too.
+ * Called with the rwsem held shared.  The count keeps @br in the table
+ * (au_br_edit_busy()) until au_br_file_put(), so no reference is taken.
  */
 void au_br_file_get(struct au_branch *br, bool write)
 {
-	au_br_get(br);
-	atomic_inc(&br->nfiles);
+	percpu_counter_inc(&br->nfiles);
 	if (write)
-		atomic_inc(&br->nwrite);
+		percpu_counter_inc(&br->nwrite);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_file_get);
 
@@ -535,11 +537,19 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_file_get);
 void au_br_file_put(struct au_branch *br, bool write)
 {
 	if (write)
-		atomic_dec(&br->nwrite);
-	atomic_dec(&br->nfiles);
-	au_br_put(br);
+		percpu_counter_dec(&br->nwrite);
+	/* the last use of @br: a change may delete it from here on */
+	percpu_counter_dec(&br->nfiles);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_file_put);
+
+/* Free a branch never given an id; either counter may be unset. */
+static void au_br_discard(struct au_branch *br)
+{
+	percpu_counter_destroy(&br->nfiles);
+	percpu_counter_destroy(&br->nwrite);
+	kfree(br);
+}
 
 /* A new branch on @path with a free id, or an ERR_PTR. */
 static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
@@ -551,13 +561,17 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 
 	if (!br)
 		return ERR_PTR(-ENOMEM);
+	if (percpu_counter_init(&br->nfiles, 0, GFP_KERNEL))
+		goto nomem;
+	if (percpu_counter_init(&br->nwrite, 0, GFP_KERNEL))
+		goto nomem;
 	spin_lock(&sbi->lock);
 	id = find_first_zero_bit(sbi->ids, AUFS_BRANCH_MAX);
 	if (id < AUFS_BRANCH_MAX)
 		__set_bit(id, sbi->ids);
 	spin_unlock(&sbi->lock);
 	if (id >= AUFS_BRANCH_MAX) {
-		kfree(br);
+		au_br_discard(br);
 		return ERR_PTR(-EBUSY);
 	}
 	br->path = *path;
@@ -568,6 +582,10 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 	br->sbi = sbi;
 	refcount_set(&br->ref, 1);
 	return br;
+
+nomem:
+	au_br_discard(br);
+	return ERR_PTR(-ENOMEM);
 }
 
 /*
@@ -811,22 +829,28 @@ int au_br_edit_busy(const struct au_br_edit *ed, struct p_log *log)
 {
 	unsigned int i;
 
-	for (i = 0; i < ed->nremoved; i++) {
-		const struct au_branch *br = ed->removed[i];
+	s64 n;
 
-		if (atomic_read(&br->nfiles)) {
-			error_plog(log, "branch '%pd' is busy: %d open files",
-				   br->path.dentry, atomic_read(&br->nfiles));
+	/* exact but for closes made meanwhile: opens wait for the rwsem */
+	for (i = 0; i < ed->nremoved; i++) {
+		struct au_branch *br = ed->removed[i];
+
+		n = percpu_counter_sum(&br->nfiles);
+		if (n) {
+			error_plog(log, "branch '%pd' is busy: %lld open files",
+				   br->path.dentry, n);
 			return -EBUSY;
 		}
 	}
 	for (i = 0; i < ed->nbranch; i++) {
-		const struct au_branch *br = ed->branches[i];
+		struct au_branch *br = ed->branches[i];
 
-		if (br->perm == AU_BR_RW && ed->perm[i] != AU_BR_RW &&
-		    atomic_read(&br->nwrite)) {
-			error_plog(log, "branch '%pd' is busy: %d files open for writing",
-				   br->path.dentry, atomic_read(&br->nwrite));
+		if (br->perm != AU_BR_RW || ed->perm[i] == AU_BR_RW)
+			continue;
+		n = percpu_counter_sum(&br->nwrite);
+		if (n) {
+			error_plog(log, "branch '%pd' is busy: %lld files open for writing",
+				   br->path.dentry, n);
 			return -EBUSY;
 		}
 	}

@@ -368,7 +368,7 @@ static int aufs_sync_fs(struct super_block *sb, int wait)
 	for (i = 0; i < sbi->nbranch; i++) {
 		struct au_branch *br = sbi->branches[i];
 
-		if (br != sbi->wbr && !atomic_read(&br->nwrite))
+		if (br != sbi->wbr && !percpu_counter_sum(&br->nwrite))
 			continue;
 		for (j = 0; j < n; j++)
 			if (mnts[j]->mnt_sb == br->path.mnt->mnt_sb)
