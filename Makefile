@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 S := scripts
 
-.PHONY: help run shell check patches check-patches checkpatch kunit bench \
+.PHONY: help run shell check patches check-patches checkpatch kunit bench profile \
 	upstream send-dry-run \
 	source kernel initramfs demo guest-test torture kcsan-test lsm-test check-bisect deps \
 	clean distclean
@@ -24,6 +24,7 @@ help:
 	@echo "make kcsan-test     mmap and stall selftests on a KCSAN guest (build/kbuild-kcsan)"
 	@echo "make lsm-test       every selftest on a Smack guest, lockdep on (build/kbuild-smack)"
 	@echo "make bench          benchmarks: native vs overlayfs vs aufs, one boot"
+	@echo "make profile        where stat, open, read, create spend their time (function profiler)"
 	@echo "make upstream       git am the series on a pristine tree, format-patch to build/upstream"
 	@echo "make send-dry-run   git send-email --dry-run of build/upstream to get_maintainer.pl"
 	@echo "make clean          remove build outputs, keep the kernel tree"
@@ -85,6 +86,9 @@ check-bisect: deps
 
 bench: source
 	@$(S)/bench.sh
+
+profile: source
+	@$(S)/profile.sh
 
 upstream: deps
 	@$(S)/upstream.sh

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -624,6 +625,109 @@ static void bench_layers(const char *fs, const char *name, const char *l0,
 	umount_targets(name);
 }
 
+/* ---- profiles ("aufs_bench profile", make profile) ---- */
+
+#define TRACING		"/sys/kernel/tracing"
+#define PROF_OPS	2000
+#define PROF_TOP	25
+
+static void put_trace(const char *file, const char *val)
+{
+	int fd = open(path("%s/%s", TRACING, file), O_WRONLY);
+
+	if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		die("%s/%s", TRACING, file);
+	close(fd);
+}
+
+static double read4k_rate(const char *p, int count)
+{
+	static char buf[4096];
+	int fd = open(p, O_RDONLY), i;
+	double t0 = now();
+
+	if (fd < 0)
+		die("%s", p);
+	for (i = 0; i < count; i++)
+		if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
+			die("read %s", p);
+	close(fd);
+	return count / (now() - t0);
+}
+
+/*
+ * Run @fn @PROF_OPS times on @p with the function profiler on, and
+ * print the functions that took the most time on this CPU, callees
+ * included, per operation.
+ */
+static void profile_one(const char *what, int t,
+			double (*fn)(const char *p, int count), const char *p)
+{
+	char line[512], name[256];
+	unsigned long hits;
+	double us;
+	FILE *f;
+	int n = 0;
+
+	fn(p, 200);		/* warm */
+	put_trace("function_profile_enabled", "1");
+	fn(p, PROF_OPS);
+	put_trace("function_profile_enabled", "0");
+	printf("\n### %s: %s\n\n", what, tname[t]);
+	printf("| function | calls per op | us per op, callees included |\n");
+	printf("|---|---|---|\n");
+	f = fopen(TRACING "/trace_stat/function0", "r");
+	if (!f)
+		die("trace_stat");
+	while (fgets(line, sizeof(line), f) && n < PROF_TOP) {
+		if (sscanf(line, " %255s %lu %lf", name, &hits, &us) != 3)
+			continue;
+		printf("| %s | %.2f | %.2f |\n", name, (double)hits / PROF_OPS,
+		       us / PROF_OPS);
+		n++;
+	}
+	fclose(f);
+}
+
+/*
+ * Where a call of the rows furthest from native goes: warm stat,
+ * open+close of a lower file, create+unlink and a 4 KiB read, natively
+ * and through both unions, on CPU 0.
+ */
+static int profile(void)
+{
+	char *layers[2] = { ROOT "/p0", ROOT "/p1" };
+	cpu_set_t cpus;
+	int t;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		die("sched_setaffinity");
+	if (mount("nodev", TRACING, "tracefs", 0, NULL) && errno != EBUSY)
+		die("tracefs");
+	mkdirs(path("%s/a/b/c/d", layers[1]));
+	touch(path("%s/a/b/c/d/e0", layers[1]));
+	fill(path("%s/small", layers[1]), 4096, 0);
+	mkdirs(layers[0]);
+	mount_targets("prof", layers, 2);
+	for (t = 0; t < NTARGET; t++) {
+		const char *top = tdir(t, "prof", layers[0]);
+		const char *low = tdir(t, "prof", layers[1]);
+		char p[4096];
+
+		snprintf(p, sizeof(p), "%s/a/b/c/d/e0", low);
+		profile_one("stat, 5 levels, warm", t, stat_rate, p);
+		snprintf(p, sizeof(p), "%s/small", low);
+		profile_one("open+close of a lower file", t, open_close_rate, p);
+		profile_one("read(2), 4 KiB, of an open file", t, read4k_rate, p);
+		snprintf(p, sizeof(p), "%s", top);
+		profile_one("create+unlink", t, create_unlink_rate, p);
+	}
+	umount_targets("prof");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	/* 127: the most branches aufs takes */
@@ -638,6 +742,8 @@ int main(int argc, char **argv)
 	if (mount("tmpfs", ROOT, "tmpfs", 0, "size=90%"))
 		die("tmpfs");
 	mkdirs(ROOT "/empty");
+	if (argc > 1 && !strcmp(argv[1], "profile"))
+		return profile();
 
 	bench_layers("tmpfs", "main", ROOT "/l0", ROOT "/l1", BIG, 0);
 	if (!statfs("/ext4", &sf) && sf.f_type == 0xEF53)

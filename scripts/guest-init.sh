@@ -5,6 +5,7 @@
 #                    run_kselftest.sh (KTAP on the console);
 #                    aufstests=a_test,b_test runs only those
 #   aufsguest=bench  run the benchmarks (bench/aufs_bench.c)
+#   aufsguest=profile where calls spend their time (make profile)
 #   aufsguest=shell  mount the demo union and start a shell
 # Always ends with a line "AUFS-GUEST-EXIT <status>" and powers off.
 /bin/busybox --install -s /bin
@@ -138,6 +139,13 @@ bench)
 	heartbeat &
 	hb=$!
 	/tests/aufs_bench
+	rc=$?
+	kill $hb
+	;;
+profile)
+	heartbeat &
+	hb=$!
+	/tests/aufs_bench profile
 	rc=$?
 	kill $hb
 	;;
