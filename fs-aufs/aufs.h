@@ -65,8 +65,8 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
-#include <linux/percpu_counter.h>
 #include <linux/percpu-rwsem.h>
+#include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/seqlock.h>
@@ -152,11 +152,15 @@ struct au_fs_context {
  *	table instead, and takes no reference.
  * @nfiles: open aufs files whose branch file is on this branch (mapped
  *	files stay open): a branch with any cannot be deleted.  Per-CPU, so
- *	that open and close write no line other CPUs use: counted up only
- *	under the rwsem held shared, and summed under the rwsem held
- *	exclusive, when a sum can only miss a close made meanwhile
+ *	that open and close do not write a line of the branch: counted up
+ *	only under the rwsem held shared.  A branch change sums it under
+ *	the rwsem held exclusive, when a sum can only miss a close made
+ *	meanwhile (and refuse the change)
  * @nwrite: of @nfiles, those open for writing: a branch with any cannot
- *	become read-only.  Per-CPU, as @nfiles
+ *	become read-only.  Per-CPU, as @nfiles.  syncfs sums it under the
+ *	rwsem held shared: a new writer is counted on the top branch,
+ *	which syncfs syncs anyway; on any other branch the count only goes
+ *	down, and a sum can only be too high
  * @sbi: the mount, for the release of @id
  */
 struct au_branch {
@@ -174,9 +178,11 @@ struct au_branch {
  * struct au_sbinfo - per-mount state
  * @rwsem: shared by operations, exclusive for a branch change (see the
  *	lock order above).  Per-CPU: taking it shared writes no cache line
- *	that other CPUs use, and a change waits for an RCU grace period
- * @nchanging: branch changes waiting for @rwsem (au_write_lock()), for a
- *	copy-up to give way to
+ *	other CPUs write, and a change first waits for an RCU grace period
+ * @nchanging: branch changes (and remount,rw) waiting for @rwsem
+ *	(au_write_lock()), for a copy-up to give way to
+ * @nlocked: times @rwsem was taken exclusive, for a copy-up that gave
+ *	way to wait for (au_read_let_change())
  * @branches: @nbranch branches, index 0 is the top; replaced as a whole
  *	by a branch change
  * @nbranch: number of branches
@@ -207,6 +213,7 @@ struct au_branch {
 struct au_sbinfo {
 	struct percpu_rw_semaphore rwsem;
 	atomic_t nchanging;
+	unsigned long nlocked;
 	struct au_branch **branches;
 	unsigned int nbranch;
 	struct au_branch *wbr;
@@ -507,6 +514,8 @@ static inline bool au_d_is_upper(const struct dentry *dentry)
  * @staged: the permissions of @perm are on the branches already, the old
  *	ones kept in @old_perm (see au_br_edit_stage())
  * @committed: the new table is in place
+ * @locked: the rwsem is held: false only for the table a mount starts
+ *	with, which nobody else can see yet
  * @old_perm: the permission each branch of @branches had before
  */
 struct au_br_edit {
@@ -521,6 +530,7 @@ struct au_br_edit {
 	struct au_opts *opts;
 	bool staged;
 	bool committed;
+	bool locked;
 };
 
 /* branch.c */

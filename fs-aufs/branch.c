@@ -317,6 +317,9 @@ int au_br_check_loop(const struct path *path, const char *name,
 	return err;
 }
 
+static void au_br_edit_start(struct au_br_edit *ed, struct au_sbinfo *sbi,
+			     bool lock);
+
 /**
  * au_br_table_init - resolve branch specifications into the branch table
  * @sbi: the mount's state; its table must be empty
@@ -354,7 +357,8 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 	}
 	if (err)
 		goto out_put;
-	au_br_edit_begin(ed, sbi);
+	/* nobody can take the rwsem before fill_super ends: no grace period */
+	au_br_edit_start(ed, sbi, false);
 	for (i = 0; i < n && !err; i++)
 		err = au_br_edit_add(ed, i, &paths[i], specs[i].perm,
 				     specs[i].path, log);
@@ -405,15 +409,19 @@ EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);
  * @sbi: the mount
  *
  * Counted in &au_sbinfo.nchanging until it is taken: a copy-up gives
- * way to a change that waits (au_change_waiting()).
+ * way to a change that waits (au_change_waiting()), and waits for
+ * &au_sbinfo.nlocked to move (au_read_let_change()).  The first take
+ * after a while waits for an RCU grace period.
  */
 void au_write_lock(struct au_sbinfo *sbi)
 {
 	atomic_inc(&sbi->nchanging);
 	percpu_down_write(&sbi->rwsem);
-	/* ordered after the lock: a reader that waited now waits for it */
-	if (atomic_dec_and_test(&sbi->nchanging))
-		wake_up_var(&sbi->nchanging);
+	atomic_dec(&sbi->nchanging);
+	WRITE_ONCE(sbi->nlocked, sbi->nlocked + 1);
+	/* the store before the waiter check: pairs with wait_var_event() */
+	smp_mb();
+	wake_up_var(&sbi->nlocked);
 }
 
 /**
@@ -429,7 +437,9 @@ void au_write_unlock(struct au_sbinfo *sbi)
  * au_change_waiting - whether a branch change waits for the rwsem
  * @sbi: the mount, its rwsem held shared
  *
- * Return: true if a change waits, until it has the rwsem.
+ * A branch change, or a remount,rw making the work directory.
+ *
+ * Return: true if one waits, until it has the rwsem.
  */
 bool au_change_waiting(struct au_sbinfo *sbi)
 {
@@ -438,19 +448,22 @@ bool au_change_waiting(struct au_sbinfo *sbi)
 
 /**
  * au_read_let_change - let a waiting branch change run
- * @sb: the aufs superblock, its rwsem held shared once
+ * @sb: the aufs superblock, its rwsem held shared once, and
+ *	au_change_waiting() seen true under it
  *
- * Releases the rwsem and takes it again once the waiting changes have
- * had it.  A change that waits for the rwsem first waits for an RCU
- * grace period, during which taking the rwsem shared again would still
- * succeed: wait until the change holds it instead.
+ * Releases the rwsem and takes it again once the change has had it.  A
+ * change that waits for the rwsem first waits for an RCU grace period,
+ * during which taking the rwsem shared again would still succeed: wait
+ * until a change holds it instead.  None could take it while the rwsem
+ * was held shared, so the first one to take it is the one that waited.
  */
 void au_read_let_change(struct super_block *sb)
 {
 	struct au_sbinfo *sbi = au_sbi(sb);
+	unsigned long nlocked = READ_ONCE(sbi->nlocked);
 
 	au_read_unlock(sb);
-	wait_var_event(&sbi->nchanging, !atomic_read(&sbi->nchanging));
+	wait_var_event(&sbi->nlocked, READ_ONCE(sbi->nlocked) != nlocked);
 	au_read_lock(sb);
 }
 
@@ -523,6 +536,7 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_put);
  */
 void au_br_file_get(struct au_branch *br, bool write)
 {
+	lockdep_assert_held_read(&br->sbi->rwsem);
 	percpu_counter_inc(&br->nfiles);
 	if (write)
 		percpu_counter_inc(&br->nwrite);
@@ -654,21 +668,18 @@ static int au_br_check(const struct au_br_edit *ed, const struct path *path,
 	return 0;
 }
 
-/**
- * au_br_edit_begin - start a branch change
- * @ed: the change
- * @sbi: the mount
- *
- * Takes @sbi's rwsem exclusive and starts a new generation, so that a
- * path walk meeting a cached dentry waits for the change to end
- * (au_d_revalidate()).  The new table starts as a copy of the current
- * one.  End the change with au_br_edit_end(), committed or not.
+/*
+ * au_br_edit_begin(), or for the table a mount starts with (@lock
+ * false): the superblock is not set up yet, so nobody else reads @sbi.
  */
-void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
+static void au_br_edit_start(struct au_br_edit *ed, struct au_sbinfo *sbi,
+			     bool lock)
 {
 	unsigned int i;
 
-	au_write_lock(sbi);
+	if (lock)
+		au_write_lock(sbi);
+	ed->locked = lock;
 	WRITE_ONCE(sbi->gen, sbi->gen + 1);
 	ed->sbi = sbi;
 	ed->nbranch = sbi->nbranch;
@@ -682,6 +693,21 @@ void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
 		ed->perm[i] = sbi->branches[i]->perm;
 		au_br_get(ed->branches[i]);
 	}
+}
+
+/**
+ * au_br_edit_begin - start a branch change
+ * @ed: the change
+ * @sbi: the mount
+ *
+ * Takes @sbi's rwsem exclusive and starts a new generation, so that a
+ * path walk meeting a cached dentry waits for the change to end
+ * (au_d_revalidate()).  The new table starts as a copy of the current
+ * one.  End the change with au_br_edit_end(), committed or not.
+ */
+void au_br_edit_begin(struct au_br_edit *ed, struct au_sbinfo *sbi)
+{
+	au_br_edit_start(ed, sbi, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(au_br_edit_begin);
 
@@ -822,6 +848,7 @@ EXPORT_SYMBOL_IF_KUNIT(au_br_edit_removes);
  * A deleted branch must have no open file (mapped files stay open); a
  * writable branch made read-only must have no file open for writing.
  * Dentries in use are checked by the caller, which knows the dcache.
+ * Called with the rwsem held exclusive, so no file is counted meanwhile.
  *
  * Return: 0, or -EBUSY with a reason in @log.
  */
@@ -829,13 +856,11 @@ int au_br_edit_busy(const struct au_br_edit *ed, struct p_log *log)
 {
 	unsigned int i;
 
-	s64 n;
-
 	/* exact but for closes made meanwhile: opens wait for the rwsem */
 	for (i = 0; i < ed->nremoved; i++) {
 		struct au_branch *br = ed->removed[i];
+		s64 n = percpu_counter_sum(&br->nfiles);
 
-		n = percpu_counter_sum(&br->nfiles);
 		if (n) {
 			error_plog(log, "branch '%pd' is busy: %lld open files",
 				   br->path.dentry, n);
@@ -844,6 +869,7 @@ int au_br_edit_busy(const struct au_br_edit *ed, struct p_log *log)
 	}
 	for (i = 0; i < ed->nbranch; i++) {
 		struct au_branch *br = ed->branches[i];
+		s64 n;
 
 		if (br->perm != AU_BR_RW || ed->perm[i] == AU_BR_RW)
 			continue;
@@ -957,6 +983,9 @@ void au_br_edit_commit(struct au_br_edit *ed)
 	struct au_sbinfo *sbi = ed->sbi;
 	unsigned int i, nold = sbi->nbranch;
 
+	/* au_br_edit_busy() was 0: nothing can be counted or closed since */
+	for (i = 0; i < ed->nremoved; i++)
+		WARN_ON_ONCE(percpu_counter_sum(&ed->removed[i]->nfiles));
 	for (i = 0; i < ed->nbranch; i++) {
 		ed->branches[i]->perm = ed->perm[i];
 		WRITE_ONCE(ed->branches[i]->noatime, ed->perm[i] != AU_BR_RW);
@@ -966,6 +995,7 @@ void au_br_edit_commit(struct au_br_edit *ed)
 	swap(sbi->nbranch, ed->nbranch);
 	swap(sbi->workdir, ed->workdir);
 	ed->opts = rcu_replace_pointer(sbi->opts, ed->opts,
+				       !ed->locked ||
 				       lockdep_is_held(&sbi->rwsem));
 	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
 		   sbi->branches[0] : NULL);
@@ -1012,7 +1042,8 @@ void au_br_edit_end(struct au_br_edit *ed)
 				ed->branches[i]->perm = ed->old_perm[i];
 		au_br_edit_undo_gen(ed->sbi);
 	}
-	au_write_unlock(ed->sbi);
+	if (ed->locked)
+		au_write_unlock(ed->sbi);
 	au_workdir_put(ed->workdir);
 	if (ed->opts)
 		kfree_rcu(ed->opts, rcu);

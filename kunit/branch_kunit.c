@@ -319,6 +319,14 @@ static void au_branch_generation_bumps(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kt->sbi->gen, gen + 2);
 }
 
+/* Count an open file on @br, as an open does: with the rwsem held shared. */
+static void au_kt_file_get(struct au_kt *kt, struct au_branch *br, bool write)
+{
+	percpu_down_read(&kt->sbi->rwsem);
+	au_br_file_get(br, write);
+	percpu_up_read(&kt->sbi->rwsem);
+}
+
 static void au_branch_busy(struct kunit *test)
 {
 	struct au_kt *kt = test->priv;
@@ -328,7 +336,7 @@ static void au_branch_busy(struct kunit *test)
 	br = kt->sbi->branches[1];
 
 	/* an open file (or a mapping: the file stays open) */
-	au_br_file_get(br, false);
+	au_kt_file_get(kt, br, false);
 	au_br_edit_begin(kt->ed, kt->sbi);
 	KUNIT_ASSERT_EQ(test, au_br_edit_del(kt->ed, &kt->dirs[1], "d1", &au_kt_log),
 			0);
@@ -346,8 +354,8 @@ static void au_branch_busy(struct kunit *test)
 
 	/* rw -> ro needs no writer; ro -> rw and a reader do not matter */
 	br = kt->sbi->branches[0];
-	au_br_file_get(br, true);
-	au_br_file_get(kt->sbi->branches[2], false);
+	au_kt_file_get(kt, br, true);
+	au_kt_file_get(kt, kt->sbi->branches[2], false);
 	au_br_edit_begin(kt->ed, kt->sbi);
 	KUNIT_ASSERT_EQ(test, au_br_edit_mod(kt->ed, &kt->dirs[2], AU_BR_RW,
 					     "d2", &au_kt_log), 0);
