@@ -179,7 +179,8 @@ struct au_branch {
  * @rwsem: shared by operations, exclusive for a branch change (see the
  *	lock order above).  Per-CPU: taking it shared writes no cache line
  *	other CPUs write, and a change first waits for an RCU grace period
- * @nchanging: branch changes (and remount,rw) waiting for @rwsem
+ * @nchanging: branch changes (and a remount,rw making the work
+ *	directory) waiting for @rwsem
  *	(au_write_lock()), for a copy-up to give way to
  * @nlocked: times @rwsem was taken exclusive, for a copy-up that gave
  *	way to wait for (au_read_let_change())
@@ -547,7 +548,7 @@ void au_sbinfo_free(struct au_sbinfo *sbi);
 void au_write_lock(struct au_sbinfo *sbi);
 void au_write_unlock(struct au_sbinfo *sbi);
 bool au_change_waiting(struct au_sbinfo *sbi);
-void au_read_let_change(struct super_block *sb);
+int au_read_let_change(struct super_block *sb);
 int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 		     unsigned int n, struct p_log *log);
 bool au_br_whable(const struct au_branch *br);

@@ -344,7 +344,7 @@ int au_br_table_init(struct au_sbinfo *sbi, const struct au_br_spec *specs,
 
 	if (!ed || !paths)
 		goto out;
-	/* resolved before the rwsem: a path may lead through another union */
+	/* resolved first: a path may lead through another union */
 	for (got = 0, err = 0; got < n; got++) {
 		err = au_br_lookup(specs[got].path, &paths[got], log);
 		if (err)
@@ -456,15 +456,23 @@ bool au_change_waiting(struct au_sbinfo *sbi)
  * during which taking the rwsem shared again would still succeed: wait
  * until a change holds it instead.  None could take it while the rwsem
  * was held shared, so the first one to take it is the one that waited.
+ * A fatal signal ends the wait early; the rwsem is held again either way.
+ *
+ * Return: 0, or -EINTR for a fatal signal.
  */
-void au_read_let_change(struct super_block *sb)
+int au_read_let_change(struct super_block *sb)
 {
 	struct au_sbinfo *sbi = au_sbi(sb);
 	unsigned long nlocked = READ_ONCE(sbi->nlocked);
+	int err;
 
+	/* held shared: the change cannot have taken the rwsem yet */
+	WARN_ON_ONCE(!atomic_read(&sbi->nchanging));
 	au_read_unlock(sb);
-	wait_var_event(&sbi->nlocked, READ_ONCE(sbi->nlocked) != nlocked);
+	err = wait_var_event_killable(&sbi->nlocked,
+				      READ_ONCE(sbi->nlocked) != nlocked);
 	au_read_lock(sb);
+	return err;
 }
 
 /**
@@ -996,7 +1004,7 @@ void au_br_edit_commit(struct au_br_edit *ed)
 	swap(sbi->workdir, ed->workdir);
 	ed->opts = rcu_replace_pointer(sbi->opts, ed->opts,
 				       !ed->locked ||
-				       lockdep_is_held(&sbi->rwsem));
+				       lockdep_is_held_type(&sbi->rwsem, 0));
 	WRITE_ONCE(sbi->wbr, sbi->branches[0]->perm == AU_BR_RW ?
 		   sbi->branches[0] : NULL);
 	WRITE_ONCE(sbi->commits, sbi->commits + 1);

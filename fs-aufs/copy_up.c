@@ -938,8 +938,9 @@ int au_copy_up_open(struct dentry *dentry, loff_t len, struct file *file,
 		 */
 		yields++;
 		commits = READ_ONCE(au_sbi(sb)->commits);
-		au_read_let_change(sb);
-		err = READ_ONCE(au_sbi(sb)->commits) == commits ? 0 : -ESTALE;
+		err = au_read_let_change(sb);
+		if (!err && READ_ONCE(au_sbi(sb)->commits) != commits)
+			err = -ESTALE;
 		if (!err && fatal_signal_pending(current))
 			err = -EINTR;
 	}

@@ -361,7 +361,12 @@ static int au_remount_rw(struct fs_context *fc, struct au_sbinfo *sbi)
 	struct dentry *work;
 	int err = 0;
 
-	if (au_remount_rdonly(fc))
+	/*
+	 * Only a branch change (under s_umount, which the caller holds)
+	 * sets @wbr and @workdir: without work to do, no exclusive rwsem,
+	 * which would make copy-ups in progress give way for nothing.
+	 */
+	if (au_remount_rdonly(fc) || !sbi->wbr || sbi->workdir)
 		return 0;
 	au_write_lock(sbi);
 	if (sbi->wbr && !sbi->workdir) {
