@@ -208,6 +208,13 @@ static double minimum(double *v)
 
 /* ---- metrics ---- */
 
+static void start_thread(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+	errno = pthread_create(tid, NULL, fn, arg);
+	if (errno)
+		die("pthread_create");
+}
+
 struct toucher {
 	char *map;
 	long from, to;
@@ -276,14 +283,13 @@ static double fault_rate(const char *file, long size, int threads, int write,
 		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		die("mmap %s", file);
-	if (worst && pthread_create(&ptid, NULL, probe_mmap, &probe))
-		die("pthread_create");
+	if (worst)
+		start_thread(&ptid, probe_mmap, &probe);
 	t0 = now();
 	for (i = 0; i < threads; i++) {
 		t[i] = (struct toucher){ map, size / threads * i,
 					 size / threads * (i + 1), write };
-		if (pthread_create(&tid[i], NULL, touch_range, &t[i]))
-			die("pthread_create");
+		start_thread(&tid[i], touch_range, &t[i]);
 	}
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
@@ -362,6 +368,7 @@ struct par {
 	char p[4096];
 	int count;
 	double (*fn)(const char *p, int count);
+	pthread_barrier_t *start;
 	double t0, t1;
 };
 
@@ -369,6 +376,7 @@ static void *par_run(void *arg)
 {
 	struct par *w = arg;
 
+	pthread_barrier_wait(w->start);
 	w->t0 = now();
 	w->fn(w->p, w->count);
 	w->t1 = now();
@@ -377,25 +385,28 @@ static void *par_run(void *arg)
 
 /*
  * Operations per second of two threads at once, each @count times on
- * its own name (@p0, @p1), from the first start to the last end.  The
+ * its own name (@p0, @p1), started together, from the first start to
+ * the last end.  The
  * names share the directories above them, which a path walk only
  * reads; what else the threads share is the filesystem's state.
  */
 static double par_rate(double (*fn)(const char *p, int count),
 		       const char *p0, const char *p1, int count)
 {
-	struct par w[2] = { { .count = count, .fn = fn },
-			    { .count = count, .fn = fn } };
+	pthread_barrier_t start;
+	struct par w[2] = { { .count = count, .fn = fn, .start = &start },
+			    { .count = count, .fn = fn, .start = &start } };
 	pthread_t tid[2];
 	int i;
 
 	snprintf(w[0].p, sizeof(w[0].p), "%s", p0);
 	snprintf(w[1].p, sizeof(w[1].p), "%s", p1);
+	pthread_barrier_init(&start, NULL, 2);
 	for (i = 0; i < 2; i++)
-		if (pthread_create(&tid[i], NULL, par_run, &w[i]))
-			die("pthread_create");
+		start_thread(&tid[i], par_run, &w[i]);
 	for (i = 0; i < 2; i++)
 		pthread_join(tid[i], NULL);
+	pthread_barrier_destroy(&start);
 	return 2 * count / ((w[0].t1 > w[1].t1 ? w[0].t1 : w[1].t1) -
 			    (w[0].t0 < w[1].t0 ? w[0].t0 : w[1].t0));
 }
@@ -675,6 +686,8 @@ static void profile_one(const char *what, int t,
 	int n = 0;
 
 	fn(p, 200);		/* warm */
+	/* time on the CPU only, not time scheduled out */
+	put_trace("options/sleep-time", "0");
 	put_trace("function_profile_enabled", "1");
 	fn(p, PROF_OPS);
 	put_trace("function_profile_enabled", "0");
@@ -717,9 +730,11 @@ static int profile(void)
 	mkdirs(layers[0]);
 	mount_targets("prof", layers, 2);
 	for (t = 0; t < NTARGET; t++) {
-		const char *top = tdir(t, "prof", layers[0]);
-		const char *low = tdir(t, "prof", layers[1]);
-		char p[4096];
+		char top[2048], low[2048], p[4096];
+
+		/* path() recycles its buffers: keep our own copies */
+		snprintf(top, sizeof(top), "%s", tdir(t, "prof", layers[0]));
+		snprintf(low, sizeof(low), "%s", tdir(t, "prof", layers[1]));
 
 		snprintf(p, sizeof(p), "%s/a/b/c/d/e0", low);
 		profile_one("stat, 5 levels, warm", t, stat_rate, p);
@@ -751,8 +766,9 @@ int main(int argc, char **argv)
 		return profile();
 
 	/*
-	 * Native paths are as deep as the unions' (ROOT/m/NAME/aufs/...):
-	 * the walk of the names above a target is not what is measured.
+	 * Native paths on tmpfs are as deep as the unions'
+	 * (ROOT/m/NAME/aufs/...): the walk of the names above a target is
+	 * not what is measured.  The ext4 rows open a file once per run.
 	 */
 	bench_layers("tmpfs", "main", ROOT "/m/main/l0", ROOT "/m/main/l1",
 		     BIG, 0);
