@@ -21,7 +21,7 @@
  *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
  *   file (dir)   -> struct au_rdcache, the merged listing.
  *
- * Locking: au_sbinfo.rwsem (a percpu_rw_semaphore: shared holds touch
+ * Locking: au_sbinfo.rwsem (a percpu_rw_semaphore: shared holds write
  * only a per-CPU counter) guards the branch table and every dentry's
  * branch stack.  Each aufs operation that uses them holds it shared; a
  * branch change (remount.c) holds it exclusive, so it never runs beside
@@ -180,8 +180,8 @@ struct au_branch {
  *	lock order above).  Per-CPU: taking it shared writes no cache line
  *	other CPUs write, and a change first waits for an RCU grace period
  * @nchanging: branch changes (and a remount,rw making the work
- *	directory) waiting for @rwsem
- *	(au_write_lock()), for a copy-up to give way to
+ *	directory) waiting for @rwsem (au_write_lock()), for a copy-up to
+ *	give way to
  * @nlocked: times @rwsem was taken exclusive, for a copy-up that gave
  *	way to wait for (au_read_let_change())
  * @branches: @nbranch branches, index 0 is the top; replaced as a whole
