@@ -19,7 +19,9 @@
  *   file (reg)   -> struct au_finfo: the branch file it reads from; its
  *                   f_mapping is the branch file's mapping.
  *   VMA          -> struct au_vmfwd, reached through vma->vm_ops.
- *   file (dir)   -> struct au_rdcache, the merged listing.
+ *   file (dir)   -> struct au_rdcache, the merged listing, shared with
+ *                   later opens while the directory does not change
+ *                   (readdir.c).
  *
  * Locking: au_sbinfo.rwsem (a percpu_rw_semaphore: shared holds write
  * only a per-CPU counter) guards the branch table and every dentry's
@@ -65,6 +67,7 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/list_lru.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
@@ -198,10 +201,15 @@ struct au_branch {
  * @refrof: open files move to the file a branch change unveils
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
- * @lock: protects @dinfos, @plinks and @ids
+ * @lock: protects @dinfos, @plinks, @ids, and each stack's listing and
+ *	its place on @rdlru (readdir.c)
  * @dinfos: every dentry stack of the mount, for a branch change
  * @plinks: aufs inodes of pseudo-linked copies, pinned (plink.c)
  * @ids: branch ids in use
+ * @rdlru: the directory listings stacks hold for later opens, for
+ *	@rdshrink (readdir.c)
+ * @rdshrink: frees listings on @rdlru under memory pressure; %NULL
+ *	until @rdlru is set up
  * @kobj: the mount's directory in /sys/fs/aufs, or %NULL
  * @opts: the branch list as /proc/mounts shows it, rendered by each
  *	branch change: show_options runs under namespace_sem and must not
@@ -227,6 +235,8 @@ struct au_sbinfo {
 	struct list_head dinfos;
 	struct list_head plinks;
 	DECLARE_BITMAP(ids, AUFS_BRANCH_MAX);
+	struct list_lru rdlru;
+	struct shrinker *rdshrink;
 	struct kobject *kobj;
 	struct au_opts __rcu *opts;
 };
@@ -251,6 +261,41 @@ struct au_hdentry {
 	struct dentry *dentry;
 };
 
+struct au_rdent;
+
+/**
+ * struct au_rdcache - the merged listing of one directory (readdir.c)
+ * @ref: held by each open file that reads it, and by @di
+ * @rcu: for freeing the head after lookups under RCU
+ * @lru: in &au_sbinfo.rdlru while @di holds it
+ * @sbi: the mount
+ * @di: the stack that holds it, or %NULL
+ * @n: number of entries
+ * @ents: entries in listing order
+ * @all: every allocated entry, shown or not, for freeing
+ * @gen: the branch table generation it was built in
+ * @first: au_di_first() of the stack it was built from
+ * @nh: number of branch directories it was built from
+ * @keep: every branch directory had an i_version: may be shared
+ * @version: @nh i_versions, of each branch directory from @first on,
+ *	read before it was listed
+ */
+struct au_rdcache {
+	refcount_t ref;
+	struct rcu_head rcu;
+	struct list_head lru;
+	struct au_sbinfo *sbi;
+	struct au_dinfo *di;
+	unsigned int n;
+	struct au_rdent **ents;
+	struct list_head all;
+	unsigned long gen;
+	unsigned int first;
+	unsigned int nh;
+	bool keep;
+	u64 *version;
+};
+
 /**
  * struct au_dinfo - the branch dentries behind one aufs dentry
  * @first: index in @h of the topmost entry.  Slot 0 is kept for the top
@@ -264,6 +309,8 @@ struct au_hdentry {
  * @next: the stack a branch change in progress has built for @dentry
  * @removed: the name was unlinked or renamed over through aufs: open
  *	files of it never move to another file of that name
+ * @rdc: the directory's last listing, for the next open to share if
+ *	still current (readdir.c), or %NULL
  * @h: branch dentries, topmost first; each holds a branch reference
  */
 struct au_dinfo {
@@ -274,6 +321,7 @@ struct au_dinfo {
 	struct rcu_head rcu;
 	struct au_dinfo *next;
 	bool removed;
+	struct au_rdcache __rcu *rdc;
 	struct au_hdentry h[];
 };
 
@@ -725,6 +773,19 @@ void au_sysfs_update(struct au_sbinfo *sbi);
 /* readdir.c */
 extern const struct file_operations au_dir_fops;
 int au_dir_empty(struct dentry *dentry);
+void au_rdcache_put(struct au_rdcache *rdc);
+
+/* rdcache.c */
+struct au_rdcache *au_rdcache_alloc(struct au_sbinfo *sbi, unsigned int nh);
+void au_rdcache_free(struct au_rdcache *rdc);
+struct au_rdcache *au_rdcache_lookup(struct au_dinfo *di);
+void au_rdcache_keep(struct au_dinfo *di, struct au_rdcache *rdc);
+void au_rdcache_drop(struct au_dinfo *di);
+int au_rdcache_init(struct super_block *sb);
+void au_rdcache_stop(struct au_sbinfo *sbi);
+void au_rdcache_exit(struct au_sbinfo *sbi);
+int au_rdcache_cache_init(void);
+void au_rdcache_cache_destroy(void);
 
 /**
  * au_file_noatime - keep reads of a branch file from writing its atime

@@ -52,6 +52,7 @@ void au_dinfo_free(struct au_dinfo *di)
 
 	if (!di)
 		return;
+	au_rdcache_drop(di);
 	for (i = au_di_first(di); i < di->n; i++) {
 		dput(di->h[i].dentry);
 		au_br_put(di->h[i].br);

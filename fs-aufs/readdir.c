@@ -3,19 +3,23 @@
  * aufs: merged directory listing.
  *
  * The first getdents on an open aufs directory (and the first after a
- * seek to 0) lists every branch directory behind it, top first, into a
- * cache owned by the open file:
+ * seek to 0) takes the merged listing of every branch directory behind
+ * it, top first:
  *   - a name is shown once, with the type and inode of its topmost copy;
  *   - ".wh.NAME" on a branch that honours whiteouts hides NAME in the
  *     branches below it (not in its own branch: there NAME wins);
  *   - names starting with ".wh." are never shown.
  * Any ".wh.NAME" hides NAME here, as in out-of-tree aufs, even one that
- * is not a regular file (which lookup reports as -EIO).  The cache is
- * charged to the memory cgroup of the task that lists: a listing of a
- * huge directory counts against the lister, not the system.
- * Positions 0 and 1 are "." and ".."; position 2 + i is cache entry i,
+ * is not a regular file (which lookup reports as -EIO).  The listing is
+ * charged to the memory cgroup of the task that builds it: a listing of
+ * a huge directory counts against the lister, not the system.
+ * Positions 0 and 1 are "." and ".."; position 2 + i is listing entry i,
  * so positions stay valid across calls however small the user's buffer
  * is, and telldir/seekdir work.
+ *
+ * A listing is immutable once built.  The open file holds a reference,
+ * and so does the directory's dentry stack, for later opens while it is
+ * current (rdcache.c).
  *
  * Listing runs under the aufs directory's i_rwsem (shared, held by the
  * VFS) and the mount's rwsem (shared), and takes each branch directory's
@@ -24,6 +28,7 @@
 
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/iversion.h>
 #include <linux/rbtree.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -50,18 +55,6 @@ struct au_rdent {
 	bool whiteout;
 	unsigned int len;
 	char name[];
-};
-
-/**
- * struct au_rdcache - the merged listing of one open directory
- * @n: number of entries
- * @ents: entries in listing order
- * @all: every allocated entry, shown or not, for freeing
- */
-struct au_rdcache {
-	unsigned int n;
-	struct au_rdent **ents;
-	struct list_head all;
 };
 
 /* State while one branch directory is being read. */
@@ -186,21 +179,26 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 	return err ?: b->err;
 }
 
-static void au_rdcache_free(struct au_rdcache *rdc)
+/**
+ * au_rdcache_put - drop a reference on a listing
+ * @rdc: the listing, or %NULL
+ */
+void au_rdcache_put(struct au_rdcache *rdc)
 {
 	struct au_rdent *ent, *next;
 
-	if (!rdc)
+	if (!rdc || !refcount_dec_and_test(&rdc->ref))
 		return;
 	list_for_each_entry_safe(ent, next, &rdc->all, list)
 		kfree(ent);
 	kvfree(rdc->ents);
-	kfree(rdc);
+	au_rdcache_free(rdc);
 }
 
 static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 {
 	const struct au_dinfo *di = au_di(dentry);
+	unsigned int first = au_di_first(di);
 	struct au_rdbuild b = {
 		.ctx.actor = au_rdfill,
 		.root = RB_ROOT,
@@ -208,24 +206,33 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		.hidden = LIST_HEAD_INIT(b.hidden),
 		.rdonly = sb_rdonly(dentry->d_sb),
 	};
+	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	const struct cred *old_cred;
 	struct au_rdcache *rdc;
 	struct au_rdent *ent;
 	unsigned int i;
 	int err = 0;
 
-	rdc = kzalloc(sizeof(*rdc), GFP_KERNEL_ACCOUNT);
+	rdc = au_rdcache_alloc(sbi, di->n - first);
 	if (!rdc)
 		return ERR_PTR(-ENOMEM);
-	INIT_LIST_HEAD(&rdc->all);
+	rdc->gen = READ_ONCE(sbi->gen);
+	rdc->first = first;
+	rdc->keep = true;
 
-	old_cred = override_creds(au_sbi(dentry->d_sb)->cred);
-	for (i = au_di_first(di); i < di->n && !err; i++) {
+	old_cred = override_creds(sbi->cred);
+	for (i = first; i < di->n && !err; i++) {
 		struct path h_path = {
 			.mnt = di->h[i].br->path.mnt,
 			.dentry = di->h[i].dentry,
 		};
+		struct inode *h_inode = d_inode(h_path.dentry);
 
+		/* before the listing: a change meanwhile makes it stale */
+		if (h_inode && IS_I_VERSION(h_inode))
+			rdc->version[i - first] = inode_query_iversion(h_inode);
+		else
+			rdc->keep = false;
 		b.br = di->h[i].br;
 		b.bindex = i;
 		b.ctx.pos = 0;
@@ -245,7 +252,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	list_splice(&b.visible, &rdc->all);
 	list_splice(&b.hidden, &rdc->all);
 	if (err) {
-		au_rdcache_free(rdc);
+		au_rdcache_put(rdc);
 		return ERR_PTR(err);
 	}
 	return rdc;
@@ -265,8 +272,29 @@ int au_dir_empty(struct dentry *dentry)
 	if (IS_ERR(rdc))
 		return PTR_ERR(rdc);
 	err = rdc->n ? -ENOTEMPTY : 0;
-	au_rdcache_free(rdc);
+	au_rdcache_put(rdc);
 	return err;
+}
+
+/*
+ * The listing of @dentry: the one its stack holds if still current, else
+ * a new one, which the stack then holds if it may be shared.  Taken
+ * under the rwsem, emitted without: dir_emit() faults.
+ */
+static struct au_rdcache *au_rdcache_get(struct dentry *dentry)
+{
+	struct super_block *sb = dentry->d_sb;
+	struct au_rdcache *rdc;
+
+	au_read_lock(sb);
+	rdc = au_rdcache_lookup(au_di(dentry));
+	if (!rdc) {
+		rdc = au_rdcache_build(dentry);
+		if (!IS_ERR(rdc) && rdc->keep)
+			au_rdcache_keep(au_di(dentry), rdc);
+	}
+	au_read_unlock(sb);
+	return rdc;
 }
 
 static int aufs_iterate_shared(struct file *file, struct dir_context *ctx)
@@ -276,10 +304,7 @@ static int aufs_iterate_shared(struct file *file, struct dir_context *ctx)
 	if (!dir_emit_dots(file, ctx))
 		return 0;
 	if (!rdc) {
-		/* Built under the rwsem, emitted without: dir_emit() faults. */
-		au_read_lock(file->f_path.dentry->d_sb);
-		rdc = au_rdcache_build(file->f_path.dentry);
-		au_read_unlock(file->f_path.dentry->d_sb);
+		rdc = au_rdcache_get(file->f_path.dentry);
 		if (IS_ERR(rdc))
 			return PTR_ERR(rdc);
 		file->private_data = rdc;
@@ -294,14 +319,17 @@ static int aufs_iterate_shared(struct file *file, struct dir_context *ctx)
 	return 0;
 }
 
-/* Seeking to 0 (rewinddir) drops the cache: the next read lists afresh. */
+/*
+ * Seeking to 0 (rewinddir) drops the file's listing: the next read takes
+ * a current one.
+ */
 static loff_t aufs_dir_llseek(struct file *file, loff_t offset, int whence)
 {
 	loff_t pos = generic_file_llseek_size(file, offset, whence,
 					      U32_MAX, U32_MAX);
 
 	if (pos == 0) {
-		au_rdcache_free(file->private_data);
+		au_rdcache_put(file->private_data);
 		file->private_data = NULL;
 	}
 	return pos;
@@ -309,7 +337,7 @@ static loff_t aufs_dir_llseek(struct file *file, loff_t offset, int whence)
 
 static int aufs_dir_release(struct inode *inode, struct file *file)
 {
-	au_rdcache_free(file->private_data);
+	au_rdcache_put(file->private_data);
 	return 0;
 }
 

@@ -45,7 +45,7 @@ static const struct fs_parameter_spec au_fs_parameters[] = {
 };
 
 #define AU_NO_XINO	"no inode number table (xino): inode numbers come from the branches"
-#define AU_NO_RDCACHE	"no tuning of the readdir cache of out-of-tree aufs"
+#define AU_NO_RDCACHE	"no tuning of the readdir cache: a listing is kept while its directory does not change"
 #define AU_OBSOLETE	"an obsolete option of out-of-tree aufs, which ignores it"
 
 /*
@@ -416,6 +416,9 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sbi)
 		return -ENOMEM;
 	sb->s_fs_info = sbi;
+	err = au_rdcache_init(sb);
+	if (err)
+		return err;
 	if (ctx->refrof >= 0)
 		sbi->refrof = ctx->refrof;
 
@@ -520,8 +523,11 @@ static void aufs_kill_sb(struct super_block *sb)
 		au_sysfs_del(sbi);
 		/* before the VFS evicts the inodes */
 		au_plink_release(sbi, NULL);
+		au_rdcache_stop(sbi);
 	}
 	kill_anon_super(sb);
+	if (sbi)
+		au_rdcache_exit(sbi);
 	au_sbinfo_free(sbi);
 }
 
@@ -544,9 +550,12 @@ static int __init aufs_init(void)
 	err = au_vmfwd_cache_init();
 	if (err)
 		goto out_inode;
-	err = au_sysfs_init();
+	err = au_rdcache_cache_init();
 	if (err)
 		goto out_vmfwd;
+	err = au_sysfs_init();
+	if (err)
+		goto out_rdcache;
 	err = register_filesystem(&aufs_fs_type);
 	if (err)
 		goto out_sysfs;
@@ -554,6 +563,8 @@ static int __init aufs_init(void)
 
 out_sysfs:
 	au_sysfs_exit();
+out_rdcache:
+	au_rdcache_cache_destroy();
 out_vmfwd:
 	au_vmfwd_cache_destroy();
 out_inode:
@@ -565,6 +576,7 @@ static void __exit aufs_exit(void)
 {
 	unregister_filesystem(&aufs_fs_type);
 	au_sysfs_exit();
+	au_rdcache_cache_destroy();
 	au_vmfwd_cache_destroy();
 	au_inode_cache_destroy();
 }

@@ -1988,6 +1988,182 @@ TEST_F(rw, clone_as_on_the_branch)
 	EXPECT_STREQ("lower\n", get(in(self->b0, "clone")));
 }
 
+/* Empty the unused dentries and the kept listings (their shrinkers). */
+static void drop_dentries(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	if (fd < 0 || write(fd, "2", 1) != 1) {
+		perror("drop_caches");
+		exit(1);
+	}
+	close(fd);
+}
+
+/*
+ * A directory's listing is kept for the next opendir, so each step lists
+ * the directory first, then changes it and lists it again: the second
+ * listing must show the change, whether it came through the union
+ * (copy-up of the directory, a new name on top, a whiteout, a rename)
+ * or straight to a branch, within the same clock tick.
+ */
+TEST_F(rw, listing_shows_each_change_made_after_it)
+{
+	char *ldir = strdup(in(self->mnt, "ldir"));
+
+	ASSERT_EQ(2, dir_has(ldir, NULL));
+	/* the first name on top copies the directory up */
+	put(in(self->mnt, "ldir/c"), "c", 0644);
+	EXPECT_EQ(3, dir_has(ldir, NULL));
+	EXPECT_TRUE(dir_lists(ldir, "c"));
+	put(in(self->mnt, "ldir/d"), "d", 0644);
+	EXPECT_TRUE(dir_lists(ldir, "d"));
+	EXPECT_EQ(0, unlink(in(self->mnt, "ldir/a")));
+	EXPECT_FALSE(dir_lists(ldir, "a"));
+	EXPECT_EQ(0, rename(in(self->mnt, "ldir/b"), in(self->mnt, "ldir/e")));
+	EXPECT_FALSE(dir_lists(ldir, "b"));
+	EXPECT_TRUE(dir_lists(ldir, "e"));
+	EXPECT_EQ(3, dir_has(ldir, NULL));
+
+	/* straight to the lower branch, then to the top one */
+	put(in(self->b1, "ldir/f"), "f", 0644);
+	EXPECT_TRUE(dir_lists(ldir, "f"));
+	EXPECT_EQ(0, unlink(in(self->b1, "ldir/f")));
+	EXPECT_FALSE(dir_lists(ldir, "f"));
+	put(in(self->b0, "ldir/g"), "g", 0644);
+	EXPECT_TRUE(dir_lists(ldir, "g"));
+	EXPECT_EQ(0, unlink(in(self->b0, "ldir/g")));
+	EXPECT_FALSE(dir_lists(ldir, "g"));
+	EXPECT_EQ(0, mkdir(in(self->b1, "ldir/h"), 0755));
+	EXPECT_TRUE(dir_lists(ldir, "h"));
+
+	/* a name removed below the union, in a directory only it has */
+	ASSERT_EQ(1, dir_has(in(self->mnt, "dir/sub"), NULL));
+	EXPECT_EQ(0, unlink(in(self->b1, "dir/sub/deep")));
+	EXPECT_EQ(0, dir_has(in(self->mnt, "dir/sub"), NULL));
+
+	/* what the shrinker leaves is listed afresh, the same */
+	drop_dentries();
+	EXPECT_EQ(4, dir_has(ldir, NULL));
+	EXPECT_TRUE(dir_lists(ldir, "h"));
+	free(ldir);
+}
+
+/*
+ * An open directory keeps the listing it started with until rewinddir,
+ * which shows what changed meanwhile.
+ */
+TEST_F(rw, rewinddir_shows_changes_made_while_open)
+{
+	DIR *d = opendir(in(self->mnt, "ldir"));
+	struct dirent *e;
+	int n = 0, seen = 0;
+
+	ASSERT_NE(NULL, d);
+	while ((e = readdir(d)))
+		n++;
+	ASSERT_EQ(4, n);
+	put(in(self->mnt, "ldir/new"), "new", 0644);
+	put(in(self->b1, "ldir/below"), "below", 0644);
+	rewinddir(d);
+	n = 0;
+	while ((e = readdir(d))) {
+		n++;
+		seen += !strcmp(e->d_name, "new") || !strcmp(e->d_name, "below");
+	}
+	closedir(d);
+	EXPECT_EQ(6, n);
+	EXPECT_EQ(2, seen);
+}
+
+/*
+ * ramfs keeps no i_version: a listing that involves a branch on it is
+ * never kept for a later opendir, so a name made straight on the branch
+ * shows at once.
+ */
+TEST_F(rw, listing_over_a_branch_without_i_version_is_not_kept)
+{
+	char r[PATH_MAX], opts[3 * PATH_MAX];
+
+	snprintf(r, sizeof(r), "%s/ramfs", self->base);
+	ASSERT_EQ(0, mkdir(r, 0755));
+	ASSERT_EQ(0, mount("ramfs", r, "ramfs", 0, NULL));
+	ASSERT_EQ(0, mkdir(in(r, "d"), 0755));
+	put(in(r, "d/one"), "1", 0644);
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, r);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
+
+	EXPECT_EQ(1, dir_has(in(self->mnt, "d"), NULL));
+	put(in(r, "d/two"), "2", 0644);
+	EXPECT_TRUE(dir_lists(in(self->mnt, "d"), "two"));
+	EXPECT_EQ(0, unlink(in(r, "d/one")));
+	EXPECT_FALSE(dir_lists(in(self->mnt, "d"), "one"));
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	EXPECT_EQ(0, umount(r));
+}
+
+/*
+ * Listers, a writer and reclaim at once: each listing is one the
+ * directory had (between LISTED_BASE and LISTED_BASE + LISTED_MORE
+ * names), and the last one shows exactly what the writer left.  Under
+ * KASAN this also checks the kept listings' lifetime.
+ */
+#define LISTED_BASE	64
+#define LISTED_MORE	32
+#define LISTED_ROUNDS	200
+
+TEST_F(rw, listings_under_changes_and_reclaim)
+{
+	pid_t kids[3];
+	int i, k, status;
+	char name[32];
+
+	ASSERT_EQ(0, mkdir(in(self->b1, "busy"), 0755));
+	for (i = 0; i < LISTED_BASE; i++) {
+		snprintf(name, sizeof(name), "busy/base%d", i);
+		put(in(self->b1, name), "", 0644);
+	}
+	for (k = 0; k < 3; k++) {
+		kids[k] = fork();
+		ASSERT_LE(0, kids[k]);
+		if (kids[k])
+			continue;
+		for (i = 0; i < LISTED_ROUNDS; i++) {
+			int n;
+
+			if (k == 2) {
+				drop_dentries();
+				usleep(1000);
+				continue;
+			}
+			n = dir_has(in(self->mnt, "busy"), NULL);
+			if (n < LISTED_BASE || n > LISTED_BASE + LISTED_MORE)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < LISTED_ROUNDS; i++) {
+		snprintf(name, sizeof(name), "busy/more%d", i % LISTED_MORE);
+		if (!(i / LISTED_MORE % 2)) {
+			put(in(self->mnt, name), "", 0644);
+			continue;
+		}
+		EXPECT_EQ(0, unlink(in(self->mnt, name)));
+	}
+	for (k = 0; k < 3; k++) {
+		ASSERT_EQ(kids[k], waitpid(kids[k], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	/* 200 rounds of 32: six full passes, then 8 names made */
+	EXPECT_EQ(LISTED_BASE + LISTED_ROUNDS % LISTED_MORE,
+		  dir_has(in(self->mnt, "busy"), NULL));
+}
+
 /*
  * Durability: the top branch is an ext4 (ext2 layout, no journal) on a
  * loop device whose image is a file on a tmpfs, so what reached the
