@@ -443,6 +443,27 @@ static double readdir_rate(const char *dir)
 	return n / (now() - t0);
 }
 
+/*
+ * entries/s of a listing of @dir right after it changed: a name made and
+ * removed through @dir first, which a union's kept listing must notice.
+ */
+static double readdir_changed_rate(const char *dir)
+{
+	char *p = path("%s/.bench_change", dir);
+
+	touch(p);
+	if (unlink(p))
+		die("unlink %s", p);
+	return readdir_rate(dir);
+}
+
+/* entries/s of a second listing of @dir, unchanged since the first. */
+static double readdir_again_rate(const char *dir)
+{
+	readdir_rate(dir);
+	return readdir_rate(dir);
+}
+
 /* MiB/s of a copy-up triggered by opening @p for writing. */
 static double copy_up_rate(const char *p, long size)
 {
@@ -671,6 +692,17 @@ static double read4k_rate(const char *p, int count)
 	return count / (now() - t0);
 }
 
+/* Listings of @dir per second, each right after a change in it. */
+static double readdir_changed_ops(const char *dir, int count)
+{
+	double t0 = now();
+	int i;
+
+	for (i = 0; i < count; i++)
+		readdir_changed_rate(dir);
+	return count / (now() - t0);
+}
+
 /*
  * Run @fn @PROF_OPS times on @p with the function profiler on, and
  * print the functions that took the most time on this CPU, callees
@@ -709,14 +741,15 @@ static void profile_one(const char *what, int t,
 
 /*
  * Where a call of the rows furthest from native goes: warm stat,
- * open+close of a lower file, create+unlink and a 4 KiB read, natively
- * and through both unions, on CPU 0.
+ * open+close of a lower file, create+unlink, a 4 KiB read and a listing
+ * of 500 names (250 on each branch) after a change, natively and through
+ * both unions, on CPU 0.
  */
 static int profile(void)
 {
 	char *layers[2] = { ROOT "/m/prof/p0", ROOT "/m/prof/p1" };
 	cpu_set_t cpus;
-	int t;
+	int t, i;
 
 	CPU_ZERO(&cpus);
 	CPU_SET(0, &cpus);
@@ -727,7 +760,13 @@ static int profile(void)
 	mkdirs(path("%s/a/b/c/d", layers[1]));
 	touch(path("%s/a/b/c/d/e0", layers[1]));
 	fill(path("%s/small", layers[1]), 4096, 0);
-	mkdirs(layers[0]);
+	mkdirs(path("%s/r", layers[0]));
+	mkdirs(path("%s/r", layers[1]));
+	mkdirs(ROOT "/m/prof/plainr");
+	for (i = 0; i < 500; i++) {
+		touch(path("%s/r/n%d", layers[i % 2], i));
+		touch(path("%s/m/prof/plainr/n%d", ROOT, i));
+	}
 	mount_targets("prof", layers, 2);
 	for (t = 0; t < NTARGET; t++) {
 		char top[2048], low[2048], p[4096];
@@ -743,6 +782,10 @@ static int profile(void)
 		profile_one("read(2), 4 KiB, of an open file", t, read4k_rate, p);
 		snprintf(p, sizeof(p), "%s", top);
 		profile_one("create+unlink", t, create_unlink_rate, p);
+		snprintf(p, sizeof(p), "%s", t == NATIVE ? ROOT "/m/prof/plainr" :
+			 path("%s/r", top));
+		profile_one("readdir of 500 names after a change", t,
+			    readdir_changed_ops, p);
 	}
 	umount_targets("prof");
 	return 0;
@@ -778,7 +821,10 @@ int main(int argc, char **argv)
 	else
 		fprintf(stderr, "# no ext4 on /ext4: skipping the ext4 variant\n");
 
-	/* readdir: 10000 names over 4 branches; native: one plain dir */
+	/*
+	 * readdir: 10000 names over 4 branches; native: one plain dir.
+	 * Listed right after a change, and a second time unchanged.
+	 */
 	mkdirs(ROOT "/plain10k");
 	for (i = 0; i < 4; i++) {
 		layers[i] = strdup(path("%s/rd%d", ROOT, i));
@@ -789,10 +835,15 @@ int main(int argc, char **argv)
 		}
 	}
 	mount_targets("rd", layers, 4);
-	r = result("entries/s", "readdir, 10000 names over 4 branches");
+	r = result("entries/s", "readdir, 10000 names over 4 branches, changed");
 	for (t = 0; t < NTARGET; t++)
 		for (rep = 0; rep < REPS; rep++)
-			r->v[t][rep] = readdir_rate(t == NATIVE ?
+			r->v[t][rep] = readdir_changed_rate(t == NATIVE ?
+				ROOT "/plain10k" : path("%s/d", tdir(t, "rd", NULL)));
+	r = result("entries/s", "readdir, 10000 names over 4 branches, again");
+	for (t = 0; t < NTARGET; t++)
+		for (rep = 0; rep < REPS; rep++)
+			r->v[t][rep] = readdir_again_rate(t == NATIVE ?
 				ROOT "/plain10k" : path("%s/d", tdir(t, "rd", NULL)));
 	umount_targets("rd");
 
