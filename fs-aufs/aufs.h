@@ -44,8 +44,10 @@
  *           top branch sb_writers (mnt_want_write())
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
- *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks);
- *   it also guards the pinned inodes of plink.c, with nothing under it.
+ *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks),
+ *   or the lock of &au_sbinfo.rdlru (rdcache.c; its shrinker takes
+ *   au_sbinfo.lock inside that one, with a trylock); it also guards
+ *   the pinned inodes of plink.c, with nothing under it.
  *   d_instantiate() and d_splice_alias() run with the rwsem held; an
  *   LSM that labels inodes from xattrs (Smack, SELinux) reads them
  *   through aufs from there, and au_xattr_get() does not take it again.
@@ -207,7 +209,7 @@ struct au_branch {
  * @plinks: aufs inodes of pseudo-linked copies, pinned (plink.c)
  * @ids: branch ids in use
  * @rdlru: the directory listings stacks hold for later opens, for
- *	@rdshrink (readdir.c)
+ *	@rdshrink (rdcache.c)
  * @rdshrink: frees listings on @rdlru under memory pressure; %NULL
  *	until @rdlru is set up
  * @kobj: the mount's directory in /sys/fs/aufs, or %NULL
@@ -262,6 +264,18 @@ struct au_hdentry {
 };
 
 struct au_rdent;
+struct au_rdchunk;
+
+/**
+ * struct au_rdver - what a branch directory's listing depended on
+ * @version: its i_version
+ * @ctime: its ctime, for the entry changes some filesystems make without
+ *	moving i_version (a RENAME_EXCHANGE on tmpfs)
+ */
+struct au_rdver {
+	u64 version;
+	struct timespec64 ctime;
+};
 
 /**
  * struct au_rdcache - the merged listing of one directory (readdir.c)
@@ -272,13 +286,13 @@ struct au_rdent;
  * @di: the stack that holds it, or %NULL
  * @n: number of entries
  * @ents: entries in listing order
- * @all: every allocated entry, shown or not, for freeing
+ * @chunks: the memory of every entry, shown or not
  * @gen: the branch table generation it was built in
  * @first: au_di_first() of the stack it was built from
  * @nh: number of branch directories it was built from
  * @keep: every branch directory had an i_version: may be shared
- * @version: @nh i_versions, of each branch directory from @first on,
- *	read before it was listed
+ * @ver: @nh change marks, of each branch directory from @first on, read
+ *	before it was listed
  */
 struct au_rdcache {
 	refcount_t ref;
@@ -288,12 +302,12 @@ struct au_rdcache {
 	struct au_dinfo *di;
 	unsigned int n;
 	struct au_rdent **ents;
-	struct list_head all;
+	struct au_rdchunk *chunks;
 	unsigned long gen;
 	unsigned int first;
 	unsigned int nh;
 	bool keep;
-	u64 *version;
+	struct au_rdver *ver;
 };
 
 /**

@@ -706,6 +706,12 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	err = au_d_current(old) ?: au_d_current(new);
 	if (!err)
 		err = au_rename(old_dir, old, new_dir, new, flags);
+	/*
+	 * A RENAME_EXCHANGE on tmpfs (libfs) moves no directory i_version:
+	 * listings kept of the parents must go (rdcache.c).
+	 */
+	au_rdcache_drop(au_di(old->d_parent));
+	au_rdcache_drop(au_di(new->d_parent));
 	au_read_unlock(sb);
 	return err;
 }

@@ -7,11 +7,18 @@
  * (&au_dinfo.rdc), and a later open takes it if nothing it was built
  * from has changed since: the same branch table generation, the same
  * stack top, and on each branch directory the same i_version, read
- * before that directory was listed.  A branch filesystem that sets
- * SB_I_VERSION advances a directory's i_version at each change of its
- * entries (the VFS reports it to nfsd as the change attribute), whether
- * the change comes through aufs or straight to the branch; a listing
- * that involves any other branch filesystem is not kept.
+ * before that directory was listed, and the same ctime.  ext4, xfs,
+ * btrfs and tmpfs, which set SB_I_VERSION, advance a directory's
+ * i_version at nearly every change of its entries (the VFS reports it
+ * to nfsd as the change attribute), whether the change comes through
+ * aufs or straight to the branch; a listing that involves a branch
+ * filesystem without SB_I_VERSION is not kept.  The exceptions move the
+ * ctime only: a RENAME_EXCHANGE on tmpfs (libfs), a btrfs snapshot.
+ * aufs drops the listings of the parents of its own renames; such a
+ * change made straight to a branch within the clock tick of the listing
+ * is missed until the directory changes again or the listing is freed.
+ * So is any change to a filesystem mounted with "-o iversion" that does
+ * not maintain i_version itself (ramfs).
  *
  * Kept listings are on a memory-cgroup-aware LRU of the mount
  * (&au_sbinfo.rdlru), which its shrinker empties under memory pressure,
@@ -55,14 +62,13 @@ struct au_rdcache *au_rdcache_alloc(struct au_sbinfo *sbi, unsigned int nh)
 				   GFP_KERNEL | __GFP_ZERO);
 	if (!rdc)
 		return NULL;
-	rdc->version = kcalloc(nh, sizeof(*rdc->version), GFP_KERNEL_ACCOUNT);
-	if (!rdc->version && nh) {
+	rdc->ver = kcalloc(nh, sizeof(*rdc->ver), GFP_KERNEL_ACCOUNT);
+	if (!rdc->ver && nh) {
 		kmem_cache_free(au_rdcache_cachep, rdc);
 		return NULL;
 	}
 	refcount_set(&rdc->ref, 1);
 	INIT_LIST_HEAD(&rdc->lru);
-	INIT_LIST_HEAD(&rdc->all);
 	rdc->sbi = sbi;
 	rdc->nh = nh;
 	return rdc;
@@ -72,7 +78,7 @@ static void au_rdcache_free_rcu(struct rcu_head *rcu)
 {
 	struct au_rdcache *rdc = container_of(rcu, struct au_rdcache, rcu);
 
-	kfree(rdc->version);
+	kfree(rdc->ver);
 	kmem_cache_free(au_rdcache_cachep, rdc);
 }
 
@@ -97,10 +103,15 @@ static bool au_rdcache_current(const struct au_rdcache *rdc,
 	    rdc->nh != di->n - first)
 		return false;
 	for (i = first; i < di->n; i++) {
-		const struct inode *h_inode = d_inode(di->h[i].dentry);
+		const struct au_rdver *ver = &rdc->ver[i - first];
+		struct inode *h_inode = d_inode(di->h[i].dentry);
+		struct timespec64 ctime;
 
 		if (!h_inode || IS_DEADDIR(h_inode) ||
-		    inode_peek_iversion(h_inode) != rdc->version[i - first])
+		    inode_peek_iversion(h_inode) != ver->version)
+			return false;
+		ctime = inode_get_ctime(h_inode);
+		if (!timespec64_equal(&ctime, &ver->ctime))
 			return false;
 	}
 	return true;

@@ -28,17 +28,20 @@
 
 #include <linux/cred.h>
 #include <linux/file.h>
+#include <linux/hash.h>
 #include <linux/iversion.h>
-#include <linux/rbtree.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringhash.h>
 
 #include "aufs.h"
 
 /**
  * struct au_rdent - one name of a merged listing
- * @node: in &au_rdbuild.root, keyed by name
- * @list: in &au_rdbuild.visible if the name is shown
+ * @hnode: in &au_rdbuild.hash while the listing is built
+ * @list: in &au_rdbuild.visible if the name is shown, else in
+ *	&au_rdbuild.hidden
  * @ino: aufs inode number for d_ino
  * @bindex: index of the branch the name was found on
  * @type: DT_* type
@@ -47,20 +50,50 @@
  * @name: the name, not NUL-terminated
  */
 struct au_rdent {
-	struct rb_node node;
+	struct hlist_node hnode;
 	struct list_head list;
 	u64 ino;
 	unsigned int bindex;
 	unsigned char type;
 	bool whiteout;
-	unsigned int len;
+	unsigned short len;
 	char name[];
 };
 
-/* State while one branch directory is being read. */
+/**
+ * struct au_rdchunk - memory the entries of a listing are carved from
+ * @next: the chunk filled before
+ * @size: bytes in @data
+ * @used: bytes of @data handed out
+ * @data: the entries
+ *
+ * Chunks double in size from AU_RDCHUNK_MIN to a page: a listing of a
+ * few names takes little more than they need, and a listing of
+ * thousands is built and freed in a few calls instead of one per name.
+ */
+struct au_rdchunk {
+	struct au_rdchunk *next;
+	unsigned int size;
+	unsigned int used;
+	char data[] __aligned(sizeof(u64));
+};
+
+#define AU_RDCHUNK_MIN	256U
+
+/*
+ * State while the branch directories are read.  Names are looked up in
+ * @hash, of 1 << @hbits buckets, which grows with the number of names;
+ * its hash is salted with @salt, random for each listing, so that names
+ * on a branch cannot be chosen to fall into one bucket.
+ */
 struct au_rdbuild {
 	struct dir_context ctx;
-	struct rb_root root;
+	struct hlist_head *hash;
+	unsigned int hbits;
+	const void *salt;
+	unsigned int nents;
+	struct au_rdchunk *chunks;
+	size_t chunk_size;
 	struct list_head visible;
 	struct list_head hidden;
 	unsigned int count;
@@ -70,45 +103,88 @@ struct au_rdbuild {
 	int err;
 };
 
-static int au_rdent_cmp(const char *name, unsigned int len,
-			const struct au_rdent *ent)
-{
-	int cmp = memcmp(name, ent->name, min(len, ent->len));
+#define AU_RDHASH_MIN_BITS	6U
+#define AU_RDHASH_MAX_BITS	20U
 
-	if (cmp)
-		return cmp;
-	return len < ent->len ? -1 : len > ent->len;
+static struct au_rdent *au_rdent_alloc(struct au_rdbuild *b, unsigned int len)
+{
+	size_t size = ALIGN(struct_size_t(struct au_rdent, name, len),
+			    sizeof(u64));
+	struct au_rdchunk *c = b->chunks;
+	struct au_rdent *ent;
+
+	if (!c || c->size - c->used < size) {
+		size_t csize = max(b->chunk_size, struct_size(c, data, size));
+
+		c = kmalloc(csize, GFP_KERNEL_ACCOUNT);
+		if (!c)
+			return NULL;
+		c->next = b->chunks;
+		c->size = csize - offsetof(struct au_rdchunk, data);
+		c->used = 0;
+		b->chunks = c;
+		b->chunk_size = min_t(size_t, b->chunk_size * 2, PAGE_SIZE);
+	}
+	ent = (struct au_rdent *)(c->data + c->used);
+	c->used += size;
+	return ent;
 }
 
-static struct au_rdent *au_rdent_find(struct au_rdbuild *b, const char *name,
-				      unsigned int len, struct rb_node ***linkp,
-				      struct rb_node **parentp)
+static void au_rdchunks_free(struct au_rdchunk *c)
 {
-	struct rb_node **link = &b->root.rb_node, *parent = NULL;
+	while (c) {
+		struct au_rdchunk *next = c->next;
 
-	while (*link) {
-		struct au_rdent *ent = rb_entry(*link, struct au_rdent, node);
-		int cmp = au_rdent_cmp(name, len, ent);
-
-		if (!cmp)
-			return ent;
-		parent = *link;
-		link = cmp < 0 ? &parent->rb_left : &parent->rb_right;
+		kfree(c);
+		c = next;
 	}
-	*linkp = link;
-	*parentp = parent;
-	return NULL;
+}
+
+static struct hlist_head *au_rdhash_bucket(struct au_rdbuild *b,
+					   const char *name, unsigned int len)
+{
+	return &b->hash[hash_32(full_name_hash(b->salt, name, len), b->hbits)];
+}
+
+/*
+ * Make the hash table 4 times larger once it holds 4 times as many names
+ * as it has buckets.  Without memory for it, the table stays as it is:
+ * slower, not wrong.
+ */
+static void au_rdhash_grow(struct au_rdbuild *b)
+{
+	unsigned int bits = min(b->hbits + 2, AU_RDHASH_MAX_BITS);
+	struct list_head *lists[] = { &b->visible, &b->hidden };
+	struct hlist_head *hash;
+	struct au_rdent *ent;
+	unsigned int i;
+
+	if (b->nents <= 4U << b->hbits || b->hbits >= AU_RDHASH_MAX_BITS)
+		return;
+	hash = kvmalloc_array(1U << bits, sizeof(*hash), GFP_KERNEL_ACCOUNT);
+	if (!hash)
+		return;
+	for (i = 0; i < 1U << bits; i++)
+		INIT_HLIST_HEAD(&hash[i]);
+	kvfree(b->hash);
+	b->hash = hash;
+	b->hbits = bits;
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_entry(ent, lists[i], list)
+			hlist_add_head(&ent->hnode,
+				       au_rdhash_bucket(b, ent->name, ent->len));
 }
 
 static int au_rdent_add(struct au_rdbuild *b, const char *name,
 			unsigned int len, u64 h_ino, unsigned int type,
 			bool whiteout)
 {
-	struct rb_node **link, *parent;
+	struct hlist_head *head = au_rdhash_bucket(b, name, len);
 	struct au_rdent *ent;
 
-	ent = au_rdent_find(b, name, len, &link, &parent);
-	if (ent) {
+	hlist_for_each_entry(ent, head, hnode) {
+		if (ent->len != len || memcmp(ent->name, name, len))
+			continue;
 		/* NAME and .wh.NAME on one branch: NAME wins there. */
 		if (ent->whiteout && !whiteout && ent->bindex == b->bindex) {
 			ent->whiteout = false;
@@ -120,7 +196,7 @@ static int au_rdent_add(struct au_rdbuild *b, const char *name,
 		return 0;
 	}
 
-	ent = kmalloc(struct_size(ent, name, len), GFP_KERNEL_ACCOUNT);
+	ent = au_rdent_alloc(b, len);
 	if (!ent)
 		return -ENOMEM;
 	memcpy(ent->name, name, len);
@@ -129,14 +205,15 @@ static int au_rdent_add(struct au_rdbuild *b, const char *name,
 	ent->bindex = b->bindex;
 	ent->type = type;
 	ent->whiteout = whiteout;
-	rb_link_node(&ent->node, parent, link);
-	rb_insert_color(&ent->node, &b->root);
+	hlist_add_head(&ent->hnode, head);
 	if (whiteout) {
 		list_add_tail(&ent->list, &b->hidden);
 	} else {
 		list_add_tail(&ent->list, &b->visible);
 		b->count++;
 	}
+	b->nents++;
+	au_rdhash_grow(b);
 	return 0;
 }
 
@@ -185,12 +262,9 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
  */
 void au_rdcache_put(struct au_rdcache *rdc)
 {
-	struct au_rdent *ent, *next;
-
 	if (!rdc || !refcount_dec_and_test(&rdc->ref))
 		return;
-	list_for_each_entry_safe(ent, next, &rdc->all, list)
-		kfree(ent);
+	au_rdchunks_free(rdc->chunks);
 	kvfree(rdc->ents);
 	au_rdcache_free(rdc);
 }
@@ -201,7 +275,9 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	unsigned int first = au_di_first(di);
 	struct au_rdbuild b = {
 		.ctx.actor = au_rdfill,
-		.root = RB_ROOT,
+		.hbits = AU_RDHASH_MIN_BITS,
+		.salt = (const void *)get_random_long(),
+		.chunk_size = AU_RDCHUNK_MIN,
 		.visible = LIST_HEAD_INIT(b.visible),
 		.hidden = LIST_HEAD_INIT(b.hidden),
 		.rdonly = sb_rdonly(dentry->d_sb),
@@ -213,9 +289,17 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	unsigned int i;
 	int err = 0;
 
-	rdc = au_rdcache_alloc(sbi, di->n - first);
-	if (!rdc)
+	b.hash = kvmalloc_array(1U << b.hbits, sizeof(*b.hash),
+				GFP_KERNEL_ACCOUNT);
+	if (!b.hash)
 		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < 1U << b.hbits; i++)
+		INIT_HLIST_HEAD(&b.hash[i]);
+	rdc = au_rdcache_alloc(sbi, di->n - first);
+	if (!rdc) {
+		kvfree(b.hash);
+		return ERR_PTR(-ENOMEM);
+	}
 	rdc->gen = READ_ONCE(sbi->gen);
 	rdc->first = first;
 	rdc->keep = true;
@@ -229,16 +313,20 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		struct inode *h_inode = d_inode(h_path.dentry);
 
 		/* before the listing: a change meanwhile makes it stale */
-		if (h_inode && IS_I_VERSION(h_inode))
-			rdc->version[i - first] = inode_query_iversion(h_inode);
-		else
+		if (h_inode && IS_I_VERSION(h_inode)) {
+			rdc->ver[i - first].version =
+				inode_query_iversion(h_inode);
+			rdc->ver[i - first].ctime = inode_get_ctime(h_inode);
+		} else {
 			rdc->keep = false;
+		}
 		b.br = di->h[i].br;
 		b.bindex = i;
 		b.ctx.pos = 0;
 		err = au_rdbuild_branch(&b, &h_path);
 	}
 	revert_creds(old_cred);
+	kvfree(b.hash);
 
 	if (!err) {
 		rdc->ents = kvmalloc_array(b.count, sizeof(*rdc->ents),
@@ -249,8 +337,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	if (!err)
 		list_for_each_entry(ent, &b.visible, list)
 			rdc->ents[rdc->n++] = ent;
-	list_splice(&b.visible, &rdc->all);
-	list_splice(&b.hidden, &rdc->all);
+	rdc->chunks = b.chunks;
 	if (err) {
 		au_rdcache_put(rdc);
 		return ERR_PTR(err);

@@ -2107,6 +2107,77 @@ TEST_F(rw, listing_over_a_branch_without_i_version_is_not_kept)
 	EXPECT_EQ(0, umount(r));
 }
 
+/* The d_type a listing of @dir gives @name, or -1 if it has no @name. */
+static int listed_type(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int type = -1;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (!strcmp(e->d_name, name))
+			type = e->d_type;
+	closedir(d);
+	return type;
+}
+
+/*
+ * A RENAME_EXCHANGE through the union swaps the types a listing shows,
+ * also on tmpfs, whose exchange moves no i_version of the directory.
+ */
+TEST_F(rw, listing_shows_an_exchange)
+{
+	put(in(self->mnt, "xf"), "f", 0644);
+	ASSERT_EQ(0, mkdir(in(self->mnt, "xd"), 0755));
+	ASSERT_EQ(DT_REG, listed_type(self->mnt, "xf"));
+	ASSERT_EQ(DT_DIR, listed_type(self->mnt, "xd"));
+	ASSERT_EQ(0, renameat2(AT_FDCWD, in(self->mnt, "xf"), AT_FDCWD,
+			       in(self->mnt, "xd"), RENAME_EXCHANGE));
+	EXPECT_EQ(DT_DIR, listed_type(self->mnt, "xf"));
+	EXPECT_EQ(DT_REG, listed_type(self->mnt, "xd"));
+}
+
+/*
+ * An unchanged directory is listed again from the listing kept of it:
+ * its branch directory, on a strictatime tmpfs, is not read again (a
+ * read would move its atime, as one straight on the branch shows).
+ */
+TEST_F(rw, unchanged_directory_is_listed_from_memory)
+{
+	char t[PATH_MAX], opts[3 * PATH_MAX];
+	struct stat st1, st2, st3;
+
+	snprintf(t, sizeof(t), "%s/strict", self->base);
+	ASSERT_EQ(0, mkdir(t, 0755));
+	ASSERT_EQ(0, mount("tmpfs", t, "tmpfs", MS_STRICTATIME, NULL));
+	ASSERT_EQ(0, mkdir(in(t, "b0"), 0755));
+	ASSERT_EQ(0, mkdir(in(t, "b1"), 0755));
+	ASSERT_EQ(0, mkdir(in(t, "m"), 0755));
+	ASSERT_EQ(0, mkdir(in(t, "b0/d"), 0755));
+	put(in(t, "b0/d/x"), "x", 0644);
+	snprintf(opts, sizeof(opts), "br=%s/b0=rw:%s/b1=ro", t, t);
+	ASSERT_EQ(0, mount("none", in(t, "m"), "aufs", 0, opts));
+
+	usleep(50000);
+	EXPECT_EQ(1, dir_has(in(t, "m/d"), NULL));
+	ASSERT_EQ(0, stat(in(t, "b0/d"), &st1));
+	usleep(50000);
+	EXPECT_EQ(1, dir_has(in(t, "m/d"), NULL));
+	ASSERT_EQ(0, stat(in(t, "b0/d"), &st2));
+	EXPECT_EQ(st1.st_atim.tv_sec, st2.st_atim.tv_sec);
+	EXPECT_EQ(st1.st_atim.tv_nsec, st2.st_atim.tv_nsec);
+	usleep(50000);
+	EXPECT_EQ(1, dir_has(in(t, "b0/d"), NULL));
+	ASSERT_EQ(0, stat(in(t, "b0/d"), &st3));
+	EXPECT_TRUE(st3.st_atim.tv_sec != st2.st_atim.tv_sec ||
+		    st3.st_atim.tv_nsec != st2.st_atim.tv_nsec);
+
+	EXPECT_EQ(0, umount(in(t, "m")));
+	EXPECT_EQ(0, umount(t));
+}
+
 /*
  * Listers, a writer and reclaim at once: each listing is one the
  * directory had (between LISTED_BASE and LISTED_BASE + LISTED_MORE
