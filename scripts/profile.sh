@@ -1,8 +1,8 @@
 #!/bin/bash
 # make profile: boot a kernel without debug options, with the function
-# profiler, and print where a warm stat, an open+close, a 4 KiB read and
-# a create+unlink spend their time natively, through overlayfs and
-# through aufs (bench/aufs_bench.c, "profile").  Writes
+# profiler, and print where a warm stat, an open+close, a 4 KiB read, a
+# create+unlink and a listing spend their time natively, through
+# overlayfs and through aufs (bench/aufs_bench.c, "profile").  Writes
 # build/profile.md.
 set -eu
 . "$(dirname "$0")/lib.sh"
