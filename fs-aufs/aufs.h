@@ -211,7 +211,8 @@ struct au_branch {
  * @rdlru: the directory listings stacks hold for later opens, for
  *	@rdshrink (rdcache.c)
  * @rdshrink: frees listings on @rdlru under memory pressure; %NULL
- *	until @rdlru is set up
+ *	until @rdlru is set up.  Freed at unmount before the dentries go
+ *	(au_rdcache_stop()), and then only tells that @rdlru is set up
  * @kobj: the mount's directory in /sys/fs/aufs, or %NULL
  * @opts: the branch list as /proc/mounts shows it, rendered by each
  *	branch change: show_options runs under namespace_sem and must not

@@ -707,8 +707,9 @@ static int aufs_rename(struct mnt_idmap *idmap, struct inode *old_dir,
 	if (!err)
 		err = au_rename(old_dir, old, new_dir, new, flags);
 	/*
-	 * A RENAME_EXCHANGE on tmpfs (libfs) moves no directory i_version:
-	 * listings kept of the parents must go (rdcache.c).
+	 * A RENAME_EXCHANGE on tmpfs (libfs) moves no directory i_version,
+	 * so listings kept of the parents go after every rename, failed or
+	 * not: simpler than telling the cases apart, and cheap (rdcache.c).
 	 */
 	au_rdcache_drop(au_di(old->d_parent));
 	au_rdcache_drop(au_di(new->d_parent));

@@ -166,16 +166,22 @@ void au_rdcache_keep(struct au_dinfo *di, struct au_rdcache *rdc)
 
 /**
  * au_rdcache_drop - drop the listing a dentry stack holds
- * @di: the stack, about to be freed
+ * @di: the stack: about to be freed, or of a directory whose entries
+ *	changed in a way its branch directory may not show
  */
 void au_rdcache_drop(struct au_dinfo *di)
 {
-	struct au_rdcache *rdc = rcu_access_pointer(di->rdc);
-	struct au_sbinfo *sbi;
+	struct au_sbinfo *sbi = NULL;
+	struct au_rdcache *rdc;
 
-	if (!rdc)
+	/* the shrinker may free the listing as soon as it is read */
+	rcu_read_lock();
+	rdc = rcu_dereference(di->rdc);
+	if (rdc)
+		sbi = rdc->sbi;
+	rcu_read_unlock();
+	if (!sbi)
 		return;
-	sbi = rdc->sbi;
 	spin_lock(&sbi->lock);
 	/* the shrinker may have taken it meanwhile */
 	rdc = rcu_dereference_protected(di->rdc, lockdep_is_held(&sbi->lock));
@@ -267,8 +273,7 @@ int au_rdcache_init(struct super_block *sb)
  */
 void au_rdcache_stop(struct au_sbinfo *sbi)
 {
-	if (sbi->rdshrink)
-		shrinker_free(sbi->rdshrink);
+	shrinker_free(sbi->rdshrink);
 }
 
 /**
@@ -278,6 +283,7 @@ void au_rdcache_stop(struct au_sbinfo *sbi)
  */
 void au_rdcache_exit(struct au_sbinfo *sbi)
 {
+	/* @rdshrink was freed by au_rdcache_stop(): only a flag here */
 	if (!sbi->rdshrink)
 		return;
 	WARN_ON_ONCE(list_lru_count(&sbi->rdlru));

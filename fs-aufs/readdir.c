@@ -28,12 +28,11 @@
 
 #include <linux/cred.h>
 #include <linux/file.h>
-#include <linux/hash.h>
 #include <linux/iversion.h>
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/stringhash.h>
 
 #include "aufs.h"
 
@@ -82,15 +81,17 @@ struct au_rdchunk {
 
 /*
  * State while the branch directories are read.  Names are looked up in
- * @hash, of 1 << @hbits buckets, which grows with the number of names;
- * its hash is salted with @salt, random for each listing, so that names
- * on a branch cannot be chosen to fall into one bucket.
+ * @hash, of 1 << @hbits buckets, which grows with the number of names
+ * until an allocation fails (@nogrow).  Names are hashed with hsiphash
+ * under @key, random for each listing, so that names on a branch cannot
+ * be chosen to fall into one bucket.
  */
 struct au_rdbuild {
 	struct dir_context ctx;
 	struct hlist_head *hash;
 	unsigned int hbits;
-	const void *salt;
+	bool nogrow;
+	hsiphash_key_t key;
 	unsigned int nents;
 	struct au_rdchunk *chunks;
 	size_t chunk_size;
@@ -143,13 +144,13 @@ static void au_rdchunks_free(struct au_rdchunk *c)
 static struct hlist_head *au_rdhash_bucket(struct au_rdbuild *b,
 					   const char *name, unsigned int len)
 {
-	return &b->hash[hash_32(full_name_hash(b->salt, name, len), b->hbits)];
+	return &b->hash[hsiphash(name, len, &b->key) >> (32 - b->hbits)];
 }
 
 /*
  * Make the hash table 4 times larger once it holds 4 times as many names
- * as it has buckets.  Without memory for it, the table stays as it is:
- * slower, not wrong.
+ * as it has buckets.  Without memory for it, the table stays as it is
+ * for the rest of the listing: slower, not wrong.
  */
 static void au_rdhash_grow(struct au_rdbuild *b)
 {
@@ -159,11 +160,15 @@ static void au_rdhash_grow(struct au_rdbuild *b)
 	struct au_rdent *ent;
 	unsigned int i;
 
-	if (b->nents <= 4U << b->hbits || b->hbits >= AU_RDHASH_MAX_BITS)
+	if (b->nents <= 4U << b->hbits || b->hbits >= AU_RDHASH_MAX_BITS ||
+	    b->nogrow)
 		return;
-	hash = kvmalloc_array(1U << bits, sizeof(*hash), GFP_KERNEL_ACCOUNT);
-	if (!hash)
+	hash = kvmalloc_array(1U << bits, sizeof(*hash),
+			      GFP_KERNEL_ACCOUNT | __GFP_NORETRY | __GFP_NOWARN);
+	if (!hash) {
+		b->nogrow = true;
 		return;
+	}
 	for (i = 0; i < 1U << bits; i++)
 		INIT_HLIST_HEAD(&hash[i]);
 	kvfree(b->hash);
@@ -224,6 +229,11 @@ static bool au_rdfill(struct dir_context *ctx, const char *name, int len,
 
 	if (is_dot_dotdot(name, len))
 		return true;
+	/* what getdents would refuse to return (verify_dirent_name()) */
+	if (len <= 0 || len > NAME_MAX) {
+		b->err = -EIO;
+		return false;
+	}
 	if (au_wh_name(name, len)) {
 		name += AUFS_WH_PFX_LEN;
 		len -= AUFS_WH_PFX_LEN;
@@ -276,7 +286,6 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	struct au_rdbuild b = {
 		.ctx.actor = au_rdfill,
 		.hbits = AU_RDHASH_MIN_BITS,
-		.salt = (const void *)get_random_long(),
 		.chunk_size = AU_RDCHUNK_MIN,
 		.visible = LIST_HEAD_INIT(b.visible),
 		.hidden = LIST_HEAD_INIT(b.hidden),
@@ -289,6 +298,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 	unsigned int i;
 	int err = 0;
 
+	get_random_bytes(&b.key, sizeof(b.key));
 	b.hash = kvmalloc_array(1U << b.hbits, sizeof(*b.hash),
 				GFP_KERNEL_ACCOUNT);
 	if (!b.hash)

@@ -2078,25 +2078,33 @@ TEST_F(rw, rewinddir_shows_changes_made_while_open)
 
 /*
  * ramfs keeps no i_version: a listing that involves a branch on it is
- * never kept for a later opendir, so a name made straight on the branch
- * shows at once.
+ * never kept for a later opendir.  Each listing through the union reads
+ * the ramfs directory again (its atime, on a strictatime mount, moves),
+ * and a name made straight on the branch shows at once.
  */
 TEST_F(rw, listing_over_a_branch_without_i_version_is_not_kept)
 {
 	char r[PATH_MAX], opts[3 * PATH_MAX];
+	struct stat st1, st2;
 
 	snprintf(r, sizeof(r), "%s/ramfs", self->base);
 	ASSERT_EQ(0, mkdir(r, 0755));
-	ASSERT_EQ(0, mount("ramfs", r, "ramfs", 0, NULL));
+	ASSERT_EQ(0, mount("ramfs", r, "ramfs", MS_STRICTATIME, NULL));
 	ASSERT_EQ(0, mkdir(in(r, "d"), 0755));
 	put(in(r, "d/one"), "1", 0644);
 	ASSERT_EQ(0, umount(self->mnt));
 	self->mounted = false;
-	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", self->b0, r);
+	snprintf(opts, sizeof(opts), "br=%s=rw:%s=ro", r, self->b0);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
 	self->mounted = true;
 
 	EXPECT_EQ(1, dir_has(in(self->mnt, "d"), NULL));
+	ASSERT_EQ(0, stat(in(r, "d"), &st1));
+	usleep(50000);
+	EXPECT_EQ(1, dir_has(in(self->mnt, "d"), NULL));
+	ASSERT_EQ(0, stat(in(r, "d"), &st2));
+	EXPECT_TRUE(st1.st_atim.tv_sec != st2.st_atim.tv_sec ||
+		    st1.st_atim.tv_nsec != st2.st_atim.tv_nsec);
 	put(in(r, "d/two"), "2", 0644);
 	EXPECT_TRUE(dir_lists(in(self->mnt, "d"), "two"));
 	EXPECT_EQ(0, unlink(in(r, "d/one")));
@@ -2125,18 +2133,27 @@ static int listed_type(const char *dir, const char *name)
 
 /*
  * A RENAME_EXCHANGE through the union swaps the types a listing shows,
- * also on tmpfs, whose exchange moves no i_version of the directory.
+ * also on tmpfs, whose exchange moves no i_version of the directory,
+ * only its ctime: 50 exchanges in a row, so that some fall within the
+ * clock tick of the listing before them.
  */
 TEST_F(rw, listing_shows_an_exchange)
 {
+	int i;
+
 	put(in(self->mnt, "xf"), "f", 0644);
 	ASSERT_EQ(0, mkdir(in(self->mnt, "xd"), 0755));
-	ASSERT_EQ(DT_REG, listed_type(self->mnt, "xf"));
-	ASSERT_EQ(DT_DIR, listed_type(self->mnt, "xd"));
-	ASSERT_EQ(0, renameat2(AT_FDCWD, in(self->mnt, "xf"), AT_FDCWD,
-			       in(self->mnt, "xd"), RENAME_EXCHANGE));
-	EXPECT_EQ(DT_DIR, listed_type(self->mnt, "xf"));
-	EXPECT_EQ(DT_REG, listed_type(self->mnt, "xd"));
+	for (i = 0; i < 50; i++) {
+		bool swapped = i % 2;
+
+		ASSERT_EQ(swapped ? DT_DIR : DT_REG,
+			  listed_type(self->mnt, "xf"));
+		ASSERT_EQ(swapped ? DT_REG : DT_DIR,
+			  listed_type(self->mnt, "xd"));
+		ASSERT_EQ(0, renameat2(AT_FDCWD, in(self->mnt, "xf"),
+				       AT_FDCWD, in(self->mnt, "xd"),
+				       RENAME_EXCHANGE));
+	}
 }
 
 /*
@@ -2147,7 +2164,7 @@ TEST_F(rw, listing_shows_an_exchange)
 TEST_F(rw, unchanged_directory_is_listed_from_memory)
 {
 	char t[PATH_MAX], opts[3 * PATH_MAX];
-	struct stat st1, st2, st3;
+	struct stat st0, st1, st2, st3;
 
 	snprintf(t, sizeof(t), "%s/strict", self->base);
 	ASSERT_EQ(0, mkdir(t, 0755));
@@ -2161,8 +2178,13 @@ TEST_F(rw, unchanged_directory_is_listed_from_memory)
 	ASSERT_EQ(0, mount("none", in(t, "m"), "aufs", 0, opts));
 
 	usleep(50000);
+	ASSERT_EQ(0, stat(in(t, "b0/d"), &st0));
+	usleep(50000);
+	/* the first listing reads the branch directory */
 	EXPECT_EQ(1, dir_has(in(t, "m/d"), NULL));
 	ASSERT_EQ(0, stat(in(t, "b0/d"), &st1));
+	EXPECT_TRUE(st0.st_atim.tv_sec != st1.st_atim.tv_sec ||
+		    st0.st_atim.tv_nsec != st1.st_atim.tv_nsec);
 	usleep(50000);
 	EXPECT_EQ(1, dir_has(in(t, "m/d"), NULL));
 	ASSERT_EQ(0, stat(in(t, "b0/d"), &st2));
@@ -2179,10 +2201,10 @@ TEST_F(rw, unchanged_directory_is_listed_from_memory)
 }
 
 /*
- * Listers, a writer and reclaim at once: each listing is one the
- * directory had (between LISTED_BASE and LISTED_BASE + LISTED_MORE
- * names), and the last one shows exactly what the writer left.  Under
- * KASAN this also checks the kept listings' lifetime.
+ * Listers, a writer and reclaim at once: each listing has between
+ * LISTED_BASE and LISTED_BASE + LISTED_MORE names, and the last one
+ * shows exactly what the writer left.  Under KASAN this checks the kept
+ * listings' lifetime; it does not tell a stale listing in the middle.
  */
 #define LISTED_BASE	64
 #define LISTED_MORE	32
