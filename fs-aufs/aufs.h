@@ -106,7 +106,7 @@
  * @AU_BR_RW: writable; whiteouts in it are honoured
  * @AU_BR_RO: read-only; holds no whiteouts, none are looked for
  * @AU_BR_RR: really read-only (e.g. a squashfs): like @AU_BR_RO (aufs
- *	looks for no change made directly on any branch, see udba=none)
+ *	looks for changes made directly on every branch alike, udba=)
  * @AU_BR_ROWH: read-only, but whiteouts in it are honoured
  * @AU_BR_RRWH: really read-only, but whiteouts in it are honoured
  */
@@ -134,12 +134,14 @@ struct au_br_spec {
  * @verbs: branch changes asked for by a remount (remount.c), in order
  * @nverbs: number of entries on @verbs
  * @refrof: 1 for "refrof", 0 for "norefrof", -1 if neither was given
+ * @udba: 1 for "udba=reval", 0 for "udba=none", -1 if not given
  */
 struct au_fs_context {
 	char *br;
 	struct list_head verbs;
 	unsigned int nverbs;
 	int refrof;
+	int udba;
 };
 
 /**
@@ -201,6 +203,8 @@ struct au_branch {
  * @commits: number of branch changes made (not refused), for a copy-up
  *	that gave way to one (au_copy_up_open())
  * @refrof: open files move to the file a branch change unveils
+ * @reval: "udba=reval": a dentry is looked up again when a branch
+ *	directory its lookup read has changed since (au_d_revalidate())
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
  * @lock: protects @dinfos, @plinks, @ids, and each stack's listing and
@@ -233,6 +237,7 @@ struct au_sbinfo {
 	unsigned long gen;
 	unsigned long commits;
 	bool refrof;
+	bool reval;
 	const struct cred *cred;
 	spinlock_t lock;	/* see above */
 	struct list_head dinfos;
@@ -268,7 +273,8 @@ struct au_rdent;
 struct au_rdchunk;
 
 /**
- * struct au_rdver - what a branch directory's listing depended on
+ * struct au_rdver - the state of a branch directory a listing or a
+ *	lookup read
  * @version: its i_version
  * @ctime: its ctime, for the entry changes some filesystems make without
  *	moving i_version (a RENAME_EXCHANGE on tmpfs)
@@ -326,6 +332,15 @@ struct au_rdcache {
  *	files of it never move to another file of that name
  * @rdc: the directory's last listing, for the next open to share if
  *	still current (readdir.c), or %NULL
+ * @pseq: makes @pdi, @pfirst, @pn and @pver one record for readers that
+ *	take no lock (au_d_revalidate())
+ * @pdi: the parent's stack whose directories the lookup of this name
+ *	read, or %NULL if none is recorded
+ * @pfirst: that stack's first entry then
+ * @pn: number of its directories read, from @pfirst on
+ * @pmax: room in @pver
+ * @pver: the state of each of these directories, read before it was
+ *	looked in (udba=reval)
  * @h: branch dentries, topmost first; each holds a branch reference
  */
 struct au_dinfo {
@@ -337,6 +352,12 @@ struct au_dinfo {
 	struct au_dinfo *next;
 	bool removed;
 	struct au_rdcache __rcu *rdc;
+	seqlock_t pseq;
+	const struct au_dinfo *pdi;
+	unsigned int pfirst;
+	unsigned int pn;
+	unsigned int pmax;
+	struct au_rdver *pver;
 	struct au_hdentry h[];
 };
 
@@ -671,6 +692,10 @@ int au_lookup_root(struct au_sbinfo *sbi, struct au_branch **branches,
 		   unsigned int nbranch, struct au_dinfo **dip);
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
+
+/* reval.c */
+void au_dver_read(struct au_rdver *ver, struct inode *h_dir);
+int au_d_reval(struct dentry *dentry, unsigned int flags);
 
 /* inode.c */
 int au_inode_cache_init(void);

@@ -400,6 +400,7 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 	INIT_LIST_HEAD(&sbi->plinks);
 	sbi->gen = 1;
 	sbi->refrof = true;
+	sbi->reval = true;
 	return sbi;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);

@@ -23,18 +23,25 @@
 
 /**
  * au_dinfo_alloc - allocate a branch dentry stack
- * @n: room for this many lookup results; slot 0 comes on top of them
+ * @n: room for this many lookup results; slot 0 comes on top of them.
+ *	The parent's number of entries, for a stack filled by a lookup:
+ *	the state of as many parent directories can be recorded.
  *
  * Return: an empty stack (@first == @n == 1), or %NULL.
  */
 struct au_dinfo *au_dinfo_alloc(unsigned int n)
 {
+	size_t size = struct_size_t(struct au_dinfo, h, n + 1);
 	struct au_dinfo *di;
 
-	di = kzalloc(struct_size_t(struct au_dinfo, h, n + 1), GFP_KERNEL);
+	di = kzalloc(size_add(size, array_size(n, sizeof(*di->pver))),
+		     GFP_KERNEL);
 	if (di) {
 		di->first = 1;
 		di->n = 1;
+		seqlock_init(&di->pseq);
+		di->pmax = n;
+		di->pver = (struct au_rdver *)&di->h[n + 1];
 	}
 	return di;
 }
@@ -122,20 +129,27 @@ static void au_d_release(struct dentry *dentry)
  * current.  A change starts a generation when it begins, so the rwsem
  * makes a walk wait for a change in progress; a refused change makes
  * the dentries that were current before current again.
+ *
+ * With udba=reval, a dentry is also looked up again when one of the
+ * branch directories its lookup read has changed since (reval.c).
  */
 static int au_d_revalidate(struct dentry *dentry, unsigned int flags)
 {
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
 	int valid;
 
-	if (likely(READ_ONCE(dentry->d_time) == READ_ONCE(sbi->gen)))
+	if (unlikely(READ_ONCE(dentry->d_time) != READ_ONCE(sbi->gen))) {
+		if (flags & LOOKUP_RCU)
+			return -ECHILD;
+		percpu_down_read(&sbi->rwsem);
+		valid = dentry->d_time == sbi->gen;
+		percpu_up_read(&sbi->rwsem);
+		if (!valid)
+			return 0;
+	}
+	if (!READ_ONCE(sbi->reval) || IS_ROOT(dentry))
 		return 1;
-	if (flags & LOOKUP_RCU)
-		return -ECHILD;
-	percpu_down_read(&sbi->rwsem);
-	valid = dentry->d_time == sbi->gen;
-	percpu_up_read(&sbi->rwsem);
-	return valid;
+	return au_d_reval(dentry, flags);
 }
 
 const struct dentry_operations au_dentry_ops = {
@@ -226,22 +240,30 @@ int au_d_has_lower(const struct dentry *dentry)
  * @name: the name
  * @di: an empty stack with room for @parent's entries, filled here
  *
- * Runs with the mounter's credentials, the mount's rwsem held.
+ * Runs with the mounter's credentials, the mount's rwsem held.  Records
+ * in @di the state of each directory of @parent it looks in, before it
+ * looks (au_d_revalidate()), if @di has room for it.
  *
  * Return: 0 or a negative errno; @di holds what was found either way.
  */
 int au_lookup_branches(const struct au_dinfo *parent,
 		       const struct qstr *name, struct au_dinfo *di)
 {
-	unsigned int i;
+	unsigned int i, first = au_di_first(parent);
 	int err;
 
-	for (i = au_di_first(parent); i < parent->n; i++) {
+	di->pdi = first < parent->n && parent->n - first <= di->pmax ?
+		  parent : NULL;
+	di->pfirst = first;
+	di->pn = 0;
+	for (i = first; i < parent->n; i++) {
 		struct au_branch *br = parent->h[i].br;
 		struct dentry *h_parent = parent->h[i].dentry;
 		bool found = di->n > 1;
 		struct dentry *h;
 
+		if (di->pdi)
+			au_dver_read(&di->pver[di->pn++], d_inode(h_parent));
 		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
 					h_parent, name->len);
 		if (IS_ERR(h))

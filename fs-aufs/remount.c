@@ -609,6 +609,20 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 }
 
 /*
+ * The options that are flags of the mount, once the remount can no
+ * longer fail.  A dentry looked up under udba=none has its record for
+ * udba=reval all the same (au_lookup_branches()).
+ */
+static void au_remount_flags(struct au_sbinfo *sbi,
+			     const struct au_fs_context *ctx)
+{
+	if (ctx->refrof >= 0)
+		WRITE_ONCE(sbi->refrof, ctx->refrof);
+	if (ctx->udba >= 0)
+		WRITE_ONCE(sbi->reval, ctx->udba);
+}
+
+/*
  * The new stacks wait in old->next until the change is committed or
  * dropped.  After a commit every dentry in use is current unless it now
  * shows another object; after a refusal every dentry is as it was.
@@ -689,8 +703,7 @@ static int au_remount_change(struct fs_context *fc, struct super_block *sb)
 		goto out_refresh_end;
 	au_br_edit_commit(ed);
 	au_plink_release(sbi, ed);
-	if (ctx->refrof >= 0)
-		WRITE_ONCE(sbi->refrof, ctx->refrof);
+	au_remount_flags(sbi, ctx);
 out_refresh_end:
 	au_refresh_end(&rf, ed, !err);
 out_edit_end:
@@ -725,8 +738,7 @@ int au_remount(struct fs_context *fc)
 		err = au_remount_rw(fc, sbi);
 		if (err)
 			return err;
-		if (ctx->refrof >= 0)
-			WRITE_ONCE(sbi->refrof, ctx->refrof);
+		au_remount_flags(sbi, ctx);
 		return 0;
 	}
 	err = au_remount_resolve(fc);

@@ -8,6 +8,8 @@
  *                                 given in several parts (au_br_append())
  *   refrof / norefrof             whether open files follow a branch
  *                                 change (default refrof)
+ *   udba=reval|none               whether changes made straight to a
+ *                                 branch are looked for (default reval)
  *   si=ID                         this mount's ID on a remount;
  *                                 ignored at mount time
  * and the options of out-of-tree aufs in au_opt_compat[].
@@ -33,6 +35,7 @@ enum au_opt {
 	AU_OPT_REFROF,
 	AU_OPT_NOREFROF,
 	AU_OPT_SI,
+	AU_OPT_UDBA,
 };
 
 static const struct fs_parameter_spec au_fs_parameters[] = {
@@ -41,6 +44,7 @@ static const struct fs_parameter_spec au_fs_parameters[] = {
 	fsparam_flag("refrof", AU_OPT_REFROF),
 	fsparam_flag("norefrof", AU_OPT_NOREFROF),
 	fsparam_string("si", AU_OPT_SI),
+	fsparam_string("udba", AU_OPT_UDBA),
 	{}
 };
 
@@ -73,8 +77,6 @@ static const struct au_opt_compat {
 	{ "trunc_xino",	  NULL, AU_NO_XINO },
 	{ "itrunc_xino",  NULL, AU_NO_XINO },
 	{ "trunc_xib",	  NULL, AU_NO_XINO },
-	{ "udba",	  "none" },
-	{ "udba",	  NULL, "direct changes to branches are not looked for: only udba=none" },
 	{ "nodirren" },
 	{ "dirren",	  NULL, "no renaming of directories that have lower parts (dirren)" },
 	{ "plink" },
@@ -265,6 +267,17 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "si=%s is not this mount (si=%s)",
 				       param->string, si);
 		break;
+	case AU_OPT_UDBA:
+		if (!strcmp(param->string, "reval"))
+			ctx->udba = 1;
+		else if (!strcmp(param->string, "none"))
+			ctx->udba = 0;
+		else if (!strcmp(param->string, "notify"))
+			return invalfc(fc, "'udba=notify': branches are not watched");
+		else
+			return invalfc(fc, "'udba=%s': bad value: reval or none",
+				       param->string);
+		break;
 	}
 	return 0;
 }
@@ -332,7 +345,8 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	}
 	rcu_read_unlock();
 	/* what out-of-tree aufs would do otherwise (au_opt_compat[]) */
-	seq_puts(m, ",noxino,udba=none,dirperm1");
+	seq_printf(m, ",noxino,udba=%s,dirperm1",
+		   READ_ONCE(sbi->reval) ? "reval" : "none");
 	if (!READ_ONCE(sbi->refrof))
 		seq_puts(m, ",norefrof");
 	return 0;
@@ -421,6 +435,8 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		return err;
 	if (ctx->refrof >= 0)
 		sbi->refrof = ctx->refrof;
+	if (ctx->udba >= 0)
+		sbi->reval = ctx->udba;
 
 	err = au_sbinfo_init(sbi, fc);
 	if (err)
@@ -510,6 +526,7 @@ static int aufs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ctx->verbs);
 	ctx->refrof = -1;
+	ctx->udba = -1;
 	fc->fs_private = ctx;
 	fc->ops = &au_context_ops;
 	return 0;

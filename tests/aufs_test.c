@@ -256,7 +256,7 @@ TEST_F(union, mount_listed_in_proc_mounts_until_umount)
 	mount_line(self->mnt, line, sizeof(line));
 	/* si= names /sys/fs/aufs/si_<si> (stat %D) for aufs tools */
 	snprintf(want, sizeof(want),
-		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=none,dirperm1",
+		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=reval,dirperm1",
 		 (unsigned int)st.st_dev, self->br[0], self->br[1],
 		 self->br[2]);
 	EXPECT_NE(NULL, strstr(line, want)) {
@@ -724,8 +724,8 @@ FIXTURE_VARIANT_ADD(bad_opts, noxino_with_a_value) {
 	.data = "br=@/b0,noxino=1",
 };
 
-FIXTURE_VARIANT_ADD(bad_opts, udba_reval) {
-	.data = "br=@/b0,udba=reval",
+FIXTURE_VARIANT_ADD(bad_opts, udba_notify) {
+	.data = "br=@/b0,udba=notify",
 };
 
 FIXTURE_VARIANT_ADD(bad_opts, udba_without_value) {
@@ -1038,10 +1038,10 @@ TEST_F(union, whiteout_on_rr_wh_branch_is_honoured)
 TEST_F(opts, out_of_tree_aufs_options_it_has)
 {
 	static const char *const shared[] = {
-		"noxino", "notrunc_xino", "udba=none", "nodirren", "plink",
-		"noshwh", "dio", "dirperm1", "create=tdp",
-		"cpup=top-down-parent", "nosum", "quiet", "silent",
-		"nowarn_perm",
+		"noxino", "notrunc_xino", "udba=none", "udba=reval",
+		"nodirren", "plink", "noshwh", "dio", "dirperm1",
+		"create=tdp", "cpup=top-down-parent", "nosum", "quiet",
+		"silent", "nowarn_perm",
 	};
 	char data[4 * PATH_MAX], line[8192], br0[PATH_MAX + 8];
 	char br1[PATH_MAX + 8], *o, *end;
@@ -1104,8 +1104,7 @@ TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
 	} refused[] = {
 		{ "xino", "/tmp/.aufs.xino", "inode number table" },
 		{ "trunc_xino", NULL, "inode number table" },
-		{ "udba", "reval", "direct changes" },
-		{ "udba", "notify", "direct changes" },
+		{ "udba", "notify", "not watched" },
 		{ "dirren", NULL, "renaming of directories" },
 		{ "imap", "1", "obsolete" },
 		{ "noplink", NULL, "pseudo-links" },

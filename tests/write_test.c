@@ -2258,6 +2258,224 @@ TEST_F(rw, listings_under_changes_and_reclaim)
 }
 
 /*
+ * Changes made straight to a branch beside the mounted union (udba=reval,
+ * the default): each shows at the next lookup of the name through the
+ * union, whatever the union had cached of it, without ESTALE or EEXIST.
+ */
+static int stat_errno(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) ? errno : 0;
+}
+
+/* The udba= option /proc/mounts shows for @mnt, or "". */
+static const char *udba_of(const char *mnt)
+{
+	static char line[4096], out[32];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char *u;
+
+	out[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char dev[64], dir[PATH_MAX], type[32], opts[3000];
+
+		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
+			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
+			continue;
+		u = strstr(opts, ",udba=");
+		if (u) {
+			snprintf(out, sizeof(out), "%s", u + 6);
+			out[strcspn(out, ",")] = '\0';
+		}
+	}
+	if (f)
+		fclose(f);
+	return out;
+}
+
+TEST_F(rw, names_made_straight_on_a_branch_show)
+{
+	int fd;
+
+	EXPECT_STREQ("reval", udba_of(self->mnt));
+	/* each name is looked up (and found missing) first */
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "top")));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "low")));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "excl")));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "creat")));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "ndir")));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "dir/sub/new")));
+
+	put(in(self->b0, "top"), "top", 0644);
+	put(in(self->b1, "low"), "low", 0644);
+	put(in(self->b0, "excl"), "excl", 0644);
+	put(in(self->b1, "creat"), "creat", 0644);
+	ASSERT_EQ(0, mkdir(in(self->b1, "ndir"), 0755));
+	put(in(self->b1, "ndir/f"), "f", 0644);
+	put(in(self->b1, "dir/sub/new"), "new", 0644);
+
+	EXPECT_STREQ("top", get(in(self->mnt, "top")));
+	EXPECT_STREQ("low", get(in(self->mnt, "low")));
+	EXPECT_STREQ("f", get(in(self->mnt, "ndir/f")));
+	EXPECT_STREQ("new", get(in(self->mnt, "dir/sub/new")));
+	EXPECT_TRUE(dir_lists(in(self->mnt, "dir/sub"), "new"));
+	/* an exclusive create meets the name; a plain one opens it */
+	EXPECT_EQ(-1, open(in(self->mnt, "excl"), O_WRONLY | O_CREAT | O_EXCL,
+			   0644));
+	EXPECT_EQ(EEXIST, errno);
+	fd = open(in(self->mnt, "creat"), O_WRONLY | O_CREAT | O_APPEND, 0644);
+	ASSERT_LE(0, fd) {
+		TH_LOG("open(O_CREAT): %s", strerror(errno));
+	}
+	EXPECT_EQ(1, write(fd, "+", 1));
+	close(fd);
+	EXPECT_STREQ("creat+", get(in(self->mnt, "creat")));
+	EXPECT_STREQ("creat+", get(in(self->b0, "creat")));
+	EXPECT_STREQ("creat", get(in(self->b1, "creat")));
+}
+
+TEST_F(rw, names_removed_straight_from_a_branch_go)
+{
+	ASSERT_STREQ("lower\n", get(in(self->mnt, "file")));
+	ASSERT_STREQ("a", get(in(self->mnt, "ldir/a")));
+	put(in(self->b0, "gone"), "gone", 0644);
+	ASSERT_STREQ("gone", get(in(self->mnt, "gone")));
+	ASSERT_TRUE(exists(in(self->mnt, "dir/sub")));
+
+	EXPECT_EQ(0, unlink(in(self->b1, "file")));
+	EXPECT_EQ(0, unlink(in(self->b1, "ldir/a")));
+	EXPECT_EQ(0, unlink(in(self->b0, "gone")));
+	EXPECT_EQ(0, unlink(in(self->b1, "dir/sub/deep")));
+	EXPECT_EQ(0, rmdir(in(self->b1, "dir/sub")));
+
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "file")));
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "ldir/a")));
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "gone")));
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "dir/sub")));
+	EXPECT_FALSE(dir_lists(in(self->mnt, "ldir"), "a"));
+	/* the names are free again, through the union */
+	put(in(self->mnt, "file"), "again", 0644);
+	EXPECT_STREQ("again", get(in(self->b0, "file")));
+	put(in(self->mnt, "gone"), "back", 0644);
+	EXPECT_STREQ("back", get(in(self->b0, "gone")));
+	EXPECT_EQ(0, mkdir(in(self->mnt, "dir/sub"), 0755));
+	EXPECT_EQ(0, dir_has(in(self->mnt, "dir/sub"), NULL));
+}
+
+TEST_F(rw, files_replaced_straight_on_a_branch_show)
+{
+	int fd;
+	char buf[16] = "";
+
+	ASSERT_STREQ("lower\n", get(in(self->mnt, "file")));
+	ASSERT_STREQ("root", get(in(self->mnt, "rootonly")));
+	fd = open(in(self->mnt, "file"), O_RDONLY);
+	ASSERT_LE(0, fd);
+
+	/* rewritten in place, then replaced by a rename */
+	put(in(self->b1, "file"), "rewritten", 0644);
+	EXPECT_STREQ("rewritten", get(in(self->mnt, "file")));
+	put(in(self->b1, "file.new"), "renamed", 0644);
+	ASSERT_EQ(0, rename(in(self->b1, "file.new"), in(self->b1, "file")));
+	EXPECT_STREQ("renamed", get(in(self->mnt, "file")));
+	/* a file open before the rename goes on reading what it opened */
+	EXPECT_EQ(9, pread(fd, buf, sizeof(buf) - 1, 0));
+	EXPECT_STREQ("rewritten", buf);
+	close(fd);
+
+	/* a name made on top hides the lower one; removed, it unveils it */
+	put(in(self->b0, "rootonly"), "top", 0644);
+	EXPECT_STREQ("top", get(in(self->mnt, "rootonly")));
+	EXPECT_EQ(0, unlink(in(self->b0, "rootonly")));
+	EXPECT_STREQ("root", get(in(self->mnt, "rootonly")));
+	/* a whiteout made on top hides it */
+	ASSERT_EQ(0, mknod(in(self->b0, ".wh.rootonly"), S_IFREG | 0444, 0));
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "rootonly")));
+}
+
+/* udba=none trusts what it has cached; a remount switches it back. */
+TEST_F(rw, udba_none_and_back_by_remount)
+{
+	char opts[3 * PATH_MAX + 32];
+
+	snprintf(opts, sizeof(opts), "%s,udba=none", self->opts);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_STREQ("none", udba_of(self->mnt));
+	ASSERT_EQ(ENOENT, stat_errno(in(self->mnt, "late")));
+	put(in(self->b1, "late"), "late", 0644);
+	/* cached as missing: not looked for on the branches */
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "late")));
+
+	snprintf(opts, sizeof(opts), "%s,udba=reval", self->opts);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_STREQ("reval", udba_of(self->mnt));
+	EXPECT_STREQ("late", get(in(self->mnt, "late")));
+
+	/* a refused value changes nothing */
+	snprintf(opts, sizeof(opts), "%s,udba=notify", self->opts);
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_STREQ("reval", udba_of(self->mnt));
+}
+
+/*
+ * Walks through the union while a name is made, replaced by a rename
+ * and removed straight on a branch, over and over: every open finds the
+ * name or not (ENOENT), never fails otherwise (ESTALE, EIO), and a file
+ * only ever replaced whole reads whole.  Once the writer is done, the
+ * union shows what the branch holds.
+ */
+#define RACE_ROUNDS	300
+
+TEST_F(rw, walks_race_with_changes_straight_on_a_branch)
+{
+	int i, status, other = 0, torn = 0;
+	pid_t kid;
+
+	ASSERT_EQ(0, mkdir(in(self->b1, "race"), 0755));
+	kid = fork();
+	ASSERT_LE(0, kid);
+	if (!kid) {
+		for (i = 0; i < RACE_ROUNDS; i++) {
+			put(in(self->b1, "race/f"), "data", 0644);
+			put(in(self->b1, "race/g.new"), "gdata", 0644);
+			if (rename(in(self->b1, "race/g.new"),
+				   in(self->b1, "race/g")) ||
+			    unlink(in(self->b1, "race/f")))
+				_exit(1);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		char buf[8] = "";
+		int fd;
+
+		fd = open(in(self->mnt, "race/f"), O_RDONLY);
+		if (fd >= 0)
+			close(fd);
+		else if (errno != ENOENT)
+			other++;
+		fd = open(in(self->mnt, "race/g"), O_RDONLY);
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf) - 1) != 5 ||
+			    strcmp(buf, "gdata"))
+				torn++;
+			close(fd);
+		} else if (errno != ENOENT) {
+			other++;
+		}
+	}
+	ASSERT_EQ(kid, waitpid(kid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(0, torn);
+	EXPECT_EQ(ENOENT, stat_errno(in(self->mnt, "race/f")));
+	EXPECT_STREQ("gdata", get(in(self->mnt, "race/g")));
+	EXPECT_EQ(1, dir_has(in(self->mnt, "race"), NULL));
+}
+
+/*
  * Durability: the top branch is an ext4 (ext2 layout, no journal) on a
  * loop device whose image is a file on a tmpfs, so what reached the
  * "disk" can be read back from the image.  Periodic writeback is off
