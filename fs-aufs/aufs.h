@@ -40,7 +40,8 @@
  *   s_umount (VFS, remount only)
  *     aufs dir i_rwsem (VFS)
  *       au_sbinfo.rwsem (shared; exclusive for a branch change)
- *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim)
+ *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim;
+ *                            reval.c: the name looked up again)
  *           top branch sb_writers (mnt_want_write())
  *             top branch dir i_rwsem, or lock_rename(workdir, dir)
  *               branch inode i_rwsem (notify_change, vfs_* of the branch)
@@ -285,6 +286,22 @@ struct au_rdver {
 };
 
 /**
+ * struct au_drec - the branch directories the lookup of a name read
+ * @rcu: for freeing after the readers under RCU
+ * @pdi: the parent's stack the lookup read
+ * @pfirst: that stack's first entry then
+ * @n: number of its directories read, from @pfirst on
+ * @ver: the state of each, read before the lookup in it (reval.c)
+ */
+struct au_drec {
+	struct rcu_head rcu;
+	const struct au_dinfo *pdi;
+	unsigned int pfirst;
+	unsigned int n;
+	struct au_rdver ver[];
+};
+
+/**
  * struct au_rdcache - the merged listing of one directory (readdir.c)
  * @ref: held by each open file that reads it, and by @di
  * @rcu: for freeing the head after lookups under RCU
@@ -332,15 +349,8 @@ struct au_rdcache {
  *	files of it never move to another file of that name
  * @rdc: the directory's last listing, for the next open to share if
  *	still current (readdir.c), or %NULL
- * @pseq: makes @pdi, @pfirst, @pn and @pver one record for readers that
- *	take no lock (au_d_revalidate())
- * @pdi: the parent's stack whose directories the lookup of this name
- *	read, or %NULL if none is recorded
- * @pfirst: that stack's first entry then
- * @pn: number of its directories read, from @pfirst on
- * @pmax: room in @pver
- * @pver: the state of each of these directories, read before it was
- *	looked in (udba=reval)
+ * @rec: what the lookup of the name read, for udba=reval (reval.c), or
+ *	%NULL; replaced whole, read under RCU
  * @h: branch dentries, topmost first; each holds a branch reference
  */
 struct au_dinfo {
@@ -352,12 +362,7 @@ struct au_dinfo {
 	struct au_dinfo *next;
 	bool removed;
 	struct au_rdcache __rcu *rdc;
-	seqlock_t pseq;
-	const struct au_dinfo *pdi;
-	unsigned int pfirst;
-	unsigned int pn;
-	unsigned int pmax;
-	struct au_rdver *pver;
+	struct au_drec __rcu *rec;
 	struct au_hdentry h[];
 };
 
@@ -694,7 +699,9 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
 
 /* reval.c */
-void au_dver_read(struct au_rdver *ver, struct inode *h_dir);
+struct au_drec *au_drec_alloc(const struct au_dinfo *parent);
+void au_dver_read(struct au_drec *rec, struct au_branch *br,
+		  struct inode *h_dir);
 int au_d_reval(struct dentry *dentry, unsigned int flags);
 
 /* inode.c */

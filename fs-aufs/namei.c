@@ -23,25 +23,18 @@
 
 /**
  * au_dinfo_alloc - allocate a branch dentry stack
- * @n: room for this many lookup results; slot 0 comes on top of them.
- *	The parent's number of entries, for a stack filled by a lookup:
- *	the state of as many parent directories can be recorded.
+ * @n: room for this many lookup results; slot 0 comes on top of them
  *
  * Return: an empty stack (@first == @n == 1), or %NULL.
  */
 struct au_dinfo *au_dinfo_alloc(unsigned int n)
 {
-	size_t size = struct_size_t(struct au_dinfo, h, n + 1);
 	struct au_dinfo *di;
 
-	di = kzalloc(size_add(size, array_size(n, sizeof(*di->pver))),
-		     GFP_KERNEL);
+	di = kzalloc(struct_size_t(struct au_dinfo, h, n + 1), GFP_KERNEL);
 	if (di) {
 		di->first = 1;
 		di->n = 1;
-		seqlock_init(&di->pseq);
-		di->pmax = n;
-		di->pver = (struct au_rdver *)&di->h[n + 1];
 	}
 	return di;
 }
@@ -55,11 +48,15 @@ struct au_dinfo *au_dinfo_alloc(unsigned int n)
  */
 void au_dinfo_free(struct au_dinfo *di)
 {
+	struct au_drec *rec;
 	unsigned int i;
 
 	if (!di)
 		return;
 	au_rdcache_drop(di);
+	rec = rcu_dereference_protected(di->rec, true);
+	if (rec)
+		kfree_rcu(rec, rcu);
 	for (i = au_di_first(di); i < di->n; i++) {
 		dput(di->h[i].dentry);
 		au_br_put(di->h[i].br);
@@ -103,7 +100,8 @@ void au_dinfo_replace(struct dentry *dentry, struct au_dinfo *di)
 	list_replace(&old->list, &di->list);
 	spin_unlock(&sbi->lock);
 	dentry->d_time = READ_ONCE(sbi->gen);
-	WRITE_ONCE(dentry->d_fsdata, di);
+	/* the stack is whole before readers under RCU see it (reval.c) */
+	smp_store_release(&dentry->d_fsdata, di);
 	au_dinfo_free(old);
 }
 
@@ -215,6 +213,10 @@ int au_d_has_lower(const struct dentry *dentry)
 			continue;
 		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
 					pdi->h[i].dentry, name->len);
+		/* removed behind the union's back: it holds no name */
+		if (h == ERR_PTR(-ENOENT) &&
+		    IS_DEADDIR(d_inode(pdi->h[i].dentry)))
+			continue;
 		if (IS_ERR(h)) {
 			ret = PTR_ERR(h);
 			break;
@@ -240,9 +242,10 @@ int au_d_has_lower(const struct dentry *dentry)
  * @name: the name
  * @di: an empty stack with room for @parent's entries, filled here
  *
- * Runs with the mounter's credentials, the mount's rwsem held.  Records
- * in @di the state of each directory of @parent it looks in, before it
- * looks (au_d_revalidate()), if @di has room for it.
+ * Runs with the mounter's credentials, the mount's rwsem held.  Gives
+ * @di a record of the state of each directory of @parent it looks in,
+ * read before it looks (reval.c), unless the record cannot be allocated.
+ * A branch directory removed behind the union's back holds no name.
  *
  * Return: 0 or a negative errno; @di holds what was found either way.
  */
@@ -250,24 +253,28 @@ int au_lookup_branches(const struct au_dinfo *parent,
 		       const struct qstr *name, struct au_dinfo *di)
 {
 	unsigned int i, first = au_di_first(parent);
+	struct au_drec *rec = au_drec_alloc(parent);
 	int err;
 
-	di->pdi = first < parent->n && parent->n - first <= di->pmax ?
-		  parent : NULL;
-	di->pfirst = first;
-	di->pn = 0;
+	/* @di is new: no reader sees it before its record is whole */
+	RCU_INIT_POINTER(di->rec, rec);
 	for (i = first; i < parent->n; i++) {
 		struct au_branch *br = parent->h[i].br;
 		struct dentry *h_parent = parent->h[i].dentry;
 		bool found = di->n > 1;
 		struct dentry *h;
 
-		if (di->pdi)
-			au_dver_read(&di->pver[di->pn++], d_inode(h_parent));
+		if (rec)
+			au_dver_read(rec, br, d_inode(h_parent));
 		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
 					h_parent, name->len);
-		if (IS_ERR(h))
+		if (IS_ERR(h)) {
+			/* removed behind the union's back: no name there */
+			if (h == ERR_PTR(-ENOENT) &&
+			    IS_DEADDIR(d_inode(h_parent)))
+				continue;
 			return PTR_ERR(h);
+		}
 
 		if (d_is_negative(h)) {
 			dput(h);

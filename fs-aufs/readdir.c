@@ -322,11 +322,17 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		};
 		struct inode *h_inode = d_inode(h_path.dentry);
 
-		/* before the listing: a change meanwhile makes it stale */
+		/*
+		 * Before the listing, under the directory's lock: a change
+		 * moves them before its entry shows, with the lock held
+		 * exclusive, so a change meanwhile makes the listing stale.
+		 */
 		if (h_inode && IS_I_VERSION(h_inode)) {
+			inode_lock_shared(h_inode);
 			rdc->ver[i - first].version =
 				inode_query_iversion(h_inode);
 			rdc->ver[i - first].ctime = inode_get_ctime(h_inode);
+			inode_unlock_shared(h_inode);
 		} else {
 			rdc->keep = false;
 		}
@@ -334,6 +340,11 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		b.bindex = i;
 		b.ctx.pos = 0;
 		err = au_rdbuild_branch(&b, &h_path);
+		/* removed behind the union's back: it holds no name */
+		if (err == -ENOENT && h_inode && IS_DEADDIR(h_inode)) {
+			err = 0;
+			rdc->keep = false;
+		}
 	}
 	revert_creds(old_cred);
 	kvfree(b.hash);

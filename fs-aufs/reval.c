@@ -8,28 +8,33 @@
  * replaced straight on a branch shows at the next walk through the
  * union.
  *
- * A lookup records in the name's stack which stack of the parent it
- * read (&au_dinfo.pdi, .pfirst, .pn) and the i_version and ctime of each
- * of these branch directories, read before it looked in it
- * (au_lookup_branches()).  ->d_revalidate() compares them, under RCU,
- * without a lock and without writing; a change sends the walk to the
- * locked path, which looks the name up again.  The same branch dentries
- * make the dentry current again, with the new state recorded; another
- * result makes the VFS drop the dentry and look the name up afresh.
- * Open files keep what they opened.
+ * A lookup records, beside the name's stack (&au_dinfo.rec), which stack
+ * of the parent it read and the i_version and ctime of each of these
+ * branch directories, read under the directory's lock before it looked
+ * in it (au_lookup_branches()); nothing for an "rr" branch, which nobody
+ * changes.  ->d_revalidate() compares them, under RCU, without a lock
+ * and without writing; a change sends the walk to the locked path,
+ * which looks the name up again.  The same topmost object (the same
+ * branch dentry, or none) makes the dentry current again, with the new
+ * record; another makes the VFS drop the dentry and look the name up
+ * afresh.  Open files keep what they opened.
  *
  * Limits: on a branch filesystem without SB_I_VERSION only the ctime
  * tells, so a change within the clock tick of the lookup is seen at the
- * next change of that directory, as are the changes rdcache.c names.  A
- * directory in use (a working directory, an open directory) whose lower
- * branch directories change keeps its merge while it is in use: the VFS
- * splices the new lookup to it.  An opaque marker made straight inside
- * a directory shows once the directory's parent changes or its dentry
- * goes: the lookup of the directory's name decided what it merges.
+ * next change of that directory, as are the changes rdcache.c names; on
+ * NFS and FUSE, aufs reads the attributes the client has cached, and a
+ * change another client makes may not show until the dentry goes.  A
+ * directory whose topmost part stays keeps the merge it has: a
+ * directory of its name made or removed straight on a lower branch, or
+ * an opaque marker made in it, shows once its dentry goes.  A file in
+ * use whose copy on the top branch is removed straight from it stays
+ * that copy for the names that lead to it, until it is no longer in use
+ * (its inode is found again by the lower inode it was set up with).
  *
- * Locking: &au_dinfo.pseq makes the record one for the readers under
- * RCU; the locked path runs under the mount's rwsem held shared, as a
- * lookup does, and takes &au_dinfo.pseq inside it.
+ * Locking: the locked path holds the mount's rwsem shared, as a lookup
+ * does, then the copy-up mutex of the name's inode, then each branch
+ * directory's lock, shared, in turn.  A record is replaced whole with
+ * xchg() and freed after a grace period.
  */
 
 #include <linux/cred.h>
@@ -38,18 +43,61 @@
 
 #include "aufs.h"
 
+/* ctime.tv_nsec of a record entry that is not a state */
+#define AU_DVER_SKIP	(-1L)	/* an "rr" branch: never changed */
+#define AU_DVER_DEAD	(-2L)	/* a directory removed from its branch */
+
+/**
+ * au_drec_alloc - allocate the record of a lookup
+ * @parent: the stack of the directory the name is looked up in
+ *
+ * Return: an empty record for @parent as it is now, or %NULL.
+ */
+struct au_drec *au_drec_alloc(const struct au_dinfo *parent)
+{
+	unsigned int first = au_di_first(parent);
+	struct au_drec *rec;
+
+	rec = kmalloc(struct_size(rec, ver, parent->n - first), GFP_KERNEL);
+	if (rec) {
+		rec->pdi = parent;
+		rec->pfirst = first;
+		rec->n = 0;
+	}
+	return rec;
+}
+
 /**
  * au_dver_read - record the state of a branch directory
- * @ver: where it goes
- * @h_dir: the directory, about to be looked in
+ * @rec: the record of a lookup, not yet seen by any other task
+ * @br: the branch of @h_dir
+ * @h_dir: the next directory the lookup looks in
  *
- * A change of its entries afterwards moves its i_version (on filesystems
- * that keep one, see rdcache.c) or its ctime.
+ * Read under the directory's lock: a filesystem moves i_version and the
+ * ctime before the dcache shows the change, under the lock held
+ * exclusive, so that what the lookup finds next is at least as new as
+ * what is recorded.  i_version is read raw, its "queried" bit included,
+ * after a query on filesystems that keep it (so that the next change
+ * moves it); on the others it moves only at the changes the filesystem
+ * counts itself (the NFS client's change attribute).
  */
-void au_dver_read(struct au_rdver *ver, struct inode *h_dir)
+void au_dver_read(struct au_drec *rec, struct au_branch *br,
+		  struct inode *h_dir)
 {
-	ver->version = IS_I_VERSION(h_dir) ? inode_query_iversion(h_dir) : 0;
+	struct au_rdver *ver = &rec->ver[rec->n++];
+
+	if (br->perm == AU_BR_RR || br->perm == AU_BR_RRWH) {
+		ver->ctime.tv_nsec = AU_DVER_SKIP;
+		return;
+	}
+	inode_lock_shared(h_dir);
+	if (IS_I_VERSION(h_dir))
+		inode_query_iversion(h_dir);
+	ver->version = inode_peek_iversion_raw(h_dir);
 	ver->ctime = inode_get_ctime(h_dir);
+	if (IS_DEADDIR(h_dir))
+		ver->ctime.tv_nsec = AU_DVER_DEAD;
+	inode_unlock_shared(h_dir);
 }
 
 /* Whether @h_dir is as @ver recorded it; may run under RCU only. */
@@ -58,9 +106,13 @@ static bool au_dver_same(const struct au_rdver *ver,
 {
 	struct timespec64 ctime;
 
-	if (!h_dir || IS_DEADDIR(h_dir))
+	if (ver->ctime.tv_nsec == AU_DVER_SKIP)
+		return true;
+	if (!h_dir)
 		return false;
-	if (IS_I_VERSION(h_dir) && inode_peek_iversion(h_dir) != ver->version)
+	if (IS_DEADDIR(h_dir))
+		return ver->ctime.tv_nsec == AU_DVER_DEAD;
+	if (inode_peek_iversion_raw(h_dir) != ver->version)
 		return false;
 	ctime = inode_get_ctime(h_dir);
 	return timespec64_equal(&ctime, &ver->ctime);
@@ -69,95 +121,90 @@ static bool au_dver_same(const struct au_rdver *ver,
 /*
  * udba=reval: whether the parent directories the lookup of a name read
  * are as they were then, @pdi being the parent's stack now.  Runs under
- * RCU: stacks are freed after a grace period, and the branch dentries a
- * live stack holds stay.  A read that races with au_d_reval_lookup()
- * may see a mix of two records until the seqlock sends it round again:
- * each field is read once, and each value ever stored is within bounds
- * (@pn never exceeds @pmax), so the mix indexes nothing out of them.
+ * RCU: stacks and records are freed after a grace period, a record is
+ * replaced whole, and the branch dentries a live stack holds stay.
  */
 static bool au_d_unchanged(const struct au_dinfo *di,
 			   const struct au_dinfo *pdi)
 {
-	unsigned int seq, i, pfirst, pn;
-	bool same;
+	const struct au_drec *rec = rcu_dereference(di->rec);
+	unsigned int i;
 
-	do {
-		seq = read_seqbegin(&di->pseq);
-		pfirst = READ_ONCE(di->pfirst);
-		pn = READ_ONCE(di->pn);
-		same = READ_ONCE(di->pdi) == pdi &&
-		       pfirst == au_di_first(pdi) && pfirst + pn <= pdi->n;
-		for (i = 0; same && i < pn; i++) {
-			struct dentry *h = pdi->h[pfirst + i].dentry;
-
-			same = au_dver_same(&di->pver[i], d_inode_rcu(h));
-		}
-	} while (read_seqretry(&di->pseq, seq));
-	return same;
-}
-
-/* Whether the lookup result @found is the object @dentry stands for. */
-static bool au_d_same_stack(const struct dentry *dentry,
-			    const struct au_dinfo *di,
-			    const struct au_dinfo *found)
-{
-	unsigned int i, first = au_di_first(di);
-
-	if (d_really_is_negative(dentry))
-		return found->n == 1;
-	if (found->n == 1 || found->h[1].dentry != di->h[first].dentry)
+	if (!rec || rec->pdi != pdi || rec->pfirst != au_di_first(pdi) ||
+	    rec->pfirst + rec->n > pdi->n)
 		return false;
-	if (!d_is_dir(dentry))
-		return true;
-	/* a directory: merged with the same directories below */
-	if (found->n - 1 != di->n - first)
-		return false;
-	for (i = 2; i < found->n; i++)
-		if (found->h[i].dentry != di->h[first + i - 1].dentry)
+	for (i = 0; i < rec->n; i++) {
+		struct dentry *h = pdi->h[rec->pfirst + i].dentry;
+
+		if (!au_dver_same(&rec->ver[i], d_inode_rcu(h)))
 			return false;
+	}
 	return true;
 }
 
 /*
+ * Whether the lookup result @found is the object @dentry stands for: the
+ * same topmost branch dentry, or none.  A directory whose topmost part
+ * stays keeps the merge it has: dropping it would unmount what is
+ * mounted below it (d_invalidate()), and a directory in use would be
+ * spliced back with its stack anyway.
+ */
+static bool au_d_same_object(const struct dentry *dentry,
+			     const struct au_dinfo *di,
+			     const struct au_dinfo *found)
+{
+	if (d_really_is_negative(dentry))
+		return found->n == 1;
+	return found->n > 1 &&
+	       found->h[1].dentry == di->h[au_di_first(di)].dentry;
+}
+
+/*
  * udba=reval, a parent directory changed since @dentry was looked up:
- * look the name up again.  The same result makes the dentry current,
- * with the directories' new state recorded; another result makes the
- * VFS drop it and look the name up afresh.
+ * look the name up again, under the copy-up mutex of its inode (a
+ * copy-up makes the copy before it puts it in the stack).  The same
+ * object makes the dentry current, with the new record; another makes
+ * the VFS drop it and look the name up afresh.
  */
 static int au_d_reval_lookup(struct dentry *dentry)
 {
 	struct super_block *sb = dentry->d_sb;
 	struct au_sbinfo *sbi = au_sbi(sb);
 	struct dentry *parent = dget_parent(dentry);
+	struct inode *inode = d_inode(dentry);
 	struct au_dinfo *di, *found = NULL;
 	const struct cred *old_cred;
 	struct name_snapshot name;
+	struct au_drec *rec;
 	int valid = 0;
 
 	au_read_lock(sb);
 	if (dentry->d_time != sbi->gen)
 		goto out;
+	if (inode)
+		mutex_lock(&au_i(inode)->cu_mutex);
 	di = au_di(dentry);
 	found = au_dinfo_alloc(au_di(parent)->n);
 	valid = -ENOMEM;
 	if (!found)
-		goto out;
+		goto out_unlock;
 	take_dentry_name_snapshot(&name, dentry);
 	old_cred = override_creds(sbi->cred);
 	valid = au_lookup_branches(au_di(parent), &name.name, found);
 	revert_creds(old_cred);
 	release_dentry_name_snapshot(&name);
-	if (valid || !au_d_same_stack(dentry, di, found))
-		goto out;
+	if (valid || !au_d_same_object(dentry, di, found))
+		goto out_unlock;
 	valid = 1;
-	if (found->pdi && found->pn <= di->pmax) {
-		write_seqlock(&di->pseq);
-		WRITE_ONCE(di->pdi, found->pdi);
-		WRITE_ONCE(di->pfirst, found->pfirst);
-		WRITE_ONCE(di->pn, found->pn);
-		memcpy(di->pver, found->pver, found->pn * sizeof(*di->pver));
-		write_sequnlock(&di->pseq);
+	/* the old record goes with @found, after a grace period */
+	rec = rcu_dereference_protected(found->rec, true);
+	if (rec) {
+		rec = unrcu_pointer(xchg(&di->rec, RCU_INITIALIZER(rec)));
+		RCU_INIT_POINTER(found->rec, rec);
 	}
+out_unlock:
+	if (inode)
+		mutex_unlock(&au_i(inode)->cu_mutex);
 out:
 	au_dinfo_free(found);
 	au_read_unlock(sb);
