@@ -106,8 +106,8 @@
  * enum au_br_perm - what aufs may do to a branch
  * @AU_BR_RW: writable; whiteouts in it are honoured
  * @AU_BR_RO: read-only; holds no whiteouts, none are looked for
- * @AU_BR_RR: really read-only (e.g. a squashfs): like @AU_BR_RO (aufs
- *	looks for changes made directly on every branch alike, udba=)
+ * @AU_BR_RR: really read-only (e.g. a squashfs): like @AU_BR_RO, and
+ *	udba=reval does not look for changes made directly on it
  * @AU_BR_ROWH: read-only, but whiteouts in it are honoured
  * @AU_BR_RRWH: really read-only, but whiteouts in it are honoured
  */
@@ -276,7 +276,8 @@ struct au_rdchunk;
 /**
  * struct au_rdver - the state of a branch directory a listing or a
  *	lookup read
- * @version: its i_version
+ * @version: its i_version, as the listing (inode_query_iversion()) or
+ *	the lookup (raw, reval.c) reads it
  * @ctime: its ctime, for the entry changes some filesystems make without
  *	moving i_version (a RENAME_EXCHANGE on tmpfs)
  */
@@ -689,7 +690,8 @@ void au_dinfo_free(struct au_dinfo *di);
 void au_dinfo_attach(struct dentry *dentry, struct au_dinfo *di);
 void au_dinfo_replace(struct dentry *dentry, struct au_dinfo *di);
 int au_lookup_branches(const struct au_dinfo *parent,
-		       const struct qstr *name, struct au_dinfo *di);
+		       const struct qstr *name, struct au_dinfo *di,
+		       bool record);
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry);
 int au_d_has_lower(const struct dentry *dentry);
@@ -699,7 +701,8 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
 
 /* reval.c */
-struct au_drec *au_drec_alloc(const struct au_dinfo *parent);
+struct au_drec *au_drec_alloc(const struct au_dinfo *parent,
+			      unsigned int first);
 void au_dver_read(struct au_drec *rec, struct au_branch *br,
 		  struct inode *h_dir);
 int au_d_reval(struct dentry *dentry, unsigned int flags);

@@ -241,19 +241,22 @@ int au_d_has_lower(const struct dentry *dentry)
  * @parent: the directory's stack
  * @name: the name
  * @di: an empty stack with room for @parent's entries, filled here
+ * @record: udba=reval is on
  *
- * Runs with the mounter's credentials, the mount's rwsem held.  Gives
- * @di a record of the state of each directory of @parent it looks in,
- * read before it looks (reval.c), unless the record cannot be allocated.
+ * Runs with the mounter's credentials, the mount's rwsem held.  With
+ * @record, gives @di a record of the state of each directory of @parent
+ * it looks in, read before it looks (reval.c), unless the record cannot
+ * be allocated.
  * A branch directory removed behind the union's back holds no name.
  *
  * Return: 0 or a negative errno; @di holds what was found either way.
  */
 int au_lookup_branches(const struct au_dinfo *parent,
-		       const struct qstr *name, struct au_dinfo *di)
+		       const struct qstr *name, struct au_dinfo *di,
+		       bool record)
 {
 	unsigned int i, first = au_di_first(parent);
-	struct au_drec *rec = au_drec_alloc(parent);
+	struct au_drec *rec = record ? au_drec_alloc(parent, first) : NULL;
 	int err;
 
 	/* @di is new: no reader sees it before its record is whole */
@@ -336,7 +339,8 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 		goto out;
 
 	old_cred = override_creds(au_sbi(sb)->cred);
-	err = au_lookup_branches(parent, &dentry->d_name, di);
+	err = au_lookup_branches(parent, &dentry->d_name, di,
+				 READ_ONCE(au_sbi(sb)->reval));
 	revert_creds(old_cred);
 	if (err)
 		goto out_free;

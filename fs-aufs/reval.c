@@ -19,17 +19,22 @@
  * record; another makes the VFS drop the dentry and look the name up
  * afresh.  Open files keep what they opened.
  *
- * Limits: on a branch filesystem without SB_I_VERSION only the ctime
- * tells, so a change within the clock tick of the lookup is seen at the
- * next change of that directory, as are the changes rdcache.c names; on
- * NFS and FUSE, aufs reads the attributes the client has cached, and a
- * change another client makes may not show until the dentry goes.  A
+ * Limits: on a branch filesystem that keeps no change counter (ramfs)
+ * only the ctime tells, so a change within the clock tick of the lookup
+ * is seen at the next change of that directory, as are the changes
+ * rdcache.c names; on NFS and FUSE, aufs reads the attributes the
+ * client has cached, and a change another client makes may not show
+ * until the dentry goes.  A
  * directory whose topmost part stays keeps the merge it has: a
  * directory of its name made or removed straight on a lower branch, or
- * an opaque marker made in it, shows once its dentry goes.  A file in
- * use whose copy on the top branch is removed straight from it stays
- * that copy for the names that lead to it, until it is no longer in use
- * (its inode is found again by the lower inode it was set up with).
+ * an opaque marker made in it, shows once its dentry goes.  A directory
+ * in use whose copy on the top branch is removed straight from it stays
+ * that copy until it is no longer in use (its inode is found again by
+ * the lower inode it was set up with); a file in use keeps showing the
+ * removed copy's attributes through its inode, while its names get
+ * stacks of what the branches hold.  A name whose topmost object
+ * changes is dropped, and what is mounted on or below it with it
+ * (d_invalidate()), as on NFS.
  *
  * Locking: the locked path holds the mount's rwsem shared, as a lookup
  * does, then the copy-up mutex of the name's inode, then each branch
@@ -50,12 +55,13 @@
 /**
  * au_drec_alloc - allocate the record of a lookup
  * @parent: the stack of the directory the name is looked up in
+ * @first: its first entry, as the lookup reads it
  *
- * Return: an empty record for @parent as it is now, or %NULL.
+ * Return: an empty record for @parent from @first on, or %NULL.
  */
-struct au_drec *au_drec_alloc(const struct au_dinfo *parent)
+struct au_drec *au_drec_alloc(const struct au_dinfo *parent,
+			      unsigned int first)
 {
-	unsigned int first = au_di_first(parent);
 	struct au_drec *rec;
 
 	rec = kmalloc(struct_size(rec, ver, parent->n - first), GFP_KERNEL);
@@ -147,24 +153,39 @@ static bool au_d_unchanged(const struct au_dinfo *di,
  * same topmost branch dentry, or none.  A directory whose topmost part
  * stays keeps the merge it has: dropping it would unmount what is
  * mounted below it (d_invalidate()), and a directory in use would be
- * spliced back with its stack anyway.
+ * spliced back with its stack anyway.  So would a directory whose
+ * topmost object now is the one its inode was set up with (its copy on
+ * the top branch removed behind the union's back): a new lookup finds
+ * that inode again (au_iget()), and d_splice_alias() gives back this
+ * dentry, so it stays.  A non-directory is dropped: the new dentry gets
+ * a stack of what the branches hold, whatever inode it finds.
  */
 static bool au_d_same_object(const struct dentry *dentry,
 			     const struct au_dinfo *di,
 			     const struct au_dinfo *found)
 {
-	if (d_really_is_negative(dentry))
+	struct inode *inode = d_inode(dentry);
+	struct dentry *top;
+
+	if (!inode)
 		return found->n == 1;
-	return found->n > 1 &&
-	       found->h[1].dentry == di->h[au_di_first(di)].dentry;
+	if (found->n == 1)
+		return false;
+	top = found->h[1].dentry;
+	if (top == di->h[au_di_first(di)].dentry)
+		return true;
+	return S_ISDIR(inode->i_mode) && d_inode(top) == au_i(inode)->h_inode;
 }
 
 /*
  * udba=reval, a parent directory changed since @dentry was looked up:
  * look the name up again, under the copy-up mutex of its inode (a
- * copy-up makes the copy before it puts it in the stack).  The same
- * object makes the dentry current, with the new record; another makes
- * the VFS drop it and look the name up afresh.
+ * copy-up makes the copy before it puts it in the stack).  A copy-up in
+ * progress keeps the dentry as it is, with its record: the copy-up
+ * changes the parent again when it is done, and the walk does not wait
+ * for a copy of a large file.  The same object makes the dentry
+ * current, with the new record; another makes the VFS drop it and look
+ * the name up afresh.
  */
 static int au_d_reval_lookup(struct dentry *dentry)
 {
@@ -181,8 +202,10 @@ static int au_d_reval_lookup(struct dentry *dentry)
 	au_read_lock(sb);
 	if (dentry->d_time != sbi->gen)
 		goto out;
-	if (inode)
-		mutex_lock(&au_i(inode)->cu_mutex);
+	if (inode && !mutex_trylock(&au_i(inode)->cu_mutex)) {
+		valid = 1;
+		goto out;
+	}
 	di = au_di(dentry);
 	found = au_dinfo_alloc(au_di(parent)->n);
 	valid = -ENOMEM;
@@ -190,7 +213,7 @@ static int au_d_reval_lookup(struct dentry *dentry)
 		goto out_unlock;
 	take_dentry_name_snapshot(&name, dentry);
 	old_cred = override_creds(sbi->cred);
-	valid = au_lookup_branches(au_di(parent), &name.name, found);
+	valid = au_lookup_branches(au_di(parent), &name.name, found, true);
 	revert_creds(old_cred);
 	release_dentry_name_snapshot(&name);
 	if (valid || !au_d_same_object(dentry, di, found))
