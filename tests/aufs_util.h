@@ -114,12 +114,15 @@ static inline int dir_entries(const char *dir)
 	return n;
 }
 
-/* The br= option of the aufs mount on @mnt, or "" if there is none. */
-static inline const char *branches(const char *mnt)
+/*
+ * The value of the option that starts with @key ("br=", ",udba=") in
+ * /proc/mounts for the aufs mounted at @mnt, or "".
+ */
+static inline const char *mount_opt(const char *mnt, const char *key)
 {
 	static char line[4096], out[4096];
 	FILE *f = fopen("/proc/self/mounts", "r");
-	char *br;
+	char *o;
 
 	out[0] = '\0';
 	while (f && fgets(line, sizeof(line), f)) {
@@ -128,15 +131,21 @@ static inline const char *branches(const char *mnt)
 		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
 			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
 			continue;
-		br = strstr(opts, "br=");
-		if (br) {
-			snprintf(out, sizeof(out), "%s", br + 3);
+		o = strstr(opts, key);
+		if (o) {
+			snprintf(out, sizeof(out), "%s", o + strlen(key));
 			out[strcspn(out, ",")] = '\0';
 		}
 	}
 	if (f)
 		fclose(f);
 	return out;
+}
+
+/* The br= list /proc/mounts shows for the aufs mounted at @mnt, or "". */
+static inline const char *branches(const char *mnt)
+{
+	return mount_opt(mnt, "br=");
 }
 
 /*

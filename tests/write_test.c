@@ -2272,26 +2272,7 @@ static int stat_errno(const char *path)
 /* The udba= option /proc/mounts shows for @mnt, or "". */
 static const char *udba_of(const char *mnt)
 {
-	static char line[4096], out[32];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	char *u;
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		char dev[64], dir[PATH_MAX], type[32], opts[3000];
-
-		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
-			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
-			continue;
-		u = strstr(opts, ",udba=");
-		if (u) {
-			snprintf(out, sizeof(out), "%s", u + 6);
-			out[strcspn(out, ",")] = '\0';
-		}
-	}
-	if (f)
-		fclose(f);
-	return out;
+	return mount_opt(mnt, ",udba=");
 }
 
 TEST_F(rw, names_made_straight_on_a_branch_show)
