@@ -80,6 +80,7 @@
 #include <linux/magic.h>
 #include <linux/mm_types.h>
 #include <linux/path.h>
+#include <linux/xattr.h>
 
 #define AUFS_NAME		"aufs"
 
@@ -93,6 +94,15 @@
 #define AUFS_WH_OPQ		".wh..wh..opq"
 #define AUFS_WH_ORPH		".wh..wh.orph"
 #define AUFS_WH_PLNK		".wh..wh.plnk"
+/*
+ * Names of aufs' own xattrs on branch objects, never shown through the
+ * union (xattr.c).  AUFS_XATTR_INO holds the union's inode number of an
+ * object made by a copy-up (ino.c), little-endian, 8 bytes.
+ */
+#define AUFS_XATTR_PFX		XATTR_TRUSTED_PREFIX "aufs."
+#define AUFS_XATTR_INO		AUFS_XATTR_PFX "ino"
+/* On a branch directory that may hold such objects (ino.c): "y". */
+#define AUFS_XATTR_IMPURE	AUFS_XATTR_PFX "impure"
 /*
  * The longest name aufs serves.  This aufs needs room for ".wh." only;
  * the limit is out-of-tree aufs', which needs room for a name whited out
@@ -136,6 +146,7 @@ struct au_br_spec {
  * @nverbs: number of entries on @verbs
  * @refrof: 1 for "refrof", 0 for "norefrof", -1 if neither was given
  * @udba: 1 for "udba=reval", 0 for "udba=none", -1 if not given
+ * @xino: 0 for "noxino", -1 if not given
  */
 struct au_fs_context {
 	char *br;
@@ -143,6 +154,7 @@ struct au_fs_context {
 	unsigned int nverbs;
 	int refrof;
 	int udba;
+	int xino;
 };
 
 /**
@@ -206,6 +218,8 @@ struct au_branch {
  * @refrof: open files move to the file a branch change unveils
  * @reval: "udba=reval": a dentry is looked up again when a branch
  *	directory its lookup read has changed since (au_d_revalidate())
+ * @xino: a copy keeps the inode number of its name (ino.c); off with
+ *	"noxino", which a remount may set and only a new mount clears
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
  * @lock: protects @dinfos, @plinks, @ids, and each stack's listing and
@@ -239,6 +253,7 @@ struct au_sbinfo {
 	unsigned long commits;
 	bool refrof;
 	bool reval;
+	bool xino;
 	const struct cred *cred;
 	spinlock_t lock;	/* see above */
 	struct list_head dinfos;
@@ -700,6 +715,16 @@ int au_lookup_root(struct au_sbinfo *sbi, struct au_branch **branches,
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
 
+/* ino.c */
+u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry);
+u64 au_ino_shown(struct super_block *sb, const struct au_branch *br,
+		 struct dentry *h_dentry);
+void au_ino_keep(struct inode *inode, struct dentry *upper);
+bool au_ino_is_kept(const struct inode *inode, const struct au_branch *br,
+		    const struct inode *h_inode);
+void au_ino_mark_dir(struct au_sbinfo *sbi, struct dentry *h_dir);
+bool au_ino_dir_marked(struct au_sbinfo *sbi, struct dentry *h_dir);
+
 /* reval.c */
 struct au_drec *au_drec_alloc(const struct au_dinfo *parent,
 			      unsigned int first);
@@ -714,7 +739,7 @@ struct inode *au_alloc_inode(struct super_block *sb);
 void au_free_inode(struct inode *inode);
 void au_evict_inode(struct inode *inode);
 struct inode *au_iget(struct super_block *sb, struct au_branch *br,
-		      struct inode *h_inode);
+		      struct dentry *h_dentry);
 void au_i_publish_upper(struct inode *inode, struct au_branch *br,
 			struct inode *h_upper, struct au_icopy *old);
 void au_i_retire_upper(struct inode *inode, struct au_icopy *old);
@@ -737,6 +762,7 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 			     struct dentry *tmp);
 void au_plink_unlink(struct dentry *plink);
 void au_plink_pin(struct inode *inode);
+bool au_plink_wanted(const struct inode *inode);
 struct inode *au_plink_iget(struct super_block *sb, struct inode *h_inode);
 struct dentry *au_plink_find(struct inode *inode, struct inode *h_upper,
 			     struct au_branch *br);

@@ -401,6 +401,7 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 	sbi->gen = 1;
 	sbi->refrof = true;
 	sbi->reval = true;
+	sbi->xino = true;
 	return sbi;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);

@@ -7,7 +7,8 @@
  * directory (".wh..wh.orph" at the top branch root, the mounter's, 0700,
  * without ACLs): data (cloned where the branches share extents, holes
  * staying holes, then fsync), xattrs and POSIX ACLs, owner, mode and
- * times, and only then renamed into place (inode flags such as
+ * times, the union's inode number of the name (au_ino_keep()), and
+ * only then renamed into place (inode flags such as
  * append-only follow the rename, see au_cu_fileattr()).  So a half-made
  * copy is never visible in the union, a crash leaves it in the
  * work directory (emptied at the next mount), and an error leaves the
@@ -111,8 +112,12 @@ static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 	size = vfs_listxattr(h, names, size);
 	for (name = names; size > 0 && name < names + size && !err;
 	     name += strlen(name) + 1) {
-		/* POSIX ACLs go through the ACL API below. */
-		if (is_posix_acl_xattr(name))
+		/*
+		 * POSIX ACLs go through the ACL API below; aufs' own names
+		 * are aufs' to set (au_ino_keep()).
+		 */
+		if (is_posix_acl_xattr(name) ||
+		    !strncmp(name, AUFS_XATTR_PFX, strlen(AUFS_XATTR_PFX)))
 			continue;
 		err = security_inode_copy_up_xattr(h, name);
 		/*
@@ -522,6 +527,7 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 		if (trap == tmp || trap == target || tmp->d_parent != work)
 			err = -EIO;
 		if (!err) {
+			au_ino_mark_dir(sbi, h_parent);
 			rd.new_dentry = target;
 			err = vfs_rename(&rd);
 		}
@@ -645,7 +651,8 @@ out:
  * pseudo-link or another name of it), so the inode keeps standing for
  * one file.
  */
-static struct dentry *au_cu_link_alias(struct au_branch *wbr,
+static struct dentry *au_cu_link_alias(struct au_sbinfo *sbi,
+				       struct au_branch *wbr,
 				       struct dentry *h,
 				       struct dentry *h_parent,
 				       const struct qstr *name)
@@ -663,8 +670,10 @@ static struct dentry *au_cu_link_alias(struct au_branch *wbr,
 	mtime = inode_get_mtime(dir);
 	new = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(new);
-	if (!err)
+	if (!err) {
+		au_ino_mark_dir(sbi, h_parent);
 		err = vfs_link(h, &nop_mnt_idmap, dir, new, NULL);
+	}
 	if (!err)
 		au_cu_keep_dir_times(h_parent, &atime, &mtime);
 	inode_unlock(dir);
@@ -708,6 +717,12 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
 		plink = NULL;
 		goto fail;
 	}
+	/*
+	 * A pseudo-linked copy is a file of its own at the next mount,
+	 * which does not read pseudo-links: it keeps no number.
+	 */
+	if (!au_plink_wanted(inode))
+		au_ino_keep(inode, upper);
 	plink = au_plink_link(inode, wbr, upper);
 	mnt_drop_write(wbr->path.mnt);
 	err = PTR_ERR_OR_ZERO(plink);
@@ -779,7 +794,8 @@ static int au_cu_one(struct dentry *dentry, struct dentry *parent,
 	}
 	if (h && ai->br_upper == wbr) {
 		/* on the top branch: one more name of it */
-		upper = au_cu_link_alias(wbr, h, h_parent, &dentry->d_name);
+		upper = au_cu_link_alias(sbi, wbr, h, h_parent,
+					 &dentry->d_name);
 	} else {
 		/*
 		 * On a lower branch (a copy made before a prepend:) or none:

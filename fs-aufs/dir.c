@@ -114,7 +114,7 @@ static int au_instantiate(struct dentry *dentry, struct dentry *h)
 	struct super_block *sb = dentry->d_sb;
 	struct inode *inode;
 
-	inode = au_iget(sb, au_wbr(sb), d_inode(h));
+	inode = au_iget(sb, au_wbr(sb), h);
 	if (IS_ERR(inode)) {
 		dput(h);
 		return PTR_ERR(inode);
@@ -262,7 +262,7 @@ static struct au_finfo *au_tmpfile(struct file *file, umode_t mode)
 	err = PTR_ERR_OR_ZERO(h_file);
 	if (err)
 		goto out_free;
-	inode = au_iget(sb, wbr, file_inode(h_file));
+	inode = au_iget(sb, wbr, h_file->f_path.dentry);
 	if (IS_ERR(inode)) {
 		fput(h_file);
 		err = PTR_ERR(inode);
@@ -319,6 +319,9 @@ static int au_link(struct dentry *old, struct inode *dir,
 		err = PTR_ERR(h);
 		goto out_unlock;
 	}
+	if (au_ino_is_kept(d_inode(old), au_wbr(old->d_sb),
+			   d_inode(h_old.dentry)))
+		au_ino_mark_dir(au_sbi(old->d_sb), hp.dentry);
 	err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
 out_unlock:
 	inode_unlock(hdir);
@@ -487,6 +490,21 @@ static bool au_d_merges_lower(const struct dentry *dentry)
 	return false;
 }
 
+/*
+ * @dentry, whose top branch object is @h, is moving into the top branch
+ * directory @h_dir (locked): mark it if @dentry shows a kept inode
+ * number (ino.c).
+ */
+static void au_rename_mark(struct dentry *dentry, struct dentry *h,
+			   struct dentry *h_dir)
+{
+	struct super_block *sb = dentry->d_sb;
+
+	if (d_really_is_positive(dentry) && d_really_is_positive(h) &&
+	    au_ino_is_kept(d_inode(dentry), au_wbr(sb), d_inode(h)))
+		au_ino_mark_dir(au_sbi(sb), h_dir);
+}
+
 static int au_rename_upper(struct dentry *old, struct path *old_hp,
 			   struct dentry *new, struct path *new_hp,
 			   unsigned int flags)
@@ -518,6 +536,9 @@ static int au_rename_upper(struct dentry *old, struct path *old_hp,
 		err = -ENOTEMPTY;
 	if (err)
 		goto out_dput;
+	au_rename_mark(old, h_old, new_hp->dentry);
+	if (flags & RENAME_EXCHANGE)
+		au_rename_mark(new, h_new, old_hp->dentry);
 	rd.old_dentry = h_old;
 	rd.new_dentry = h_new;
 	err = vfs_rename(&rd);

@@ -793,14 +793,18 @@ static int au_iget_set(struct inode *inode, void *data)
 /**
  * au_iget - the aufs inode for a branch inode
  * @sb: the aufs superblock
- * @br: the branch @h_inode lives on
- * @h_inode: the topmost branch inode of a name
+ * @br: the branch @h_dentry lives on
+ * @h_dentry: the topmost branch object of a name, positive
+ *
+ * The inode number is the one a copy-up kept on @h_dentry, if any
+ * (ino.c), else made of the branch inode's (au_ino()).
  *
  * Return: a referenced inode, or an ERR_PTR.
  */
 struct inode *au_iget(struct super_block *sb, struct au_branch *br,
-		      struct inode *h_inode)
+		      struct dentry *h_dentry)
 {
+	struct inode *h_inode = d_inode(h_dentry);
 	struct au_iget_key key = { .br = br, .h_inode = h_inode };
 	umode_t mode = h_inode->i_mode;
 	struct inode *inode;
@@ -841,6 +845,7 @@ struct inode *au_iget(struct super_block *sb, struct au_branch *br,
 		init_special_inode(inode, mode, h_inode->i_rdev);
 		break;
 	}
+	inode->i_ino = au_ino_kept(br, h_dentry) ?: inode->i_ino;
 	au_copy_attr_all(inode, h_inode);
 	fsstack_copy_inode_size(inode, h_inode);
 	unlock_new_inode(inode);

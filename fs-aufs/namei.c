@@ -346,7 +346,7 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 		goto out_free;
 
 	if (di->n > 1) {
-		inode = au_iget(sb, di->h[1].br, d_inode(di->h[1].dentry));
+		inode = au_iget(sb, di->h[1].br, di->h[1].dentry);
 		if (IS_ERR(inode)) {
 			err = PTR_ERR(inode);
 			goto out_free;

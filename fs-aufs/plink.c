@@ -57,11 +57,14 @@ static struct dentry *au_plink_dir(struct au_branch *br)
 	return dir;
 }
 
-/*
- * Whether an aufs inode needs a pseudo-link: another name of the lower
- * file it was set up from may be copied up, or shown, later.
+/**
+ * au_plink_wanted - whether a copy of an aufs inode needs a pseudo-link
+ * @inode: the aufs inode
+ *
+ * Return: true if another name of the lower file @inode was set up from
+ * may be copied up, or shown, later.
  */
-static bool au_plink_wanted(const struct inode *inode)
+bool au_plink_wanted(const struct inode *inode)
 {
 	const struct au_inode *ai = au_i(inode);
 

@@ -5,7 +5,9 @@
  * The first getdents on an open aufs directory (and the first after a
  * seek to 0) takes the merged listing of every branch directory behind
  * it, top first:
- *   - a name is shown once, with the type and inode of its topmost copy;
+ *   - a name is shown once, with the type and inode number of its
+ *     topmost copy (a number a copy-up kept, in a directory marked as
+ *     holding some: ino.c);
  *   - ".wh.NAME" on a branch that honours whiteouts hides NAME in the
  *     branches below it (not in its own branch: there NAME wins);
  *   - names starting with ".wh." are never shown.
@@ -29,6 +31,7 @@
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/iversion.h>
+#include <linux/namei.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -266,6 +269,39 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 	return err ?: b->err;
 }
 
+/*
+ * d_ino of the names found in a branch directory marked as holding kept
+ * inode numbers (ino.c): the number the name shows through the union
+ * (au_ino_shown()), looked up once the directory has been read.
+ */
+static int au_rdent_kept_ino(struct au_rdbuild *b, struct super_block *sb,
+			     const struct au_dinfo *di,
+			     const unsigned long *marked)
+{
+	struct au_rdent *ent;
+
+	list_for_each_entry(ent, &b->visible, list) {
+		const struct au_hdentry *h = &di->h[ent->bindex];
+		struct dentry *d;
+		u64 ino = 0;
+
+		if (!test_bit(ent->bindex, marked))
+			continue;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		d = lookup_one_unlocked(mnt_idmap(h->br->path.mnt), ent->name,
+					h->dentry, ent->len);
+		if (IS_ERR(d))
+			return PTR_ERR(d);
+		if (d_really_is_positive(d))
+			ino = au_ino_shown(sb, h->br, d);
+		dput(d);
+		if (ino)
+			ent->ino = ino;
+	}
+	return 0;
+}
+
 /**
  * au_rdcache_put - drop a reference on a listing
  * @rdc: the listing, or %NULL
@@ -292,6 +328,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		.rdonly = sb_rdonly(dentry->d_sb),
 	};
 	struct au_sbinfo *sbi = au_sbi(dentry->d_sb);
+	DECLARE_BITMAP(marked, AUFS_BRANCH_MAX) = {};
 	const struct cred *old_cred;
 	struct au_rdcache *rdc;
 	struct au_rdent *ent;
@@ -344,8 +381,13 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		if (err == -ENOENT && h_inode && IS_DEADDIR(h_inode)) {
 			err = 0;
 			rdc->keep = false;
+		} else if (!err && au_ino_dir_marked(sbi, h_path.dentry)) {
+			/* after the read: marked before an object arrives */
+			__set_bit(i, marked);
 		}
 	}
+	if (!err && !bitmap_empty(marked, AUFS_BRANCH_MAX))
+		err = au_rdent_kept_ino(&b, dentry->d_sb, di, marked);
 	revert_creds(old_cred);
 	kvfree(b.hash);
 

@@ -36,6 +36,7 @@ enum au_opt {
 	AU_OPT_NOREFROF,
 	AU_OPT_SI,
 	AU_OPT_UDBA,
+	AU_OPT_NOXINO,
 };
 
 static const struct fs_parameter_spec au_fs_parameters[] = {
@@ -45,10 +46,11 @@ static const struct fs_parameter_spec au_fs_parameters[] = {
 	fsparam_flag("norefrof", AU_OPT_NOREFROF),
 	fsparam_string("si", AU_OPT_SI),
 	fsparam_string("udba", AU_OPT_UDBA),
+	fsparam_flag("noxino", AU_OPT_NOXINO),
 	{}
 };
 
-#define AU_NO_XINO	"no inode number table (xino): inode numbers come from the branches"
+#define AU_NO_XINO	"no inode number table (xino): a copy keeps its number in an xattr, noxino turns that off"
 #define AU_NO_RDCACHE	"no tuning of the readdir cache: a listing is kept while its directory does not change"
 #define AU_OBSOLETE	"an obsolete option of out-of-tree aufs, which ignores it"
 
@@ -70,7 +72,6 @@ static const struct au_opt_compat {
 	 * mount(2) flags: ignored here, as out-of-tree aufs ignores it.
 	 */
 	{ "relatime" },
-	{ "noxino" },
 	{ "notrunc_xino" },
 	{ "notrunc_xib" },
 	{ "xino",	  NULL, AU_NO_XINO },
@@ -267,6 +268,9 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "si=%s is not this mount (si=%s)",
 				       param->string, si);
 		break;
+	case AU_OPT_NOXINO:
+		ctx->xino = 0;
+		break;
 	case AU_OPT_UDBA:
 		if (!strcmp(param->string, "reval"))
 			ctx->udba = 1;
@@ -345,7 +349,9 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	}
 	rcu_read_unlock();
 	/* what out-of-tree aufs would do otherwise (au_opt_compat[]) */
-	seq_printf(m, ",noxino,udba=%s,dirperm1",
+	if (!READ_ONCE(sbi->xino))
+		seq_puts(m, ",noxino");
+	seq_printf(m, ",udba=%s,dirperm1",
 		   READ_ONCE(sbi->reval) ? "reval" : "none");
 	if (!READ_ONCE(sbi->refrof))
 		seq_puts(m, ",norefrof");
@@ -437,6 +443,8 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		sbi->refrof = ctx->refrof;
 	if (ctx->udba >= 0)
 		sbi->reval = ctx->udba;
+	if (ctx->xino >= 0)
+		sbi->xino = ctx->xino;
 
 	err = au_sbinfo_init(sbi, fc);
 	if (err)
@@ -480,7 +488,7 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = au_lookup_root(sbi, sbi->branches, sbi->nbranch, &di);
 	if (err)
 		return err;
-	root = au_iget(sb, top, d_inode(top->path.dentry));
+	root = au_iget(sb, top, top->path.dentry);
 	if (IS_ERR(root)) {
 		au_dinfo_free(di);
 		return PTR_ERR(root);
@@ -527,6 +535,7 @@ static int aufs_init_fs_context(struct fs_context *fc)
 	INIT_LIST_HEAD(&ctx->verbs);
 	ctx->refrof = -1;
 	ctx->udba = -1;
+	ctx->xino = -1;
 	fc->fs_private = ctx;
 	fc->ops = &au_context_ops;
 	return 0;

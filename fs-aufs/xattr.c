@@ -7,6 +7,10 @@
  * against the aufs inode (xattr_permission()), and the branch checks the
  * caller again.
  *
+ * aufs' own xattrs on branch objects (AUFS_XATTR_PFX) are not shown:
+ * they are not listed, read as absent and cannot be set, as overlayfs
+ * treats its own.
+ *
  * POSIX ACLs reach aufs through ->get_acl and ->set_acl, in the same
  * way: the ACL of the topmost branch object, and a change to a copy.
  * The superblock has SB_POSIXACL, so the VFS leaves the umask to the
@@ -100,6 +104,25 @@ static int au_xattr_set(const struct xattr_handler *handler,
 	return err;
 }
 
+/* Drop aufs' own names from the @len bytes of @list; the new length. */
+static ssize_t au_xattr_list_own(char *list, ssize_t len)
+{
+	size_t plen = strlen(AUFS_XATTR_PFX);
+	char *name = list, *end = list + len;
+
+	while (name < end) {
+		size_t nlen = strnlen(name, end - name) + 1;
+
+		if (strncmp(name, AUFS_XATTR_PFX, plen)) {
+			name += nlen;
+			continue;
+		}
+		memmove(name, name + nlen, end - name - nlen);
+		end -= nlen;
+	}
+	return end - list;
+}
+
 /**
  * aufs_listxattr - &inode_operations.listxattr for every aufs inode
  * @dentry: the aufs dentry
@@ -122,6 +145,9 @@ ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 	if (ref)
 		path_put(&h_path);
 	au_read_unlock(dentry->d_sb);
+	/* the size asked for may count aufs' own names: room to spare */
+	if (ret > 0 && size)
+		ret = au_xattr_list_own(list, ret);
 	return ret;
 }
 
@@ -288,6 +314,28 @@ out:
 	return err;
 }
 
+static int au_xattr_own_get(const struct xattr_handler *handler,
+			    struct dentry *dentry, struct inode *inode,
+			    const char *name, void *buffer, size_t size)
+{
+	return -ENODATA;
+}
+
+static int au_xattr_own_set(const struct xattr_handler *handler,
+			    struct mnt_idmap *idmap, struct dentry *dentry,
+			    struct inode *inode, const char *name,
+			    const void *value, size_t size, int flags)
+{
+	return -EPERM;
+}
+
+/* aufs' own names: before the handler of every name */
+static const struct xattr_handler au_xattr_own_handler = {
+	.prefix	= AUFS_XATTR_PFX,
+	.get	= au_xattr_own_get,
+	.set	= au_xattr_own_set,
+};
+
 static const struct xattr_handler au_xattr_handler = {
 	.prefix	= "",	/* every name */
 	.get	= au_xattr_get,
@@ -295,6 +343,7 @@ static const struct xattr_handler au_xattr_handler = {
 };
 
 const struct xattr_handler * const au_xattr_handlers[] = {
+	&au_xattr_own_handler,
 	&au_xattr_handler,
 	NULL
 };

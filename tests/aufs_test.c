@@ -256,7 +256,7 @@ TEST_F(union, mount_listed_in_proc_mounts_until_umount)
 	mount_line(self->mnt, line, sizeof(line));
 	/* si= names /sys/fs/aufs/si_<si> (stat %D) for aufs tools */
 	snprintf(want, sizeof(want),
-		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,noxino,udba=reval,dirperm1",
+		 " aufs rw,relatime,si=%x,br=%s=rw:%s=ro:%s=ro,udba=reval,dirperm1",
 		 (unsigned int)st.st_dev, self->br[0], self->br[1],
 		 self->br[2]);
 	EXPECT_NE(NULL, strstr(line, want)) {
@@ -1059,6 +1059,7 @@ TEST_F(opts, out_of_tree_aufs_options_it_has)
 		TH_LOG("-o '%s': %s", data, strerror(errno));
 	}
 	mount_line(self->mnt, line, sizeof(line));
+	EXPECT_NE(NULL, strstr(line, ",noxino,"));
 	/* "none MNT aufs OPTS 0 0": remount with OPTS */
 	o = strstr(line, " aufs ");
 	ASSERT_NE(NULL, o);

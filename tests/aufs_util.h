@@ -115,30 +115,40 @@ static inline int dir_entries(const char *dir)
 }
 
 /*
+ * The options /proc/mounts shows for the aufs mounted at @mnt (the last
+ * one mounted there), or "".
+ */
+static inline const char *mount_opts(const char *mnt)
+{
+	static char line[4096], found[3000];
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char dev[64], dir[PATH_MAX], type[32], opts[3000];
+
+	found[0] = '\0';
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
+			   opts) == 4 && !strcmp(dir, mnt) &&
+		    !strcmp(type, "aufs"))
+			snprintf(found, sizeof(found), "%s", opts);
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
  * The value of the option that starts with @key ("br=", ",udba=") in
  * /proc/mounts for the aufs mounted at @mnt, or "".
  */
 static inline const char *mount_opt(const char *mnt, const char *key)
 {
-	static char line[4096], out[4096];
-	FILE *f = fopen("/proc/self/mounts", "r");
-	char *o;
+	static char out[4096];
+	const char *o = strstr(mount_opts(mnt), key);
 
 	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f)) {
-		char dev[64], dir[PATH_MAX], type[32], opts[3000];
-
-		if (sscanf(line, "%63s %4095s %31s %2999s", dev, dir, type,
-			   opts) != 4 || strcmp(dir, mnt) || strcmp(type, "aufs"))
-			continue;
-		o = strstr(opts, key);
-		if (o) {
-			snprintf(out, sizeof(out), "%s", o + strlen(key));
-			out[strcspn(out, ",")] = '\0';
-		}
+	if (o) {
+		snprintf(out, sizeof(out), "%s", o + strlen(key));
+		out[strcspn(out, ",")] = '\0';
 	}
-	if (f)
-		fclose(f);
 	return out;
 }
 

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -1930,6 +1931,272 @@ TEST_F(rw, copy_after_prepend_leaves_the_old_top_alone)
 	ASSERT_EQ(0, stat(in(b2, "h2"), &b));
 	EXPECT_EQ(a.st_ino, b.st_ino);
 	EXPECT_STREQ("linked\none\ntwo\nthree\n", get(in(self->mnt, "h2")));
+}
+
+/* Names of @dir whose d_ino is not their st_ino; -1 if it cannot tell. */
+static int dino_mismatches(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int bad = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW)) {
+			bad = -1;
+			break;
+		}
+		if (st.st_ino != e->d_ino) {
+			fprintf(stderr, "# %s/%s: d_ino %llu, st_ino %llu\n",
+				dir, e->d_name, (unsigned long long)e->d_ino,
+				(unsigned long long)st.st_ino);
+			bad++;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+/* Unmount the union and mount it again with the same branches. */
+static int mount_again(struct _test_data_rw *self)
+{
+	if (umount(self->mnt))
+		return -1;
+	self->mounted = false;
+	if (mount("none", self->mnt, "aufs", 0, self->opts))
+		return -1;
+	self->mounted = true;
+	return 0;
+}
+
+/*
+ * A name keeps its inode number across a copy-up, the eviction of its
+ * inode and a new mount: tar, rsync and git's index see the same file.
+ * A listing gives d_ino equal to st_ino.  Hard links of a lower file
+ * stay one file with one number while the union is mounted; a new mount
+ * does not read pseudo-links, so there the copied name is a file of its
+ * own, with a number of its own.
+ */
+TEST_F(rw, inode_numbers_outlive_copy_up_and_remounts)
+{
+	static const char * const names[] = {
+		"file", "dir", "dir/sub", "dir/sub/deep", "ldir", "ldir/a",
+		"h2",
+	};
+	static const char * const dirs[] = { "", "dir", "dir/sub", "ldir" };
+	ino_t before[ARRAY_SIZE(names)];
+	struct stat st;
+	unsigned int i;
+	int round;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		ASSERT_EQ(0, stat(in(self->mnt, names[i]), &st));
+		before[i] = st.st_ino;
+	}
+	ASSERT_EQ(0, stat(in(self->mnt, "h1"), &st));
+	EXPECT_EQ(before[6], st.st_ino);
+	/* a file; a file with its parents; a directory; one hard link */
+	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
+	ASSERT_EQ(0, chmod(in(self->mnt, "dir/sub/deep"), 0600));
+	ASSERT_EQ(0, chmod(in(self->mnt, "ldir"), 0700));
+	ASSERT_EQ(0, append(in(self->mnt, "h1"), "y\n"));
+	ASSERT_TRUE(exists(in(self->b0, "dir/sub/deep")));
+	ASSERT_TRUE(exists(in(self->b0, "ldir")));
+	ASSERT_TRUE(exists(in(self->b0, "h1")));
+
+	for (round = 0; round < 3; round++) {
+		if (round == 1)
+			ASSERT_EQ(0, forget_cached());
+		if (round == 2)
+			ASSERT_EQ(0, mount_again(self));
+		for (i = 0; i < ARRAY_SIZE(names); i++) {
+			ASSERT_EQ(0, stat(in(self->mnt, names[i]), &st));
+			EXPECT_EQ(before[i], st.st_ino) {
+				TH_LOG("%s, round %d", names[i], round);
+			}
+		}
+		for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+			const char *dir = dirs[i];
+
+			EXPECT_EQ(0, dino_mismatches(in(self->mnt, dir))) {
+				TH_LOG("/%s, round %d", dir, round);
+			}
+		}
+		ASSERT_EQ(0, stat(in(self->mnt, "h1"), &st));
+		if (round < 2) {
+			EXPECT_EQ(before[6], st.st_ino);
+			EXPECT_STREQ("linked\ny\n", get(in(self->mnt, "h2")));
+		} else {
+			EXPECT_NE(before[6], st.st_ino);
+			EXPECT_STREQ("linked\n", get(in(self->mnt, "h2")));
+		}
+	}
+}
+
+/*
+ * An object with a kept number moved or linked through the union into a
+ * directory of the top branch only keeps it there too, in stat and in
+ * the listing, also when a RENAME_EXCHANGE moves it.
+ */
+TEST_F(rw, inode_numbers_follow_renames_and_links)
+{
+	struct stat st;
+	ino_t file, deep, plain;
+	int round;
+
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	file = st.st_ino;
+	ASSERT_EQ(0, stat(in(self->mnt, "dir/sub/deep"), &st));
+	deep = st.st_ino;
+	ASSERT_EQ(0, mkdir(in(self->mnt, "new"), 0755));
+	ASSERT_EQ(0, mkdir(in(self->mnt, "new2"), 0755));
+	put(in(self->mnt, "new2/plain"), "plain", 0644);
+	ASSERT_EQ(0, stat(in(self->mnt, "new2/plain"), &st));
+	plain = st.st_ino;
+	ASSERT_EQ(0, rename(in(self->mnt, "file"), in(self->mnt, "new/moved")));
+	ASSERT_EQ(0, link(in(self->mnt, "dir/sub/deep"),
+			  in(self->mnt, "new/linked")));
+	/* the kept "moved" goes to new2, the plain file to new */
+	ASSERT_EQ(0, renameat2(AT_FDCWD, in(self->mnt, "new2/plain"),
+			       AT_FDCWD, in(self->mnt, "new/moved"),
+			       RENAME_EXCHANGE));
+
+	for (round = 0; round < 3; round++) {
+		if (round == 1)
+			ASSERT_EQ(0, forget_cached());
+		if (round == 2)
+			ASSERT_EQ(0, mount_again(self));
+		ASSERT_EQ(0, stat(in(self->mnt, "new2/plain"), &st));
+		EXPECT_EQ(file, st.st_ino);
+		ASSERT_EQ(0, stat(in(self->mnt, "new/moved"), &st));
+		EXPECT_EQ(plain, st.st_ino);
+		ASSERT_EQ(0, stat(in(self->mnt, "new/linked"), &st));
+		EXPECT_EQ(deep, st.st_ino);
+		ASSERT_EQ(0, stat(in(self->mnt, "dir/sub/deep"), &st));
+		EXPECT_EQ(deep, st.st_ino);
+		EXPECT_EQ(0, dino_mismatches(in(self->mnt, "new")));
+		EXPECT_EQ(0, dino_mismatches(in(self->mnt, "new2")));
+		EXPECT_EQ(0, dino_mismatches(in(self->mnt, "dir/sub")));
+	}
+}
+
+static bool lists_xattr(const char *path, const char *prefix)
+{
+	char list[4096], *name;
+	ssize_t n = listxattr(path, list, sizeof(list));
+
+	for (name = list; n > 0 && name < list + n; name += strlen(name) + 1)
+		if (!strncmp(name, prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+/*
+ * A copy keeps the union's number in trusted.aufs.ino, and its directory
+ * is marked with trusted.aufs.impure; neither is shown through the
+ * union: not listed, read as absent, not settable or removable.
+ */
+TEST_F(rw, own_xattrs_are_kept_on_the_branch_and_not_shown)
+{
+	uint64_t kept = 0;
+	struct stat st;
+	char buf[64];
+
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
+	/* the format: the union's number, 8 bytes, little-endian */
+	EXPECT_EQ(8, getxattr(in(self->b0, "file"), "trusted.aufs.ino", &kept,
+			      sizeof(kept)));
+	EXPECT_EQ(st.st_ino, le64toh(kept));
+	EXPECT_EQ(1, getxattr(self->b0, "trusted.aufs.impure", buf,
+			      sizeof(buf)));
+	EXPECT_FALSE(lists_xattr(in(self->mnt, "file"), "trusted.aufs."));
+	EXPECT_FALSE(lists_xattr(self->mnt, "trusted.aufs."));
+	EXPECT_TRUE(lists_xattr(in(self->mnt, "file"), "user.aufs"));
+	EXPECT_LE(listxattr(in(self->mnt, "file"), buf, sizeof(buf)),
+		  listxattr(in(self->mnt, "file"), NULL, 0));
+	EXPECT_EQ(-1, getxattr(in(self->mnt, "file"), "trusted.aufs.ino",
+			       buf, sizeof(buf)));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_EQ(-1, setxattr(in(self->mnt, "file"), "trusted.aufs.ino",
+			       "12345678", 8, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(-1, removexattr(in(self->mnt, "file"), "trusted.aufs.ino"));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(8, getxattr(in(self->b0, "file"), "trusted.aufs.ino", buf,
+			      sizeof(buf)));
+}
+
+/*
+ * A kept number is read from the branch object, and one naming the
+ * object's own branch (the low 7 bits: b0 is branch 0) is ignored, so
+ * that it never equals the number of another inode of that branch.
+ */
+TEST_F(rw, a_kept_number_naming_its_own_branch_is_ignored)
+{
+	unsigned long long other = (999ULL << 7) | 1, own = 999ULL << 7;
+	struct stat st;
+
+	put(in(self->b0, "other"), "o", 0644);
+	put(in(self->b0, "own"), "o", 0644);
+	ASSERT_EQ(0, setxattr(in(self->b0, "other"), "trusted.aufs.ino",
+			      &other, 8, 0));
+	ASSERT_EQ(0, setxattr(in(self->b0, "own"), "trusted.aufs.ino", &own,
+			      8, 0));
+	ASSERT_EQ(0, stat(in(self->mnt, "other"), &st));
+	EXPECT_EQ(other, st.st_ino);
+	ASSERT_EQ(0, stat(in(self->mnt, "own"), &st));
+	EXPECT_NE(own, st.st_ino);
+	EXPECT_EQ(0, st.st_ino & 127);
+}
+
+/*
+ * noxino, at mount or by remount, as out-of-tree aufs spells it: a copy
+ * keeps no number and aufs writes nothing of its own to the branch, so
+ * the name takes the copy's number once its inode goes.  /proc/mounts
+ * shows it, a remount with that line keeps it, and xino=FILE is
+ * refused without changing it.
+ */
+TEST_F(rw, noxino_keeps_no_number)
+{
+	char opts[3 * PATH_MAX + 32], buf[16];
+	struct stat st;
+	ino_t before;
+
+	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "xino"));
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	before = st.st_ino;
+	snprintf(opts, sizeof(opts), "%s,noxino", self->opts);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",noxino,"));
+	snprintf(opts, sizeof(opts), "%s", mount_opts(self->mnt));
+	EXPECT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", MS_REMOUNT,
+			    "xino=/tmp/.aufs.xino"));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",noxino,"));
+
+	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	EXPECT_EQ(before, st.st_ino);
+	EXPECT_EQ(-1, getxattr(in(self->b0, "file"), "trusted.aufs.ino", buf,
+			       sizeof(buf)));
+	EXPECT_EQ(ENODATA, errno);
+	EXPECT_EQ(-1, getxattr(self->b0, "trusted.aufs.impure", buf,
+			       sizeof(buf)));
+	EXPECT_EQ(ENODATA, errno);
+	ASSERT_EQ(0, forget_cached());
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	EXPECT_NE(before, st.st_ino);
+	EXPECT_EQ(0, dino_mismatches(self->mnt));
+
+	/* a new mount keeps numbers again */
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "xino"));
 }
 
 /* Copy-up of a file 200 directories deep. */
