@@ -146,7 +146,7 @@ struct au_br_spec {
  * @nverbs: number of entries on @verbs
  * @refrof: 1 for "refrof", 0 for "norefrof", -1 if neither was given
  * @udba: 1 for "udba=reval", 0 for "udba=none", -1 if not given
- * @xino: 0 for "noxino", -1 if not given
+ * @xino: 0 for "noxino" (at mount only), -1 if not given
  */
 struct au_fs_context {
 	char *br;
@@ -219,14 +219,15 @@ struct au_branch {
  * @reval: "udba=reval": a dentry is looked up again when a branch
  *	directory its lookup read has changed since (au_d_revalidate())
  * @xino: a copy keeps the inode number of its name (ino.c); off with
- *	"noxino", which a remount may set and only a new mount clears
+ *	"noxino", given at mount only
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
- * @lock: protects @dinfos, @plinks, @ids, and each stack's listing and
- *	its place on @rdlru (readdir.c)
+ * @lock: protects @dinfos, @plinks, @ids, @next_id, and each stack's
+ *	listing and its place on @rdlru (readdir.c)
  * @dinfos: every dentry stack of the mount, for a branch change
  * @plinks: aufs inodes of pseudo-linked copies, pinned (plink.c)
  * @ids: branch ids in use
+ * @next_id: where the search for a free id starts (au_br_alloc())
  * @rdlru: the directory listings stacks hold for later opens, for
  *	@rdshrink (rdcache.c)
  * @rdshrink: frees listings on @rdlru under memory pressure; %NULL
@@ -259,6 +260,7 @@ struct au_sbinfo {
 	struct list_head dinfos;
 	struct list_head plinks;
 	DECLARE_BITMAP(ids, AUFS_BRANCH_MAX);
+	unsigned int next_id;
 	struct list_lru rdlru;
 	struct shrinker *rdshrink;
 	struct kobject *kobj;
@@ -722,8 +724,9 @@ u64 au_ino_shown(struct super_block *sb, const struct au_branch *br,
 void au_ino_keep(struct inode *inode, struct dentry *upper);
 bool au_ino_is_kept(const struct inode *inode, const struct au_branch *br,
 		    const struct inode *h_inode);
-void au_ino_mark_dir(struct au_sbinfo *sbi, struct dentry *h_dir);
-bool au_ino_dir_marked(struct au_sbinfo *sbi, struct dentry *h_dir);
+void au_ino_mark_dir(struct au_sbinfo *sbi, struct mnt_idmap *idmap,
+		     struct dentry *h_dir);
+bool au_ino_dir_marked(const struct au_branch *br, struct dentry *h_dir);
 
 /* reval.c */
 struct au_drec *au_drec_alloc(const struct au_dinfo *parent,

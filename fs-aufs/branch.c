@@ -589,10 +589,20 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 		goto nomem;
 	if (percpu_counter_init(&br->nwrite, 0, GFP_KERNEL))
 		goto nomem;
+	/*
+	 * The next id after the last one handed out, not the first free
+	 * one: inode numbers kept on copies (ino.c) may still name the id
+	 * of a branch deleted meanwhile, and a new branch that took it
+	 * would give its inodes the same numbers.
+	 */
 	spin_lock(&sbi->lock);
-	id = find_first_zero_bit(sbi->ids, AUFS_BRANCH_MAX);
-	if (id < AUFS_BRANCH_MAX)
+	id = find_next_zero_bit(sbi->ids, AUFS_BRANCH_MAX, sbi->next_id);
+	if (id >= AUFS_BRANCH_MAX)
+		id = find_first_zero_bit(sbi->ids, AUFS_BRANCH_MAX);
+	if (id < AUFS_BRANCH_MAX) {
 		__set_bit(id, sbi->ids);
+		sbi->next_id = id + 1;
+	}
 	spin_unlock(&sbi->lock);
 	if (id >= AUFS_BRANCH_MAX) {
 		au_br_discard(br);

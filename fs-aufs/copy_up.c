@@ -96,7 +96,8 @@ static int au_cu_acl(const struct path *lower, struct dentry *upper,
 	return err;
 }
 
-static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
+static int au_cu_xattrs(struct au_sbinfo *sbi, const struct path *lower,
+			struct dentry *upper)
 {
 	struct dentry *h = lower->dentry;
 	ssize_t size, vsize;
@@ -114,10 +115,12 @@ static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 	     name += strlen(name) + 1) {
 		/*
 		 * POSIX ACLs go through the ACL API below; aufs' own names
-		 * are aufs' to set (au_ino_keep()).
+		 * are aufs' to set (au_ino_keep()), or, under noxino, to
+		 * carry over as they are.
 		 */
 		if (is_posix_acl_xattr(name) ||
-		    !strncmp(name, AUFS_XATTR_PFX, strlen(AUFS_XATTR_PFX)))
+		    (READ_ONCE(sbi->xino) &&
+		     !strncmp(name, AUFS_XATTR_PFX, strlen(AUFS_XATTR_PFX))))
 			continue;
 		err = security_inode_copy_up_xattr(h, name);
 		/*
@@ -169,7 +172,8 @@ static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 }
 
 /* Give @upper the xattrs, owner, mode and times of @lower. */
-static int au_cu_attrs(const struct path *lower, struct dentry *upper)
+static int au_cu_attrs(struct au_sbinfo *sbi, const struct path *lower,
+		       struct dentry *upper)
 {
 	struct inode *h_inode = d_inode(lower->dentry);
 	struct inode *inode = d_inode(upper);
@@ -180,7 +184,7 @@ static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 	};
 	int err;
 
-	err = au_cu_xattrs(lower, upper);
+	err = au_cu_xattrs(sbi, lower, upper);
 	if (err)
 		return err;
 
@@ -457,7 +461,7 @@ static struct dentry *au_cu_build(struct au_sbinfo *sbi,
 	if (!err) {
 		err = mnt_want_write(mnt);
 		if (!err) {
-			err = au_cu_attrs(lower, tmp);
+			err = au_cu_attrs(sbi, lower, tmp);
 			/* a truncated copy: the truncation's times */
 			if (!err && S_ISREG(h_inode->i_mode) &&
 			    size < i_size_read(h_inode))
@@ -527,7 +531,7 @@ static int au_cu_move(struct au_sbinfo *sbi, struct dentry *tmp,
 		if (trap == tmp || trap == target || tmp->d_parent != work)
 			err = -EIO;
 		if (!err) {
-			au_ino_mark_dir(sbi, h_parent);
+			au_ino_mark_dir(sbi, &nop_mnt_idmap, h_parent);
 			rd.new_dentry = target;
 			err = vfs_rename(&rd);
 		}
@@ -671,7 +675,7 @@ static struct dentry *au_cu_link_alias(struct au_sbinfo *sbi,
 	new = au_h_lookup_new(h_parent, name);
 	err = PTR_ERR_OR_ZERO(new);
 	if (!err) {
-		au_ino_mark_dir(sbi, h_parent);
+		au_ino_mark_dir(sbi, &nop_mnt_idmap, h_parent);
 		err = vfs_link(h, &nop_mnt_idmap, dir, new, NULL);
 	}
 	if (!err)
@@ -697,6 +701,7 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
 {
 	struct au_branch *wbr = sbi->wbr;
 	struct dentry *upper, *plink;
+	bool plinked;
 	int err;
 
 	upper = au_cu_build(sbi, req, lower);
@@ -719,11 +724,13 @@ static struct dentry *au_cu_new(struct au_sbinfo *sbi, struct au_cu_req *req,
 	}
 	/*
 	 * A pseudo-linked copy is a file of its own at the next mount,
-	 * which does not read pseudo-links: it keeps no number.
+	 * which does not read pseudo-links: it keeps no number.  Decided
+	 * once: the lower link count may change meanwhile.
 	 */
-	if (!au_plink_wanted(inode))
+	plinked = au_plink_wanted(inode);
+	if (!plinked)
 		au_ino_keep(inode, upper);
-	plink = au_plink_link(inode, wbr, upper);
+	plink = plinked ? au_plink_link(inode, wbr, upper) : NULL;
 	mnt_drop_write(wbr->path.mnt);
 	err = PTR_ERR_OR_ZERO(plink);
 	if (!err)

@@ -321,7 +321,8 @@ static int au_link(struct dentry *old, struct inode *dir,
 	}
 	if (au_ino_is_kept(d_inode(old), au_wbr(old->d_sb),
 			   d_inode(h_old.dentry)))
-		au_ino_mark_dir(au_sbi(old->d_sb), hp.dentry);
+		au_ino_mark_dir(au_sbi(old->d_sb), mnt_idmap(hp.mnt),
+				hp.dentry);
 	err = vfs_link(h_old.dentry, mnt_idmap(hp.mnt), hdir, h, NULL);
 out_unlock:
 	inode_unlock(hdir);
@@ -496,13 +497,14 @@ static bool au_d_merges_lower(const struct dentry *dentry)
  * number (ino.c).
  */
 static void au_rename_mark(struct dentry *dentry, struct dentry *h,
-			   struct dentry *h_dir)
+			   const struct path *h_dir)
 {
 	struct super_block *sb = dentry->d_sb;
 
 	if (d_really_is_positive(dentry) && d_really_is_positive(h) &&
 	    au_ino_is_kept(d_inode(dentry), au_wbr(sb), d_inode(h)))
-		au_ino_mark_dir(au_sbi(sb), h_dir);
+		au_ino_mark_dir(au_sbi(sb), mnt_idmap(h_dir->mnt),
+				h_dir->dentry);
 }
 
 static int au_rename_upper(struct dentry *old, struct path *old_hp,
@@ -536,9 +538,9 @@ static int au_rename_upper(struct dentry *old, struct path *old_hp,
 		err = -ENOTEMPTY;
 	if (err)
 		goto out_dput;
-	au_rename_mark(old, h_old, new_hp->dentry);
+	au_rename_mark(old, h_old, new_hp);
 	if (flags & RENAME_EXCHANGE)
-		au_rename_mark(new, h_new, old_hp->dentry);
+		au_rename_mark(new, h_new, old_hp);
 	rd.old_dentry = h_old;
 	rd.new_dentry = h_new;
 	err = vfs_rename(&rd);

@@ -25,23 +25,33 @@
  * (au_ino_mark_dir()).  Only in marked directories does readdir.c look
  * the names up, to read their numbers (au_ino_shown()).
  *
- * Both xattrs are aufs' own (xattr.c hides them).  They are trusted as
- * the branch's other trusted.* xattrs are: setting them takes
- * CAP_SYS_ADMIN, or writing the filesystem image.  The only check is
- * that a kept number names a branch other than the one holding it, so
- * that it never equals the number of an inode of that branch.  Limits:
- * numbers are kept where the top branch holds trusted.* xattrs (tmpfs,
- * ext4, XFS, btrfs; not vfat or NFS); a number is made of the branch id,
- * so it is the same at the next mount only with the same branch list;
- * and an object moved into a directory straight on a branch, not
+ * Both xattrs are aufs' own (xattr.c hides them).  They are read only
+ * on "rw" branches, the ones the mounter lets aufs write and copy up to:
+ * a read-only layer may come from anywhere (an image, a FUSE daemon that
+ * answers any xattr), and could otherwise give a file the number of
+ * another one.  On an rw branch they are trusted as its other trusted.*
+ * xattrs are, with one check: a kept number that names the branch
+ * holding it (its low bits) is ignored, so that it never equals the
+ * number of another inode of that branch.
+ *
+ * Limits: numbers are kept where the top branch holds trusted.* xattrs
+ * (tmpfs, ext4, XFS, btrfs; not vfat or NFS).  A number is made of a
+ * branch id, so it is the same at the next mount only with the same
+ * branch list; with another list, or once the lower object is removed
+ * straight on its branch and its inode number handed out again, a kept
+ * number may equal the number of another file.  A branch that is not
+ * "rw" any more (mod:, or a new mount) shows its copies with their own
+ * numbers.  An object moved into a directory straight on a branch, not
  * through the union, may be listed with its own number until its
  * directory is marked.
  *
- * "noxino" turns it all off: nothing is written, no kept number or
- * marker is read, and a name's number is the one made of its topmost
- * branch inode's, as out-of-tree aufs without its table.  A
+ * "noxino", given at mount, turns it all off: nothing is written, no
+ * kept number or marker is read, and a name's number is the one made of
+ * its topmost branch inode's, as out-of-tree aufs without its table.  A
  * pseudo-linked copy is then listed with its own number while stat
- * shows the pinned inode's.
+ * shows the pinned inode's.  A remount does not change it: cached
+ * inodes would keep the numbers they have while listings stopped
+ * reading them.
  */
 
 #include <linux/cred.h>
@@ -59,7 +69,7 @@
  * own metadata.
  *
  * Return: the number, or 0 if @h_dentry keeps none (or one naming @br),
- * or the union was mounted with "noxino".
+ * @br is not "rw", or the union was mounted with "noxino".
  */
 u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry)
 {
@@ -67,7 +77,7 @@ u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry)
 	__le64 raw;
 	u64 ino;
 
-	if (!READ_ONCE(br->sbi->xino) ||
+	if (!READ_ONCE(br->sbi->xino) || br->perm != AU_BR_RW ||
 	    __vfs_getxattr(h_dentry, d_inode(h_dentry), AUFS_XATTR_INO, &raw,
 			   sizeof(raw)) != sizeof(raw))
 		return 0;
@@ -142,15 +152,20 @@ bool au_ino_is_kept(const struct inode *inode, const struct au_branch *br,
 /**
  * au_ino_mark_dir - mark a branch directory as holding kept numbers
  * @sbi: the union
+ * @idmap: the idmap of the branch mount
  * @h_dir: the branch directory, locked by the caller, which holds write
  *	access to its branch
  *
  * Called before an object with a kept number arrives in @h_dir, so that
- * a listing that shows it also finds the marker.  The change of ctime
- * is the only one a user sees.  A marker that cannot be set leaves
- * d_ino of that object the number of its branch inode.
+ * a listing that shows it also finds the marker.  Setting it is a
+ * change of the directory's xattrs: its ctime and i_version move (kept
+ * listings and udba=reval records of it are renewed) and inotify
+ * reports IN_ATTRIB, once per directory.  A marker that cannot be set
+ * (an append-only directory, an LSM that refuses) leaves d_ino of that
+ * object the number of its branch inode.
  */
-void au_ino_mark_dir(struct au_sbinfo *sbi, struct dentry *h_dir)
+void au_ino_mark_dir(struct au_sbinfo *sbi, struct mnt_idmap *idmap,
+		     struct dentry *h_dir)
 {
 	struct inode *dir = d_inode(h_dir);
 	const struct cred *old_cred;
@@ -160,8 +175,8 @@ void au_ino_mark_dir(struct au_sbinfo *sbi, struct dentry *h_dir)
 	    __vfs_getxattr(h_dir, dir, AUFS_XATTR_IMPURE, NULL, 0) >= 0)
 		return;
 	old_cred = override_creds(sbi->cred);
-	err = __vfs_setxattr_locked(&nop_mnt_idmap, h_dir, AUFS_XATTR_IMPURE,
-				    "y", 1, 0, NULL);
+	err = __vfs_setxattr_locked(idmap, h_dir, AUFS_XATTR_IMPURE, "y", 1, 0,
+				    NULL);
 	revert_creds(old_cred);
 	if (err && err != -EOPNOTSUPP)
 		pr_warn_ratelimited("aufs: %pd: no mark of kept inode numbers (%d)\n",
@@ -170,14 +185,15 @@ void au_ino_mark_dir(struct au_sbinfo *sbi, struct dentry *h_dir)
 
 /**
  * au_ino_dir_marked - whether a branch directory may hold kept numbers
- * @sbi: the union
+ * @br: the branch of @h_dir
  * @h_dir: the branch directory
  *
- * Return: true if au_ino_mark_dir() marked it, and the union was not
- * mounted with "noxino".
+ * Return: true if au_ino_mark_dir() marked it, @br is "rw" and the union
+ * was not mounted with "noxino".
  */
-bool au_ino_dir_marked(struct au_sbinfo *sbi, struct dentry *h_dir)
+bool au_ino_dir_marked(const struct au_branch *br, struct dentry *h_dir)
 {
-	return READ_ONCE(sbi->xino) && __vfs_getxattr(h_dir, d_inode(h_dir), AUFS_XATTR_IMPURE,
+	return READ_ONCE(br->sbi->xino) && br->perm == AU_BR_RW &&
+	       __vfs_getxattr(h_dir, d_inode(h_dir), AUFS_XATTR_IMPURE,
 			      NULL, 0) >= 0;
 }

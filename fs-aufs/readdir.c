@@ -272,7 +272,10 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
 /*
  * d_ino of the names found in a branch directory marked as holding kept
  * inode numbers (ino.c): the number the name shows through the union
- * (au_ino_shown()), looked up once the directory has been read.
+ * (au_ino_shown()), looked up once the directory has been read.  A name
+ * that cannot be looked up (removed meanwhile, an I/O error) is listed
+ * with the number of its branch inode, as a listing that does not look
+ * names up would list it.
  */
 static int au_rdent_kept_ino(struct au_rdbuild *b, struct super_block *sb,
 			     const struct au_dinfo *di,
@@ -289,10 +292,11 @@ static int au_rdent_kept_ino(struct au_rdbuild *b, struct super_block *sb,
 			continue;
 		if (fatal_signal_pending(current))
 			return -EINTR;
+		cond_resched();
 		d = lookup_one_unlocked(mnt_idmap(h->br->path.mnt), ent->name,
 					h->dentry, ent->len);
 		if (IS_ERR(d))
-			return PTR_ERR(d);
+			continue;
 		if (d_really_is_positive(d))
 			ino = au_ino_shown(sb, h->br, d);
 		dput(d);
@@ -315,7 +319,11 @@ void au_rdcache_put(struct au_rdcache *rdc)
 	au_rdcache_free(rdc);
 }
 
-static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
+/*
+ * The listing of @dentry, with the numbers of names that have kept one
+ * (ino.c) if @ino, else only the names (au_dir_empty()).
+ */
+static struct au_rdcache *au_rdcache_build(struct dentry *dentry, bool ino)
 {
 	const struct au_dinfo *di = au_di(dentry);
 	unsigned int first = au_di_first(di);
@@ -381,7 +389,8 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
 		if (err == -ENOENT && h_inode && IS_DEADDIR(h_inode)) {
 			err = 0;
 			rdc->keep = false;
-		} else if (!err && au_ino_dir_marked(sbi, h_path.dentry)) {
+		} else if (!err && ino &&
+			   au_ino_dir_marked(di->h[i].br, h_path.dentry)) {
 			/* after the read: marked before an object arrives */
 			__set_bit(i, marked);
 		}
@@ -416,7 +425,7 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry)
  */
 int au_dir_empty(struct dentry *dentry)
 {
-	struct au_rdcache *rdc = au_rdcache_build(dentry);
+	struct au_rdcache *rdc = au_rdcache_build(dentry, false);
 	int err;
 
 	if (IS_ERR(rdc))
@@ -439,7 +448,7 @@ static struct au_rdcache *au_rdcache_get(struct dentry *dentry)
 	au_read_lock(sb);
 	rdc = au_rdcache_lookup(au_di(dentry));
 	if (!rdc) {
-		rdc = au_rdcache_build(dentry);
+		rdc = au_rdcache_build(dentry, true);
 		if (!IS_ERR(rdc) && rdc->keep)
 			au_rdcache_keep(au_di(dentry), rdc);
 	}

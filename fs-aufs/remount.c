@@ -612,10 +612,7 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 /*
  * The options that are flags of the mount, once the remount can no
  * longer fail.  A dentry looked up under udba=none has its record for
- * udba=reval all the same (au_lookup_branches()).  "noxino" stays until
- * the union is unmounted: out-of-tree aufs turns its table on again
- * with xino=FILE, which this aufs refuses; inodes in the cache keep
- * their numbers.
+ * udba=reval all the same (au_lookup_branches()).
  */
 static void au_remount_flags(struct au_sbinfo *sbi,
 			     const struct au_fs_context *ctx)
@@ -624,8 +621,6 @@ static void au_remount_flags(struct au_sbinfo *sbi,
 		WRITE_ONCE(sbi->refrof, ctx->refrof);
 	if (ctx->udba >= 0)
 		WRITE_ONCE(sbi->reval, ctx->udba);
-	if (!ctx->xino)
-		WRITE_ONCE(sbi->xino, false);
 }
 
 /*

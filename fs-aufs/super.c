@@ -269,6 +269,13 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 				       param->string, si);
 		break;
 	case AU_OPT_NOXINO:
+		/*
+		 * At mount only (ino.c): a remount may repeat it, as
+		 * /proc/mounts shows it, but not turn it on.
+		 */
+		if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE &&
+		    READ_ONCE(au_sbi(fc->root->d_sb)->xino))
+			return invalfc(fc, "'noxino': at mount only; this mount keeps numbers");
 		ctx->xino = 0;
 		break;
 	case AU_OPT_UDBA:

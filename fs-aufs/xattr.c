@@ -25,6 +25,7 @@
 #include <linux/mount.h>
 #include <linux/posix_acl.h>
 #include <linux/posix_acl_xattr.h>
+#include <linux/slab.h>
 #include <linux/xattr.h>
 
 #include "aufs.h"
@@ -111,7 +112,11 @@ static ssize_t au_xattr_list_own(char *list, ssize_t len)
 	char *name = list, *end = list + len;
 
 	while (name < end) {
-		size_t nlen = strnlen(name, end - name) + 1;
+		size_t nlen = strnlen(name, end - name);
+
+		/* with its NUL, if the branch gave one */
+		if (nlen < end - name)
+			nlen++;
 
 		if (strncmp(name, AUFS_XATTR_PFX, plen)) {
 			name += nlen;
@@ -121,6 +126,34 @@ static ssize_t au_xattr_list_own(char *list, ssize_t len)
 		end -= nlen;
 	}
 	return end - list;
+}
+
+/*
+ * The branch's list did not fit in @size bytes, but the one the union
+ * shows, without aufs' own names, may: list into a buffer of the
+ * branch's size and copy what is left.
+ */
+static ssize_t au_listxattr_tight(struct dentry *h_dentry, char *list,
+				  size_t size)
+{
+	ssize_t len = vfs_listxattr(h_dentry, NULL, 0);
+	char *buf;
+
+	if (len <= 0)
+		return len ?: -ERANGE;
+	buf = kvmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	len = vfs_listxattr(h_dentry, buf, len);
+	if (len > 0) {
+		len = au_xattr_list_own(buf, len);
+		if ((size_t)len > size)
+			len = -ERANGE;
+		else
+			memcpy(list, buf, len);
+	}
+	kvfree(buf);
+	return len;
 }
 
 /**
@@ -142,6 +175,8 @@ ssize_t aufs_listxattr(struct dentry *dentry, char *list, size_t size)
 	/* another name's copy if there is one (plink.c) */
 	ref = au_plink_path(dentry, &h_path, &br);
 	ret = vfs_listxattr(h_path.dentry, list, size);
+	if (ret == -ERANGE && size)
+		ret = au_listxattr_tight(h_path.dentry, list, size);
 	if (ref)
 		path_put(&h_path);
 	au_read_unlock(dentry->d_sb);

@@ -2105,6 +2105,7 @@ TEST_F(rw, own_xattrs_are_kept_on_the_branch_and_not_shown)
 	uint64_t kept = 0;
 	struct stat st;
 	char buf[64];
+	ssize_t n;
 
 	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
 	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
@@ -2117,8 +2118,12 @@ TEST_F(rw, own_xattrs_are_kept_on_the_branch_and_not_shown)
 	EXPECT_FALSE(lists_xattr(in(self->mnt, "file"), "trusted.aufs."));
 	EXPECT_FALSE(lists_xattr(self->mnt, "trusted.aufs."));
 	EXPECT_TRUE(lists_xattr(in(self->mnt, "file"), "user.aufs"));
-	EXPECT_LE(listxattr(in(self->mnt, "file"), buf, sizeof(buf)),
-		  listxattr(in(self->mnt, "file"), NULL, 0));
+	/* a buffer that fits the list shown, not the branch's */
+	n = listxattr(in(self->mnt, "file"), buf, sizeof(buf));
+	ASSERT_LT(0, n);
+	EXPECT_LE(n, listxattr(in(self->mnt, "file"), NULL, 0));
+	EXPECT_EQ(n, listxattr(in(self->mnt, "file"), buf, n));
+	EXPECT_LT(n, listxattr(in(self->b0, "file"), NULL, 0));
 	EXPECT_EQ(-1, getxattr(in(self->mnt, "file"), "trusted.aufs.ino",
 			       buf, sizeof(buf)));
 	EXPECT_EQ(ENODATA, errno);
@@ -2132,34 +2137,49 @@ TEST_F(rw, own_xattrs_are_kept_on_the_branch_and_not_shown)
 }
 
 /*
- * A kept number is read from the branch object, and one naming the
- * object's own branch (the low 7 bits: b0 is branch 0) is ignored, so
- * that it never equals the number of another inode of that branch.
+ * A kept number is read from an object of an rw branch, and one naming
+ * the object's own branch (the low 7 bits: b0 is branch 0) is ignored,
+ * so that it never equals the number of another inode of that branch.
+ * On a branch that is not rw (a layer from anywhere) none is read.
  */
 TEST_F(rw, a_kept_number_naming_its_own_branch_is_ignored)
 {
 	unsigned long long other = (999ULL << 7) | 1, own = 999ULL << 7;
 	struct stat st;
 
+	uint64_t raw;
+
 	put(in(self->b0, "other"), "o", 0644);
 	put(in(self->b0, "own"), "o", 0644);
-	ASSERT_EQ(0, setxattr(in(self->b0, "other"), "trusted.aufs.ino",
-			      &other, 8, 0));
-	ASSERT_EQ(0, setxattr(in(self->b0, "own"), "trusted.aufs.ino", &own,
+	raw = htole64(other);
+	ASSERT_EQ(0, setxattr(in(self->b0, "other"), "trusted.aufs.ino", &raw,
+			      8, 0));
+	raw = htole64(own);
+	ASSERT_EQ(0, setxattr(in(self->b0, "own"), "trusted.aufs.ino", &raw,
 			      8, 0));
 	ASSERT_EQ(0, stat(in(self->mnt, "other"), &st));
 	EXPECT_EQ(other, st.st_ino);
 	ASSERT_EQ(0, stat(in(self->mnt, "own"), &st));
 	EXPECT_NE(own, st.st_ino);
 	EXPECT_EQ(0, st.st_ino & 127);
+
+	/* b1 is ro: the number of a forged copy there is its own */
+	put(in(self->b1, "forged"), "f", 0644);
+	raw = htole64(999ULL << 7);
+	ASSERT_EQ(0, setxattr(in(self->b1, "forged"), "trusted.aufs.ino",
+			      &raw, 8, 0));
+	ASSERT_EQ(0, stat(in(self->mnt, "forged"), &st));
+	EXPECT_NE(999ULL << 7, st.st_ino);
+	EXPECT_EQ(1, st.st_ino & 127);
 }
 
 /*
- * noxino, at mount or by remount, as out-of-tree aufs spells it: a copy
- * keeps no number and aufs writes nothing of its own to the branch, so
- * the name takes the copy's number once its inode goes.  /proc/mounts
- * shows it, a remount with that line keeps it, and xino=FILE is
- * refused without changing it.
+ * noxino, at mount, as out-of-tree aufs spells it: a copy keeps no
+ * number and aufs writes nothing of its own to the branch, so the name
+ * takes the copy's number once its inode goes.  /proc/mounts shows it
+ * and a remount with that line keeps it; a remount cannot give it to a
+ * mount that keeps numbers, and xino=FILE is refused, both changing
+ * nothing.
  */
 TEST_F(rw, noxino_keeps_no_number)
 {
@@ -2168,10 +2188,15 @@ TEST_F(rw, noxino_keeps_no_number)
 	ino_t before;
 
 	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "xino"));
-	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
-	before = st.st_ino;
 	snprintf(opts, sizeof(opts), "%s,noxino", self->opts);
-	ASSERT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "xino"));
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	self->mounted = true;
 	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",noxino,"));
 	snprintf(opts, sizeof(opts), "%s", mount_opts(self->mnt));
 	EXPECT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
@@ -2180,6 +2205,8 @@ TEST_F(rw, noxino_keeps_no_number)
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",noxino,"));
 
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	before = st.st_ino;
 	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
 	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
 	EXPECT_EQ(before, st.st_ino);
@@ -2194,9 +2221,44 @@ TEST_F(rw, noxino_keeps_no_number)
 	EXPECT_NE(before, st.st_ino);
 	EXPECT_EQ(0, dino_mismatches(self->mnt));
 
-	/* a new mount keeps numbers again */
+	/* a new mount without it keeps numbers again */
 	ASSERT_EQ(0, mount_again(self));
 	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "xino"));
+	ASSERT_EQ(0, stat(in(self->mnt, "rootonly"), &st));
+	before = st.st_ino;
+	ASSERT_EQ(0, append(in(self->mnt, "rootonly"), "x\n"));
+	ASSERT_EQ(0, forget_cached());
+	ASSERT_EQ(0, stat(in(self->mnt, "rootonly"), &st));
+	EXPECT_EQ(before, st.st_ino);
+}
+
+/*
+ * A branch added after another was deleted does not take the deleted
+ * one's id, which numbers kept on copies may still name: its inodes get
+ * numbers of their own.
+ */
+TEST_F(rw, a_branch_added_after_a_delete_takes_a_new_id)
+{
+	char b2[PATH_MAX + 8], opt[PATH_MAX + 16];
+	struct stat st;
+	ino_t kept;
+
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	kept = st.st_ino;
+	ASSERT_EQ(0, append(in(self->mnt, "file"), "x\n"));
+	snprintf(opt, sizeof(opt), "del:%s", self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, opt));
+	/* nothing holds the deleted branch any more */
+	ASSERT_EQ(0, forget_cached());
+	snprintf(b2, sizeof(b2), "%s/b2", self->base);
+	ASSERT_EQ(0, mkdir(b2, 0755));
+	put(in(b2, "new"), "new", 0644);
+	snprintf(opt, sizeof(opt), "append:%s=ro", b2);
+	ASSERT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, opt));
+	ASSERT_EQ(0, stat(in(self->mnt, "new"), &st));
+	EXPECT_NE(kept & 127, st.st_ino & 127);
+	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
+	EXPECT_EQ(kept, st.st_ino);
 }
 
 /* Copy-up of a file 200 directories deep. */
