@@ -164,6 +164,9 @@ struct au_fs_context {
  *	new permissions before it commits or gives up)
  * @noatime: @perm is not rw, as committed; read without the rwsem, by
  *	file I/O (file.c: the branch's atimes are left alone)
+ * @ino_trusted: the branch was rw when it joined the union: inode numbers
+ *	kept on it are read (ino.c); a later mod: does not change it, so
+ *	that numbers shown do not change while the union is mounted
  * @id: number unique among the mount's live branches, part of every
  *	inode number that comes from this branch
  * @ref: held by the branch table, and by every dentry stack and inode
@@ -187,6 +190,7 @@ struct au_branch {
 	struct path path;
 	enum au_br_perm perm;
 	bool noatime;
+	bool ino_trusted;
 	unsigned int id;
 	refcount_t ref;
 	struct percpu_counter nfiles;

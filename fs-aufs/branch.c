@@ -612,6 +612,7 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 	path_get(&br->path);
 	br->perm = perm;
 	br->noatime = perm != AU_BR_RW;
+	br->ino_trusted = perm == AU_BR_RW;
 	br->id = id;
 	br->sbi = sbi;
 	refcount_set(&br->ref, 1);

@@ -7,8 +7,8 @@
  * directory (".wh..wh.orph" at the top branch root, the mounter's, 0700,
  * without ACLs): data (cloned where the branches share extents, holes
  * staying holes, then fsync), xattrs and POSIX ACLs, owner, mode and
- * times, the union's inode number of the name (au_ino_keep()), and
- * only then renamed into place (inode flags such as
+ * times, the union's inode number of the name unless the copy gets a
+ * pseudo-link (au_ino_keep()), and only then renamed into place (inode flags such as
  * append-only follow the rename, see au_cu_fileattr()).  So a half-made
  * copy is never visible in the union, a crash leaves it in the
  * work directory (emptied at the next mount), and an error leaves the
@@ -96,8 +96,7 @@ static int au_cu_acl(const struct path *lower, struct dentry *upper,
 	return err;
 }
 
-static int au_cu_xattrs(struct au_sbinfo *sbi, const struct path *lower,
-			struct dentry *upper)
+static int au_cu_xattrs(const struct path *lower, struct dentry *upper)
 {
 	struct dentry *h = lower->dentry;
 	ssize_t size, vsize;
@@ -115,12 +114,10 @@ static int au_cu_xattrs(struct au_sbinfo *sbi, const struct path *lower,
 	     name += strlen(name) + 1) {
 		/*
 		 * POSIX ACLs go through the ACL API below; aufs' own names
-		 * are aufs' to set (au_ino_keep()), or, under noxino, to
-		 * carry over as they are.
+		 * are aufs' to set (au_ino_keep()), and under noxino nobody's.
 		 */
 		if (is_posix_acl_xattr(name) ||
-		    (READ_ONCE(sbi->xino) &&
-		     !strncmp(name, AUFS_XATTR_PFX, strlen(AUFS_XATTR_PFX))))
+		    !strncmp(name, AUFS_XATTR_PFX, strlen(AUFS_XATTR_PFX)))
 			continue;
 		err = security_inode_copy_up_xattr(h, name);
 		/*
@@ -172,8 +169,7 @@ static int au_cu_xattrs(struct au_sbinfo *sbi, const struct path *lower,
 }
 
 /* Give @upper the xattrs, owner, mode and times of @lower. */
-static int au_cu_attrs(struct au_sbinfo *sbi, const struct path *lower,
-		       struct dentry *upper)
+static int au_cu_attrs(const struct path *lower, struct dentry *upper)
 {
 	struct inode *h_inode = d_inode(lower->dentry);
 	struct inode *inode = d_inode(upper);
@@ -184,7 +180,7 @@ static int au_cu_attrs(struct au_sbinfo *sbi, const struct path *lower,
 	};
 	int err;
 
-	err = au_cu_xattrs(sbi, lower, upper);
+	err = au_cu_xattrs(lower, upper);
 	if (err)
 		return err;
 
@@ -461,7 +457,7 @@ static struct dentry *au_cu_build(struct au_sbinfo *sbi,
 	if (!err) {
 		err = mnt_want_write(mnt);
 		if (!err) {
-			err = au_cu_attrs(sbi, lower, tmp);
+			err = au_cu_attrs(lower, tmp);
 			/* a truncated copy: the truncation's times */
 			if (!err && S_ISREG(h_inode->i_mode) &&
 			    size < i_size_read(h_inode))

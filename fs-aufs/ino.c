@@ -26,7 +26,8 @@
  * the names up, to read their numbers (au_ino_shown()).
  *
  * Both xattrs are aufs' own (xattr.c hides them).  They are read only
- * on "rw" branches, the ones the mounter lets aufs write and copy up to:
+ * on branches that were "rw" when they joined the union
+ * (&au_branch.ino_trusted), the ones the mounter lets aufs write to:
  * a read-only layer may come from anywhere (an image, a FUSE daemon that
  * answers any xattr), and could otherwise give a file the number of
  * another one.  On an rw branch they are trusted as its other trusted.*
@@ -34,13 +35,18 @@
  * holding it (its low bits) is ignored, so that it never equals the
  * number of another inode of that branch.
  *
+ * Ids are handed out in order while the union is mounted (au_br_alloc()
+ * does not reuse the id of a branch deleted meanwhile until it must),
+ * but a new mount numbers its branches 0 to n - 1: the same numbers
+ * come back at the next mount only with the list given at this mount,
+ * not edited since.
+ *
  * Limits: numbers are kept where the top branch holds trusted.* xattrs
- * (tmpfs, ext4, XFS, btrfs; not vfat or NFS).  A number is made of a
- * branch id, so it is the same at the next mount only with the same
- * branch list; with another list, or once the lower object is removed
+ * (tmpfs, ext4, XFS, btrfs; not vfat or NFS).  With another branch
+ * list, or once the lower object is removed
  * straight on its branch and its inode number handed out again, a kept
- * number may equal the number of another file.  A branch that is not
- * "rw" any more (mod:, or a new mount) shows its copies with their own
+ * number may equal the number of another file.  A branch that joins
+ * a union as a read-only layer shows its copies with their own
  * numbers.  An object moved into a directory straight on a branch, not
  * through the union, may be listed with its own number until its
  * directory is marked.
@@ -69,7 +75,8 @@
  * own metadata.
  *
  * Return: the number, or 0 if @h_dentry keeps none (or one naming @br),
- * @br is not "rw", or the union was mounted with "noxino".
+ * @br was not "rw" when it joined the union, or the union was mounted
+ * with "noxino".
  */
 u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry)
 {
@@ -77,7 +84,7 @@ u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry)
 	__le64 raw;
 	u64 ino;
 
-	if (!READ_ONCE(br->sbi->xino) || br->perm != AU_BR_RW ||
+	if (!br->sbi->xino || !br->ino_trusted ||
 	    __vfs_getxattr(h_dentry, d_inode(h_dentry), AUFS_XATTR_INO, &raw,
 			   sizeof(raw)) != sizeof(raw))
 		return 0;
@@ -126,7 +133,7 @@ void au_ino_keep(struct inode *inode, struct dentry *upper)
 	__le64 raw = cpu_to_le64(inode->i_ino);
 	int err;
 
-	if (!READ_ONCE(au_sbi(inode->i_sb)->xino))
+	if (!au_sbi(inode->i_sb)->xino)
 		return;
 	err = vfs_setxattr(&nop_mnt_idmap, upper, AUFS_XATTR_INO, &raw,
 			   sizeof(raw), 0);
@@ -171,7 +178,7 @@ void au_ino_mark_dir(struct au_sbinfo *sbi, struct mnt_idmap *idmap,
 	const struct cred *old_cred;
 	int err;
 
-	if (!READ_ONCE(sbi->xino) ||
+	if (!sbi->xino ||
 	    __vfs_getxattr(h_dir, dir, AUFS_XATTR_IMPURE, NULL, 0) >= 0)
 		return;
 	old_cred = override_creds(sbi->cred);
@@ -188,12 +195,12 @@ void au_ino_mark_dir(struct au_sbinfo *sbi, struct mnt_idmap *idmap,
  * @br: the branch of @h_dir
  * @h_dir: the branch directory
  *
- * Return: true if au_ino_mark_dir() marked it, @br is "rw" and the union
- * was not mounted with "noxino".
+ * Return: true if au_ino_mark_dir() marked it, @br was "rw" when it
+ * joined the union, and the union was not mounted with "noxino".
  */
 bool au_ino_dir_marked(const struct au_branch *br, struct dentry *h_dir)
 {
-	return READ_ONCE(br->sbi->xino) && br->perm == AU_BR_RW &&
+	return br->sbi->xino && br->ino_trusted &&
 	       __vfs_getxattr(h_dir, d_inode(h_dir), AUFS_XATTR_IMPURE,
 			      NULL, 0) >= 0;
 }

@@ -88,10 +88,12 @@ static bool au_plink_none(int err)
  * @wbr: the top branch, which the copy @tmp is on
  * @tmp: the copy, still in the work directory
  *
- * A branch that cannot hold hard links, or no more links of @tmp, gets
- * none; so does a copy whose name is taken (only on a branch whose
- * inode numbers are not unique): the other names then reach the copy
- * only while a name of it is in the dentry cache (au_plink_find()).
+ * For a copy that needs one: the caller asked au_plink_wanted(), once
+ * (the lower link count may change meanwhile).  A branch that cannot
+ * hold hard links, or no more links of @tmp, gets none; so does a copy
+ * whose name is taken (only on a branch whose inode numbers are not
+ * unique): the other names then reach the copy only while a name of it
+ * is in the dentry cache (au_plink_find()).
  * Called with write access to @wbr and the mounter's credentials.
  *
  * Return: the pseudo-link (a reference; give it to au_plink_unlink() if
@@ -105,8 +107,6 @@ struct dentry *au_plink_link(struct inode *inode, struct au_branch *wbr,
 	struct inode *hdir;
 	int err, len;
 
-	if (!au_plink_wanted(inode))
-		return NULL;
 	dir = au_plink_dir(wbr);
 	if (IS_ERR(dir))
 		return PTR_ERR(dir) == -ENOENT ? NULL : dir;

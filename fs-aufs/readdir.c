@@ -196,7 +196,7 @@ static int au_rdent_add(struct au_rdbuild *b, const char *name,
 		/* NAME and .wh.NAME on one branch: NAME wins there. */
 		if (ent->whiteout && !whiteout && ent->bindex == b->bindex) {
 			ent->whiteout = false;
-			ent->ino = au_ino(b->br, h_ino);
+			ent->ino = (unsigned long)au_ino(b->br, h_ino);
 			ent->type = type;
 			list_move_tail(&ent->list, &b->visible);
 			b->count++;
@@ -209,7 +209,8 @@ static int au_rdent_add(struct au_rdbuild *b, const char *name,
 		return -ENOMEM;
 	memcpy(ent->name, name, len);
 	ent->len = len;
-	ent->ino = au_ino(b->br, h_ino);
+	/* i_ino is what stat shows: as wide as unsigned long */
+	ent->ino = (unsigned long)au_ino(b->br, h_ino);
 	ent->bindex = b->bindex;
 	ent->type = type;
 	ent->whiteout = whiteout;
@@ -276,12 +277,20 @@ static int au_rdbuild_branch(struct au_rdbuild *b, const struct path *h_path)
  * that cannot be looked up (removed meanwhile, an I/O error) is listed
  * with the number of its branch inode, as a listing that does not look
  * names up would list it.
+ *
+ * A file with other links, no kept number and no pinned inode may be a
+ * pseudo-linked copy between its move into place and its pinning
+ * (copy_up.c): the number it will show is not known yet, so the listing
+ * is not kept for later opens.
+ *
+ * Return: 0, 1 if the listing must not be kept, or -EINTR.
  */
 static int au_rdent_kept_ino(struct au_rdbuild *b, struct super_block *sb,
 			     const struct au_dinfo *di,
 			     const unsigned long *marked)
 {
 	struct au_rdent *ent;
+	int ret = 0;
 
 	list_for_each_entry(ent, &b->visible, list) {
 		const struct au_hdentry *h = &di->h[ent->bindex];
@@ -297,13 +306,16 @@ static int au_rdent_kept_ino(struct au_rdbuild *b, struct super_block *sb,
 					h->dentry, ent->len);
 		if (IS_ERR(d))
 			continue;
-		if (d_really_is_positive(d))
+		if (d_really_is_positive(d)) {
 			ino = au_ino_shown(sb, h->br, d);
+			if (!ino && !d_is_dir(d) && d_inode(d)->i_nlink > 1)
+				ret = 1;
+		}
 		dput(d);
 		if (ino)
 			ent->ino = ino;
 	}
-	return 0;
+	return ret;
 }
 
 /**
@@ -395,8 +407,13 @@ static struct au_rdcache *au_rdcache_build(struct dentry *dentry, bool ino)
 			__set_bit(i, marked);
 		}
 	}
-	if (!err && !bitmap_empty(marked, AUFS_BRANCH_MAX))
+	if (!err && !bitmap_empty(marked, AUFS_BRANCH_MAX)) {
 		err = au_rdent_kept_ino(&b, dentry->d_sb, di, marked);
+		if (err > 0) {
+			err = 0;
+			rdc->keep = false;
+		}
+	}
 	revert_creds(old_cred);
 	kvfree(b.hash);
 

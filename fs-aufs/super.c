@@ -274,7 +274,7 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		 * /proc/mounts shows it, but not turn it on.
 		 */
 		if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE &&
-		    READ_ONCE(au_sbi(fc->root->d_sb)->xino))
+		    au_sbi(fc->root->d_sb)->xino)
 			return invalfc(fc, "'noxino': at mount only; this mount keeps numbers");
 		ctx->xino = 0;
 		break;
@@ -356,7 +356,7 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	}
 	rcu_read_unlock();
 	/* what out-of-tree aufs would do otherwise (au_opt_compat[]) */
-	if (!READ_ONCE(sbi->xino))
+	if (!sbi->xino)
 		seq_puts(m, ",noxino");
 	seq_printf(m, ",udba=%s,dirperm1",
 		   READ_ONCE(sbi->reval) ? "reval" : "none");

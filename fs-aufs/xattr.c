@@ -8,8 +8,8 @@
  * caller again.
  *
  * aufs' own xattrs on branch objects (AUFS_XATTR_PFX) are not shown:
- * they are not listed, read as absent and cannot be set, as overlayfs
- * treats its own.
+ * they are not listed, read as absent (-ENODATA) and cannot be set or
+ * removed (-EPERM).
  *
  * POSIX ACLs reach aufs through ->get_acl and ->set_acl, in the same
  * way: the ACL of the topmost branch object, and a change to a copy.
@@ -140,7 +140,7 @@ static ssize_t au_listxattr_tight(struct dentry *h_dentry, char *list,
 	char *buf;
 
 	if (len <= 0)
-		return len ?: -ERANGE;
+		return len;
 	buf = kvmalloc(len, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
