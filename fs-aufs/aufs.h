@@ -43,8 +43,9 @@
  *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim;
  *                            reval.c: the name looked up again)
  *           top branch sb_writers (mnt_want_write())
- *             top branch dir i_rwsem, or lock_rename(workdir, dir)
- *               branch inode i_rwsem (notify_change, vfs_* of the branch)
+ *             au_branch.dr_lock (dirren.c: the top branch's)
+ *               top branch dir i_rwsem, or lock_rename(workdir, dir)
+ *                 branch inode i_rwsem (notify_change, vfs_* of the branch)
  *   au_sbinfo.lock, then dentry->d_lock (remount.c walks the stacks),
  *   or the lock of &au_sbinfo.rdlru (rdcache.c; its shrinker takes
  *   au_sbinfo.lock inside that one, with a trylock); it also guards
@@ -76,6 +77,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/seqlock.h>
+#include <linux/xarray.h>
 #include <linux/fs_context.h>
 #include <linux/magic.h>
 #include <linux/mm_types.h>
@@ -147,6 +149,8 @@ struct au_br_spec {
  * @refrof: 1 for "refrof", 0 for "norefrof", -1 if neither was given
  * @udba: 1 for "udba=reval", 0 for "udba=none", -1 if not given
  * @xino: 0 for "noxino" (at mount only), -1 if not given
+ * @dirren: 1 for "dirren", 0 for "nodirren" (at mount only), -1 if
+ *	neither was given
  */
 struct au_fs_context {
 	char *br;
@@ -155,6 +159,7 @@ struct au_fs_context {
 	int refrof;
 	int udba;
 	int xino;
+	int dirren;
 };
 
 /**
@@ -185,6 +190,12 @@ struct au_fs_context {
  *	which syncfs syncs anyway; on any other branch the count only goes
  *	down, and a sum can only be too high
  * @sbi: the mount, for the release of @id
+ * @dr_dirs: inode numbers of the directories of this branch that hold
+ *	notes of a directory rename (dirren.c), read when the branch joins
+ *	a union with dirren; added to under @dr_lock, read under RCU
+ * @dr_lock: serializes additions to @dr_dirs and its list on the branch
+ * @dr_name: the branch as the notes of a renamed directory name it
+ *	("" if it cannot be named), set when it joins the union
  */
 struct au_branch {
 	struct path path;
@@ -196,6 +207,9 @@ struct au_branch {
 	struct percpu_counter nfiles;
 	struct percpu_counter nwrite;
 	struct au_sbinfo *sbi;
+	struct xarray dr_dirs;
+	struct mutex dr_lock;	/* see above */
+	char dr_name[48];
 };
 
 /**
@@ -224,6 +238,8 @@ struct au_branch {
  *	directory its lookup read has changed since (au_d_revalidate())
  * @xino: a copy keeps the inode number of its name (ino.c); off with
  *	"noxino", given at mount only
+ * @dirren: a directory with lower parts can be renamed (dirren.c); off
+ *	with "nodirren", given at mount only
  * @cred: the mounter's credentials, used to look up and list branch
  *	directories, and for copy-up and whiteouts
  * @lock: protects @dinfos, @plinks, @ids, @next_id, and each stack's
@@ -259,6 +275,7 @@ struct au_sbinfo {
 	bool refrof;
 	bool reval;
 	bool xino;
+	bool dirren;
 	const struct cred *cred;
 	spinlock_t lock;	/* see above */
 	struct list_head dinfos;
@@ -720,6 +737,40 @@ int au_lookup_root(struct au_sbinfo *sbi, struct au_branch **branches,
 		   unsigned int nbranch, struct au_dinfo **dip);
 struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 			   unsigned int flags);
+
+/**
+ * struct au_dr_name - what a note of a renamed directory says (dirren.c)
+ * @ino: the inode number of the part it names, on its branch
+ * @name: the name of that part, in @buf
+ * @buf: room for the name
+ */
+struct au_dr_name {
+	u64 ino;
+	struct qstr name;
+	char buf[NAME_MAX + 1];
+};
+
+/**
+ * struct au_dr_undo - the notes a rename wrote, to take them back
+ * @di: the stack of the directory renamed
+ * @made: the indexes in @di of the parts whose notes were made
+ */
+struct au_dr_undo {
+	const struct au_dinfo *di;
+	unsigned long *made;
+};
+
+/* dirren.c */
+int au_dr_br_init(struct au_branch *br, bool dirren);
+void au_dr_br_fin(struct au_branch *br);
+bool au_dr_marked(struct au_branch *br, struct dentry *h_dir);
+int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
+		   struct au_branch *br, struct au_dr_name *dr);
+int au_dr_store(struct dentry *dentry, struct au_dr_undo *undo);
+void au_dr_undo(struct dentry *dentry, struct au_dr_undo *undo);
+void au_dr_done(struct au_dr_undo *undo);
+int au_dr_name_used(const struct dentry *old, const struct dentry *new);
+int au_dr_unhide(struct dentry *h_parent, const struct qstr *name);
 
 /* ino.c */
 u64 au_ino_kept(const struct au_branch *br, struct dentry *h_dentry);

@@ -402,6 +402,7 @@ struct au_sbinfo *au_sbinfo_alloc(void)
 	sbi->refrof = true;
 	sbi->reval = true;
 	sbi->xino = true;
+	sbi->dirren = true;
 	return sbi;
 }
 EXPORT_SYMBOL_IF_KUNIT(au_sbinfo_alloc);
@@ -530,6 +531,7 @@ void au_br_put(struct au_branch *br)
 	spin_lock(&br->sbi->lock);
 	__clear_bit(br->id, br->sbi->ids);
 	spin_unlock(&br->sbi->lock);
+	au_dr_br_fin(br);
 	path_put(&br->path);
 	/* ->permission() in RCU path walk may still compare the pointer */
 	kfree_rcu_mightsleep(br);
@@ -575,13 +577,14 @@ static void au_br_discard(struct au_branch *br)
 	kfree(br);
 }
 
-/* A new branch on @path with a free id, or an ERR_PTR. */
+/* A new branch on @path with a free id and its dirren state, or an ERR_PTR. */
 static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 				     const struct path *path,
 				     enum au_br_perm perm)
 {
 	struct au_branch *br = kzalloc(sizeof(*br), GFP_KERNEL);
 	unsigned int id;
+	int err;
 
 	if (!br)
 		return ERR_PTR(-ENOMEM);
@@ -616,6 +619,11 @@ static struct au_branch *au_br_alloc(struct au_sbinfo *sbi,
 	br->id = id;
 	br->sbi = sbi;
 	refcount_set(&br->ref, 1);
+	err = au_dr_br_init(br, sbi->dirren);
+	if (err) {
+		au_br_put(br);
+		return ERR_PTR(err);
+	}
 	return br;
 
 nomem:

@@ -579,21 +579,96 @@ static int au_rename_parents(struct dentry *old, struct path *old_hp,
 	return err ?: au_upper_parent(new, new_hp);
 }
 
+/*
+ * A directory with notes moved on the top branch, but the whiteout of
+ * its old name could not be made: move it back, or its lower parts
+ * would show under both names.  A directory it replaced stays gone
+ * (it was empty).
+ */
+static void au_rename_back(struct dentry *old, struct path *old_hp,
+			   struct path *new_hp)
+{
+	int err = au_rename_upper(old, new_hp, old, old_hp, RENAME_NOREPLACE);
+
+	if (err)
+		pr_warn_ratelimited("%pd2: renamed on the branch, its old name not hidden: %pe\n",
+				    old, ERR_PTR(err));
+}
+
+/*
+ * @old is a directory with lower parts, which cannot move.  If the union
+ * shows no entry in it, none of them is needed: its top copy moves as a
+ * directory of the top branch alone would, and the whiteout of its name
+ * hides them.  Otherwise, with dirren, its top copy moves with notes
+ * that name them (dirren.c), within its parent only; set @dirren.
+ * Other such renames fail with -EXDEV: mv copies.
+ */
+static int au_rename_dir_check(struct dentry *old, struct dentry *new,
+			       unsigned int flags, bool *dirren)
+{
+	int err;
+
+	/* an exchange would leave the lower parts under the other name */
+	if (flags & RENAME_EXCHANGE)
+		return -EXDEV;
+	err = au_dir_empty(old);
+	if (err != -ENOTEMPTY)
+		return err;
+	if (!au_sbi(old->d_sb)->dirren || old->d_parent != new->d_parent)
+		return -EXDEV;
+	*dirren = true;
+	return 0;
+}
+
+/*
+ * With dirren, a lookup of @new's name switches it per branch to the
+ * names of @old's notes: see au_dr_name_used().  Return: 0, 1 if @old
+ * takes back a name whose whiteout hid only its own parts, or a
+ * negative errno (-EXDEV: the name is taken).
+ */
+static int au_rename_dir_target(struct dentry *old, struct dentry *new)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(new->d_sb)->cred);
+	err = au_dr_name_used(old, new);
+	revert_creds(old_cred);
+	if (err == 1)
+		return -EXDEV;
+	return err == 2 ? 1 : err;
+}
+
+/* Remove the whiteout of @new's name, which @old takes back. */
+static int au_rename_unhide(struct dentry *new, struct dentry *h_parent)
+{
+	const struct cred *old_cred;
+	int err;
+
+	old_cred = override_creds(au_sbi(new->d_sb)->cred);
+	err = au_dr_unhide(h_parent, &new->d_name);
+	revert_creds(old_cred);
+	return err;
+}
+
 static int au_rename(struct inode *old_dir, struct dentry *old,
 		     struct inode *new_dir, struct dentry *new,
 		     unsigned int flags)
 {
+	struct au_dr_undo dr_undo = { };
 	struct path old_hp, new_hp;
 	struct au_inode *victim;
-	bool new_wh = false;
-	int made_wh = 0, made_opq = 0;
+	bool new_wh = false, dirren = false, unhid = false;
+	int made_wh = 0, made_opq = 0, back = 0;
 	int err, old_wh;
 
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
 		return -EINVAL;
-	/* Moving the lower parts of a directory is not done: mv copies. */
-	if (d_is_dir(old) && au_d_merges_lower(old))
-		return -EXDEV;
+	if (d_is_dir(old) && au_d_merges_lower(old)) {
+		err = au_rename_dir_check(old, new, flags, &dirren);
+		if (err)
+			return err;
+	}
 	if (flags & RENAME_EXCHANGE) {
 		/* Both names stay: no whiteout, but both must be on top. */
 		err = au_exchange_check(old, new);
@@ -633,6 +708,12 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		new_wh = err > 0;
 	}
 
+	if (dirren) {
+		err = au_rename_dir_target(old, new);
+		if (err < 0)
+			return err;
+		back = err;
+	}
 	err = au_copy_up(old);
 	if (err)
 		return err;
@@ -654,11 +735,32 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	err = mnt_want_write(old_hp.mnt);
 	if (err)
 		goto out_unlock_cu;
-	if (old_wh) {
+	/*
+	 * A directory renamed with notes (dirren.c) has them written
+	 * first.  Its old name is hidden after it moves, and a name it
+	 * takes back is unhidden before: a crash in between shows its
+	 * lower parts under both names, never under neither.
+	 */
+	if (dirren) {
+		const struct cred *old_cred;
+
+		old_cred = override_creds(au_sbi(old->d_sb)->cred);
+		err = au_dr_store(old, &dr_undo);
+		revert_creds(old_cred);
+		if (err)
+			goto out_drop_write;
+	}
+	if (old_wh && !dirren) {
 		err = au_make_whiteout(old, old_hp.dentry);
 		if (err < 0)
-			goto out_drop_write;
+			goto out_take_back;
 		made_wh = err;
+	}
+	if (back) {
+		err = au_rename_unhide(new, new_hp.dentry);
+		if (err)
+			goto out_take_back;
+		unhid = true;
 	}
 	/*
 	 * A directory moved over one with lower parts must hide them: it
@@ -693,7 +795,16 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	err = au_rename_upper(old, &old_hp, new, &new_hp, flags);
 	if (err)
 		goto out_take_back;
+	if (old_wh && dirren) {
+		err = au_make_whiteout(old, old_hp.dentry);
+		if (err < 0) {
+			au_rename_back(old, &old_hp, &new_hp);
+			goto out_take_back;
+		}
+		err = 0;
+	}
 	au_settle(new, new_hp.dentry, au_h_dentry(old));
+	au_dr_done(&dr_undo);
 	if (victim) {
 		WRITE_ONCE(au_di(new)->removed, true);
 		d_drop(new);
@@ -705,6 +816,16 @@ out_take_back:
 		au_take_back(old, NULL, true);
 	if (made_wh)
 		au_take_back(old, old_hp.dentry, false);
+	if (unhid && au_make_whiteout(new, new_hp.dentry) < 0)
+		pr_warn_ratelimited("%pd2: a name taken back is not hidden again\n",
+				    new);
+	if (dr_undo.made) {
+		const struct cred *old_cred;
+
+		old_cred = override_creds(au_sbi(old->d_sb)->cred);
+		au_dr_undo(old, &dr_undo);
+		revert_creds(old_cred);
+	}
 out_drop_write:
 	mnt_drop_write(old_hp.mnt);
 out_unlock_cu:

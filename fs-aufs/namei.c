@@ -236,6 +236,26 @@ int au_d_has_lower(const struct dentry *dentry)
 	return ret;
 }
 
+/*
+ * The name to look up on @br: @name, or the name a note of @dr_dir (a
+ * renamed directory found above, on @dr_br) gives for @br (dirren.c),
+ * in @dr.
+ */
+static int au_lookup_name(struct dentry *dr_dir, struct au_branch *dr_br,
+			  struct au_branch *br, struct au_dr_name *dr,
+			  const struct qstr *name, const struct qstr **n)
+{
+	int ret;
+
+	*n = name;
+	if (!dr_dir)
+		return 0;
+	ret = au_dr_old_name(dr_br, dr_dir, br, dr);
+	if (ret > 0)
+		*n = &dr->name;
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * au_lookup_branches - look a name up in the branches of a directory
  * @parent: the directory's stack
@@ -248,6 +268,10 @@ int au_d_has_lower(const struct dentry *dentry)
  * it looks in, read before it looks (reval.c), unless the record cannot
  * be allocated.
  * A branch directory removed behind the union's back holds no name.
+ * A directory found first that holds notes of a rename (dirren.c) is
+ * merged with the directories the notes name, looked up by their names
+ * on their branches: a directory found under such a name is taken only
+ * if it is the one its note names.
  *
  * Return: 0 or a negative errno; @di holds what was found either way.
  */
@@ -257,7 +281,10 @@ int au_lookup_branches(const struct au_dinfo *parent,
 {
 	unsigned int i, first = au_di_first(parent);
 	struct au_drec *rec = record ? au_drec_alloc(parent, first) : NULL;
-	int err;
+	struct au_branch *dr_br = NULL;
+	struct dentry *dr_dir = NULL;
+	struct au_dr_name *dr = NULL;
+	int err = 0;
 
 	/* @di is new: no reader sees it before its record is whole */
 	RCU_INIT_POINTER(di->rec, rec);
@@ -265,30 +292,46 @@ int au_lookup_branches(const struct au_dinfo *parent,
 		struct au_branch *br = parent->h[i].br;
 		struct dentry *h_parent = parent->h[i].dentry;
 		bool found = di->n > 1;
+		const struct qstr *n;
 		struct dentry *h;
 
 		if (rec)
 			au_dver_read(rec, br, d_inode(h_parent));
-		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
-					h_parent, name->len);
+		err = au_lookup_name(dr_dir, dr_br, br, dr, name, &n);
+		if (err)
+			break;
+		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), n->name,
+					h_parent, n->len);
 		if (IS_ERR(h)) {
 			/* removed behind the union's back: no name there */
 			if (h == ERR_PTR(-ENOENT) &&
 			    IS_DEADDIR(d_inode(h_parent)))
 				continue;
-			return PTR_ERR(h);
+			err = PTR_ERR(h);
+			break;
 		}
 
-		if (d_is_negative(h)) {
+		if (d_is_negative(h) ||
+		    (n != name && (!d_is_dir(h) ||
+				   d_inode(h)->i_ino != dr->ino))) {
+			/* not the directory a note names: not this name */
 			dput(h);
 		} else if (!found || d_is_dir(h)) {
 			/* first hit, or a directory to merge below one */
 			au_dinfo_push(di, br, h);
 			if (!d_is_dir(h))
 				break;
+			if (!found && au_dr_marked(br, h)) {
+				dr = kmalloc(sizeof(*dr), GFP_KERNEL);
+				err = -ENOMEM;
+				if (!dr)
+					break;
+				dr_dir = h;
+				dr_br = br;
+			}
 			err = au_wh_test_opaque(br, h);
 			if (err)
-				return err < 0 ? err : 0;
+				break;
 		} else {
 			/*
 			 * A non-directory below a directory is hidden, and
@@ -299,12 +342,13 @@ int au_lookup_branches(const struct au_dinfo *parent,
 		}
 
 		if (au_br_whable(br)) {
-			err = au_wh_test(br, h_parent, name);
+			err = au_wh_test(br, h_parent, n);
 			if (err)
-				return err < 0 ? err : 0;
+				break;
 		}
 	}
-	return 0;
+	kfree(dr);
+	return err < 0 ? err : 0;
 }
 
 /**

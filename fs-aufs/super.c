@@ -37,6 +37,7 @@ enum au_opt {
 	AU_OPT_SI,
 	AU_OPT_UDBA,
 	AU_OPT_NOXINO,
+	AU_OPT_DIRREN,
 };
 
 static const struct fs_parameter_spec au_fs_parameters[] = {
@@ -47,6 +48,7 @@ static const struct fs_parameter_spec au_fs_parameters[] = {
 	fsparam_string("si", AU_OPT_SI),
 	fsparam_string("udba", AU_OPT_UDBA),
 	fsparam_flag("noxino", AU_OPT_NOXINO),
+	fsparam_flag_no("dirren", AU_OPT_DIRREN),
 	{}
 };
 
@@ -78,8 +80,6 @@ static const struct au_opt_compat {
 	{ "trunc_xino",	  NULL, AU_NO_XINO },
 	{ "itrunc_xino",  NULL, AU_NO_XINO },
 	{ "trunc_xib",	  NULL, AU_NO_XINO },
-	{ "nodirren" },
-	{ "dirren",	  NULL, "no renaming of directories that have lower parts (dirren)" },
 	{ "plink" },
 	{ "noplink",	  NULL, "pseudo-links are always on" },
 	{ "list_plink",	  NULL, "pseudo-links cannot be listed" },
@@ -278,6 +278,18 @@ static int aufs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 			return invalfc(fc, "'noxino': at mount only; this mount keeps numbers");
 		ctx->xino = 0;
 		break;
+	case AU_OPT_DIRREN:
+		/*
+		 * At mount only: the set of renamed directories is read
+		 * when a branch joins (dirren.c).  A remount may repeat
+		 * what the mount has, as /proc/mounts shows it.
+		 */
+		if (fc->purpose == FS_CONTEXT_FOR_RECONFIGURE &&
+		    au_sbi(fc->root->d_sb)->dirren == result.negated)
+			return invalfc(fc, "'%s': at mount only",
+				       param->key);
+		ctx->dirren = !result.negated;
+		break;
 	case AU_OPT_UDBA:
 		if (!strcmp(param->string, "reval"))
 			ctx->udba = 1;
@@ -358,6 +370,8 @@ static int aufs_show_options(struct seq_file *m, struct dentry *root)
 	/* what out-of-tree aufs would do otherwise (au_opt_compat[]) */
 	if (!sbi->xino)
 		seq_puts(m, ",noxino");
+	if (!sbi->dirren)
+		seq_puts(m, ",nodirren");
 	seq_printf(m, ",udba=%s,dirperm1",
 		   READ_ONCE(sbi->reval) ? "reval" : "none");
 	if (!READ_ONCE(sbi->refrof))
@@ -452,6 +466,8 @@ static int aufs_fill_super(struct super_block *sb, struct fs_context *fc)
 		sbi->reval = ctx->udba;
 	if (ctx->xino >= 0)
 		sbi->xino = ctx->xino;
+	if (ctx->dirren >= 0)
+		sbi->dirren = ctx->dirren;
 
 	err = au_sbinfo_init(sbi, fc);
 	if (err)
@@ -543,6 +559,7 @@ static int aufs_init_fs_context(struct fs_context *fc)
 	ctx->refrof = -1;
 	ctx->udba = -1;
 	ctx->xino = -1;
+	ctx->dirren = -1;
 	fc->fs_private = ctx;
 	fc->ops = &au_context_ops;
 	return 0;

@@ -732,8 +732,8 @@ FIXTURE_VARIANT_ADD(bad_opts, udba_without_value) {
 	.data = "br=@/b0,udba",
 };
 
-FIXTURE_VARIANT_ADD(bad_opts, dirren) {
-	.data = "br=@/b0,dirren",
+FIXTURE_VARIANT_ADD(bad_opts, dirren_with_a_value) {
+	.data = "br=@/b0,dirren=1",
 };
 
 FIXTURE_VARIANT_ADD(bad_opts, create_policy_mfs) {
@@ -1060,6 +1060,7 @@ TEST_F(opts, out_of_tree_aufs_options_it_has)
 	}
 	mount_line(self->mnt, line, sizeof(line));
 	EXPECT_NE(NULL, strstr(line, ",noxino,"));
+	EXPECT_NE(NULL, strstr(line, ",nodirren,"));
 	/* "none MNT aufs OPTS 0 0": remount with OPTS */
 	o = strstr(line, " aufs ");
 	ASSERT_NE(NULL, o);
@@ -1106,7 +1107,6 @@ TEST_F(opts, out_of_tree_aufs_options_it_lacks_say_why)
 		{ "xino", "/tmp/.aufs.xino", "inode number table" },
 		{ "trunc_xino", NULL, "inode number table" },
 		{ "udba", "notify", "not watched" },
-		{ "dirren", NULL, "renaming of directories" },
 		{ "imap", "1", "obsolete" },
 		{ "noplink", NULL, "pseudo-links" },
 		{ "shwh", NULL, "whiteouts" },

@@ -275,12 +275,13 @@ static const struct corpus corpus[] = {
 	}, {
 		/*
 		 * rename(2) of dirA to dirB with "dirren": a whiteout of the
-		 * old name, the detailed info in the new directory.  This
-		 * is the tree out-of-tree aufs shows by default (nodirren);
-		 * with "dirren" it shows dirB/file too, which this aufs
-		 * does not do.
+		 * old name, a note in the new directory.  Both aufs read
+		 * the notes of a directory only if the list at the branch
+		 * root (.wh..wh.hino) names it: empty here, so dirB shows
+		 * its top copy alone, the notes hidden.  write_test has
+		 * the notes read and written.
 		 */
-		.name = "a directory renamed by out-of-tree aufs (nodirren)",
+		.name = "a directory renamed by out-of-tree aufs, not listed",
 		.perm = { "rw", "ro" },
 		.br = { TREE("f:.wh.dirA:", "f:.wh..wh.hino:", "d:dirB",
 			     "f:dirB/.wh..wh..dr.dev.801.2:info"),

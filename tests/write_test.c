@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -757,16 +758,6 @@ TEST_F(rw, rename_of_lower_file)
 	EXPECT_FALSE(exists(in(self->mnt, "file")));
 	EXPECT_FALSE(dir_lists(self->mnt, "file"));
 	EXPECT_STREQ("lower\n", get(in(self->b1, "file")));
-}
-
-TEST_F(rw, rename_of_dir_with_lower_parts_is_exdev)
-{
-	EXPECT_EQ(-1, rename(in(self->mnt, "dir"), in(self->mnt, "dir2")));
-	EXPECT_EQ(EXDEV, errno);
-	ASSERT_EQ(0, mkdir(in(self->mnt, "updir"), 0755));
-	put(in(self->mnt, "updir/x"), "x", 0644);
-	ASSERT_EQ(0, rename(in(self->mnt, "updir"), in(self->mnt, "updir2")));
-	EXPECT_STREQ("x", get(in(self->mnt, "updir2/x")));
 }
 
 /*
@@ -2273,6 +2264,318 @@ TEST_F(rw, a_branch_added_after_a_delete_takes_a_new_id)
 	EXPECT_NE(kept & 127, st.st_ino & 127);
 	ASSERT_EQ(0, stat(in(self->mnt, "file"), &st));
 	EXPECT_EQ(kept, st.st_ino);
+}
+
+/* Up to @size bytes of @path in @buf; the count, or -1. */
+static ssize_t read_bytes(const char *path, void *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+/*
+ * The name of the note (dirren) for a part on @branch, as both aufs
+ * write it: ".wh..wh..dr.", the branch's filesystem id or device, and
+ * the inode number of its root.
+ */
+static int dr_note_name(const char *branch, char *buf, size_t size)
+{
+	struct statfs sfs;
+	struct stat st;
+	int fsid[2];
+	int n;
+
+	if (statfs(branch, &sfs) || stat(branch, &st))
+		return -1;
+	memcpy(fsid, &sfs.f_fsid, sizeof(fsid));
+	if (fsid[0] || fsid[1])
+		n = snprintf(buf, size, ".wh..wh..dr.2_%08x-%08x", fsid[0],
+			     fsid[1]);
+	else if (major(st.st_dev) <= 0xff && minor(st.st_dev) <= 0xff)
+		n = snprintf(buf, size, ".wh..wh..dr.3_%02x%02x",
+			     major(st.st_dev), minor(st.st_dev));
+	else
+		n = snprintf(buf, size, ".wh..wh..dr.3_%03x:%05x",
+			     major(st.st_dev), minor(st.st_dev));
+	snprintf(buf + n, size - n, "_%llu", (unsigned long long)st.st_ino);
+	return 0;
+}
+
+/* The contents of a note naming @ino called @name; its length. */
+static size_t dr_note(unsigned char *buf, unsigned long long ino,
+		      const char *name)
+{
+	uint64_t be = htobe64(ino);
+	size_t len = strlen(name);
+
+	memset(buf, 0, 24);
+	memcpy(buf, "adr\x01", 4);
+	memcpy(buf + 8, &be, 8);
+	buf[16] = len;
+	memcpy(buf + 24, name, len);
+	return 24 + len;
+}
+
+/* Whether the list of renamed directories at @branch holds @ino. */
+static bool dr_listed(const char *branch, unsigned long long ino)
+{
+	uint64_t list[64];
+	ssize_t n = read_bytes(in(branch, ".wh..wh.hino"), list, sizeof(list));
+	ssize_t i;
+
+	for (i = 0; i < n / 8; i++)
+		if (be64toh(list[i]) == ino)
+			return true;
+	return false;
+}
+
+/*
+ * A directory with lower parts whose merge shows no entry needs none
+ * of them: it is renamed anywhere, even with nodirren, and its lower
+ * parts stay where they are, hidden.
+ */
+TEST_F(rw, a_dir_that_shows_no_entry_is_renamed_anywhere)
+{
+	char opts[3 * PATH_MAX + 16];
+	int round;
+
+	for (round = 0; round < 2; round++) {
+		const char *from = round ? "edir" : "ldir";
+		const char *to = round ? "dir/sub/moved" : "dir/moved";
+		const char *new = round ? "dir/sub/moved/new" : "dir/moved/new";
+
+		if (round) {
+			ASSERT_EQ(0, mkdir(in(self->b1, "edir"), 0755));
+			put(in(self->b1, "edir/e"), "e", 0644);
+			snprintf(opts, sizeof(opts), "%s,nodirren", self->opts);
+			ASSERT_EQ(0, umount(self->mnt));
+			self->mounted = false;
+			ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+			self->mounted = true;
+			ASSERT_EQ(0, unlink(in(self->mnt, "edir/e")));
+		} else {
+			ASSERT_EQ(0, unlink(in(self->mnt, "ldir/a")));
+			ASSERT_EQ(0, unlink(in(self->mnt, "ldir/b")));
+		}
+		ASSERT_EQ(0, rename(in(self->mnt, from), in(self->mnt, to)));
+		EXPECT_FALSE(exists(in(self->mnt, from)));
+		EXPECT_FALSE(dir_lists(self->mnt, from));
+		EXPECT_EQ(0, dir_entries(in(self->mnt, to)));
+		put(in(self->mnt, new), "new", 0644);
+		ASSERT_EQ(0, mount_again(self));
+		EXPECT_FALSE(exists(in(self->mnt, from)));
+		EXPECT_EQ(1, dir_entries(in(self->mnt, to)));
+		EXPECT_STREQ("new", get(in(self->mnt, new)));
+	}
+	EXPECT_STREQ("a", get(in(self->b1, "ldir/a")));
+	EXPECT_STREQ("e", get(in(self->b1, "edir/e")));
+}
+
+/*
+ * A directory whose lower parts hold entries is renamed within its
+ * parent (dirren, the default): its top copy moves with a note per
+ * lower part, in the format of out-of-tree aufs, and the merge under
+ * the new name stays whole across changes beneath it and new mounts.
+ */
+TEST_F(rw, a_populated_dir_is_renamed_with_its_lower_parts)
+{
+	unsigned char note[64], want[64];
+	char name[PATH_MAX], path[2 * PATH_MAX];
+	struct stat lower, top;
+	size_t len;
+	int round;
+
+	put(in(self->b1, "dir/untouched"), "untouched\n", 0644);
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &lower));
+	ASSERT_EQ(0, rename(in(self->mnt, "dir"), in(self->mnt, "dir2")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir")));
+	EXPECT_FALSE(dir_lists(self->mnt, "dir"));
+	EXPECT_TRUE(dir_lists(self->mnt, "dir2"));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "dir2/sub/deep")));
+	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+
+	/* on the branch, as out-of-tree aufs writes it */
+	ASSERT_EQ(0, dr_note_name(self->b1, name, sizeof(name)));
+	snprintf(path, sizeof(path), "%s/dir2/%s", self->b0, name);
+	len = dr_note(want, lower.st_ino, "dir");
+	EXPECT_EQ((ssize_t)len, read_bytes(path, note, sizeof(note)));
+	EXPECT_EQ(0, memcmp(note, want, len));
+	ASSERT_EQ(0, stat(in(self->b0, "dir2"), &top));
+	EXPECT_TRUE(dr_listed(self->b0, top.st_ino));
+	EXPECT_TRUE(exists(in(self->b0, ".wh.dir")));
+	EXPECT_EQ(2, dir_entries(in(self->mnt, "dir2")));
+
+	/* changes beneath it, and another rename, kept by new mounts */
+	put(in(self->mnt, "dir2/new"), "new", 0644);
+	ASSERT_EQ(0, unlink(in(self->mnt, "dir2/sub/deep")));
+	put(in(self->mnt, "dir2/sub/deeper"), "deeper", 0644);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, mount_again(self));
+		EXPECT_FALSE(exists(in(self->mnt, "dir")));
+		EXPECT_STREQ("new", get(in(self->mnt, "dir2/new")));
+		EXPECT_STREQ("untouched\n",
+			     get(in(self->mnt, "dir2/untouched")));
+		EXPECT_FALSE(exists(in(self->mnt, "dir2/sub/deep")));
+		EXPECT_STREQ("deeper", get(in(self->mnt, "dir2/sub/deeper")));
+		EXPECT_EQ(3, dir_entries(in(self->mnt, "dir2")));
+		EXPECT_EQ(1, dir_entries(in(self->mnt, "dir2/sub")));
+		EXPECT_EQ(0, dino_mismatches(in(self->mnt, "dir2")));
+		ASSERT_EQ(0, forget_cached());
+	}
+	ASSERT_EQ(0, rename(in(self->mnt, "dir2"), in(self->mnt, "dir3")));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_FALSE(exists(in(self->mnt, "dir2")));
+	EXPECT_STREQ("deeper", get(in(self->mnt, "dir3/sub/deeper")));
+	EXPECT_STREQ("untouched\n", get(in(self->mnt, "dir3/untouched")));
+	EXPECT_EQ(0, stat(in(self->mnt, "dir3/sub"), &top));
+	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+
+	/* back to its first name: its whiteout goes, nothing is opaque */
+	ASSERT_EQ(0, rename(in(self->mnt, "dir3"), in(self->mnt, "dir")));
+	EXPECT_FALSE(exists(in(self->b0, ".wh.dir")));
+	EXPECT_FALSE(exists(in(self->b0, "dir/.wh..wh..opq")));
+	for (round = 0; round < 2; round++) {
+		EXPECT_FALSE(exists(in(self->mnt, "dir3")));
+		EXPECT_STREQ("untouched\n", get(in(self->mnt, "dir/untouched")));
+		EXPECT_STREQ("deeper", get(in(self->mnt, "dir/sub/deeper")));
+		EXPECT_FALSE(exists(in(self->mnt, "dir/sub/deep")));
+		EXPECT_EQ(3, dir_entries(in(self->mnt, "dir")));
+		ASSERT_EQ(0, mount_again(self));
+	}
+
+	/* emptied through the union, it goes, and its lower parts stay */
+	ASSERT_EQ(0, unlink(in(self->mnt, "dir/sub/deeper")));
+	ASSERT_EQ(0, rmdir(in(self->mnt, "dir/sub")));
+	ASSERT_EQ(0, unlink(in(self->mnt, "dir/new")));
+	ASSERT_EQ(0, unlink(in(self->mnt, "dir/untouched")));
+	ASSERT_EQ(0, rmdir(in(self->mnt, "dir")));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_FALSE(exists(in(self->mnt, "dir3")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir")));
+	EXPECT_FALSE(exists(in(self->b0, "dir")));
+	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+}
+
+/*
+ * What dirren does not do fails with EXDEV and changes nothing: a
+ * populated directory moved to another parent, or to a name a branch
+ * holds or hides, and any such rename with nodirren, which is given at
+ * mount only.
+ */
+TEST_F(rw, dirren_refuses_what_it_cannot_keep_whole)
+{
+	char opts[3 * PATH_MAX + 16];
+	int round;
+
+	ASSERT_EQ(0, unlink(in(self->mnt, "rootonly")));
+	ASSERT_EQ(0, mkdir(in(self->b1, "held"), 0755));
+	ASSERT_EQ(0, mkdir(in(self->b0, "held"), 0755));
+	snprintf(opts, sizeof(opts), "%s,nodirren", self->opts);
+	for (round = 0; round < 2; round++) {
+		if (round) {
+			ASSERT_EQ(0, umount(self->mnt));
+			self->mounted = false;
+			ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+			self->mounted = true;
+			EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+					     in(self->mnt, "dir2")));
+			EXPECT_EQ(EXDEV, errno);
+		}
+		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+				     in(self->mnt, "ldir/dir")));
+		EXPECT_EQ(EXDEV, errno);
+		/* hidden by a whiteout on the top branch */
+		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+				     in(self->mnt, "rootonly")));
+		EXPECT_EQ(EXDEV, errno);
+		/* held by a lower branch, under a top directory */
+		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+				     in(self->mnt, "held")));
+		EXPECT_EQ(EXDEV, errno);
+		EXPECT_STREQ("deep\n", get(in(self->mnt, "dir/sub/deep")));
+		EXPECT_TRUE(exists(in(self->mnt, "held")));
+		EXPECT_FALSE(exists(in(self->b0, "dir")));
+		EXPECT_FALSE(exists(in(self->b0, ".wh.dir")));
+		EXPECT_FALSE(exists(in(self->b0, ".wh..wh.hino")));
+	}
+
+	/* given at mount only; a remount may repeat it */
+	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",nodirren"));
+	EXPECT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	snprintf(opts, sizeof(opts), "%s,dirren", self->opts);
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_NE(NULL, strstr(mount_opts(self->mnt), ",nodirren"));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_EQ(NULL, strstr(mount_opts(self->mnt), "dirren"));
+	EXPECT_EQ(0, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	snprintf(opts, sizeof(opts), "%s,nodirren", self->opts);
+	EXPECT_EQ(-1, mount("none", self->mnt, "aufs", MS_REMOUNT, opts));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * A directory renamed by out-of-tree aufs with dirren (its notes and
+ * list made here by hand) shows its lower parts; with nodirren, or
+ * once its lower part is another directory than the note names, only
+ * its top copy.
+ */
+TEST_F(rw, a_dir_renamed_by_out_of_tree_aufs_shows_its_lower_parts)
+{
+	unsigned char note[64];
+	char name[PATH_MAX], path[2 * PATH_MAX], opts[3 * PATH_MAX + 16];
+	struct stat lower, top;
+	uint64_t be;
+	size_t len;
+	int fd;
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &lower));
+	ASSERT_EQ(0, mkdir(in(self->b0, "moved"), 0750));
+	put(in(self->b0, "moved/mine"), "mine", 0644);
+	put(in(self->b0, ".wh.dir"), "", 0444);
+	ASSERT_EQ(0, dr_note_name(self->b1, name, sizeof(name)));
+	len = dr_note(note, lower.st_ino, "dir");
+	snprintf(path, sizeof(path), "%s/moved/%s", self->b0, name);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, note, len));
+	close(fd);
+	ASSERT_EQ(0, stat(in(self->b0, "moved"), &top));
+	be = htobe64(top.st_ino);
+	fd = open(in(self->b0, ".wh..wh.hino"), O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, write(fd, &be, 8));
+	close(fd);
+
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	EXPECT_FALSE(exists(in(self->mnt, "dir")));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "moved/sub/deep")));
+	EXPECT_STREQ("mine", get(in(self->mnt, "moved/mine")));
+	EXPECT_EQ(2, dir_entries(in(self->mnt, "moved")));
+
+	snprintf(opts, sizeof(opts), "%s,nodirren", self->opts);
+	ASSERT_EQ(0, umount(self->mnt));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, opts));
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "moved/sub")));
+
+	/* the lower directory replaced behind the union's back */
+	ASSERT_EQ(0, umount(self->mnt));
+	ASSERT_EQ(0, rename(in(self->b1, "dir"), in(self->b1, "old")));
+	ASSERT_EQ(0, mkdir(in(self->b1, "dir"), 0755));
+	put(in(self->b1, "dir/other"), "other", 0644);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "moved/other")));
 }
 
 /* Copy-up of a file 200 directories deep. */

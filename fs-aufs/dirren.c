@@ -1,0 +1,600 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * aufs: renaming a directory that has lower parts (dirren).
+ *
+ * A directory of the union is the merge of directories of one name on
+ * several branches.  Its lower parts cannot be renamed (their branches
+ * may be read-only), so a rename moves the top copy alone and leaves
+ * in it, for each branch below that holds a part, a note naming that
+ * part: its name and its inode number on that branch.  A lookup that
+ * finds the top copy looks each such branch up by the name in the note,
+ * and takes what it finds only if it is the directory the note names
+ * (same inode number).
+ *
+ * The notes are those of out-of-tree aufs, so a branch moves between
+ * the two (Documentation/filesystems/aufs/overview.rst):
+ *
+ * - "<top copy>/.wh..wh..dr.<branch>", one per lower branch, where
+ *   <branch> is "2_<fsid>" ("%08x-%08x") or "3_<dev>" ("%02x%02x", or
+ *   "%03x:%05x" for larger numbers), then "_<inode number of the branch
+ *   root>"; it holds a big-endian 32-bit magic AUFS_DR_MAGIC, 4 bytes of
+ *   padding, the part's big-endian 64-bit inode number, its name length
+ *   in one byte and 7 bytes of padding, then the name;
+ * - ".wh..wh.hino" at the root of the branch holding the top copies:
+ *   the big-endian 64-bit inode numbers of the directories that hold
+ *   notes.  A lookup reads notes only in those (the set is read when
+ *   the branch joins the union, &au_branch.dr_dirs).
+ *
+ * The lower parts are found in the directory of the same parent, so a
+ * directory with lower parts is renamed within its parent only, and to
+ * a name no branch holds: the note switches the name per branch, and a
+ * whiteout or an object of the new name below would cut or join the
+ * merge.  Other such renames fail with -EXDEV (mv then copies), as
+ * without dirren.  A note is written, and synced, before the rename:
+ * until the rename it names the name the part has.
+ */
+
+#include <linux/namei.h>
+#include <linux/statfs.h>
+#include <linux/unaligned.h>
+
+#include "aufs.h"
+
+#define AUFS_DR_MAGIC	('a' << 24 | 'd' << 16 | 'r' << 8 | 0x01)
+#define AUFS_DR_HDR	24	/* magic, pad, ino, name length, pad */
+#define AUFS_DR_HINO	".wh..wh.hino"
+#define AUFS_DR_PFX	".wh..wh..dr."
+
+/* More than any tree holds; bounds what a damaged list makes aufs read. */
+#define AUFS_DR_HINO_MAX	(8 << 20)
+
+/**
+ * au_dr_br_init - give a new branch its dirren state
+ * @br: the branch, not in any table yet
+ * @dirren: the mount renames directories with lower parts
+ *
+ * Names the branch as the notes do (from its filesystem id or device,
+ * and its root's inode number); a branch that has neither cannot be
+ * named, and a directory with a part on it is not renamed.  With
+ * @dirren, a branch the union may write reads the set of its
+ * directories that hold notes.  Runs with the credentials of the task
+ * adding the branch.
+ *
+ * Return: 0, or a negative errno (the list cannot be read).
+ */
+int au_dr_br_init(struct au_branch *br, bool dirren)
+{
+	struct dentry *root = br->path.dentry;
+	struct kstatfs st;
+	struct path p;
+	struct file *f;
+	loff_t pos = 0, size;
+	__be64 buf[64];
+	dev_t dev;
+	int len = 0, err;
+
+	xa_init(&br->dr_dirs);
+	mutex_init(&br->dr_lock);
+	if (!vfs_statfs(&br->path, &st) &&
+	    (st.f_fsid.val[0] || st.f_fsid.val[1])) {
+		len = snprintf(br->dr_name, sizeof(br->dr_name), "2_%08x-%08x",
+			       st.f_fsid.val[0], st.f_fsid.val[1]);
+	} else if (root->d_sb->s_dev) {
+		dev = root->d_sb->s_dev;
+		if (MAJOR(dev) <= 0xff && MINOR(dev) <= 0xff)
+			len = snprintf(br->dr_name, sizeof(br->dr_name),
+				       "3_%02x%02x", MAJOR(dev), MINOR(dev));
+		else
+			len = snprintf(br->dr_name, sizeof(br->dr_name),
+				       "3_%03x:%05x", MAJOR(dev), MINOR(dev));
+	}
+	if (len)
+		snprintf(br->dr_name + len, sizeof(br->dr_name) - len, "_%lu",
+			 d_inode(root)->i_ino);
+
+	if (!dirren || br->perm != AU_BR_RW)
+		return 0;
+	p.mnt = br->path.mnt;
+	p.dentry = lookup_one_unlocked(mnt_idmap(p.mnt), AUFS_DR_HINO, root,
+				       sizeof(AUFS_DR_HINO) - 1);
+	if (IS_ERR(p.dentry))
+		return PTR_ERR(p.dentry);
+	err = 0;
+	if (d_is_negative(p.dentry))
+		goto out_dput;
+	err = -EIO;
+	if (!d_is_reg(p.dentry)) {
+		pr_err("%pd2: not a regular file\n", p.dentry);
+		goto out_dput;
+	}
+	f = dentry_open(&p, O_RDONLY | O_LARGEFILE | O_NOATIME,
+			current_cred());
+	err = PTR_ERR(f);
+	if (IS_ERR(f))
+		goto out_dput;
+	size = min_t(loff_t, i_size_read(file_inode(f)), AUFS_DR_HINO_MAX);
+	size &= ~(loff_t)7;
+	err = 0;
+	while (pos < size && !err) {
+		ssize_t n = kernel_read(f, buf, min_t(loff_t, sizeof(buf),
+						      size - pos), &pos);
+		ssize_t i;
+
+		if (n <= 0 || n % 8) {
+			err = n < 0 ? n : -EIO;
+			break;
+		}
+		for (i = 0; i < n / 8 && !err; i++) {
+			u64 ino = be64_to_cpu(buf[i]);
+
+			/* no inode has a number that does not fit */
+			if (ino > ULONG_MAX)
+				continue;
+			err = xa_err(xa_store(&br->dr_dirs, ino, xa_mk_value(0),
+					      GFP_KERNEL));
+		}
+		cond_resched();
+	}
+	fput(f);
+	if (err) {
+		pr_err("%pd2: cannot read the renamed directories: %pe\n",
+		       p.dentry, ERR_PTR(err));
+		xa_destroy(&br->dr_dirs);
+	}
+out_dput:
+	dput(p.dentry);
+	return err;
+}
+
+/**
+ * au_dr_br_fin - drop a branch's dirren state
+ * @br: the branch, on its last reference
+ */
+void au_dr_br_fin(struct au_branch *br)
+{
+	xa_destroy(&br->dr_dirs);
+	mutex_destroy(&br->dr_lock);
+}
+
+/**
+ * au_dr_marked - whether a top directory may hold notes
+ * @br: the branch of @h_dir
+ * @h_dir: a directory found first in a lookup
+ *
+ * Return: true if its inode number is in @br's set.
+ */
+bool au_dr_marked(struct au_branch *br, struct dentry *h_dir)
+{
+	return !xa_empty(&br->dr_dirs) &&
+		xa_load(&br->dr_dirs, d_inode(h_dir)->i_ino);
+}
+
+/* ".wh..wh..dr.<@br's name>" in @buf; false if @br has no name. */
+static bool au_dr_note_name(const struct au_branch *br, char *buf,
+			    size_t size)
+{
+	if (!br->dr_name[0])
+		return false;
+	snprintf(buf, size, AUFS_DR_PFX "%s", br->dr_name);
+	return true;
+}
+
+/*
+ * Read the note @h (positive) into @dr.  A note that is not whole, or
+ * names what no directory can be called, names nothing: a crash while
+ * it was written left it so, before the rename it was written for.
+ */
+static int au_dr_note_read(const struct path *h, struct au_dr_name *dr)
+{
+	u8 hdr[AUFS_DR_HDR];
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	u8 len;
+
+	if (!d_is_reg(h->dentry))
+		goto bad;
+	f = dentry_open(h, O_RDONLY | O_LARGEFILE | O_NOATIME, current_cred());
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = kernel_read(f, hdr, sizeof(hdr), &pos);
+	len = n == sizeof(hdr) ? hdr[16] : 0;
+	if (len && get_unaligned_be32(hdr) == AUFS_DR_MAGIC)
+		n = kernel_read(f, dr->buf, len, &pos);
+	fput(f);
+	if (n < 0)
+		return n;
+	if (!len || get_unaligned_be32(hdr) != AUFS_DR_MAGIC || n != len)
+		goto bad;
+	dr->buf[len] = '\0';
+	if (strnlen(dr->buf, len) != len || strchr(dr->buf, '/') ||
+	    !strcmp(dr->buf, ".") || !strcmp(dr->buf, ".."))
+		goto bad;
+	dr->ino = get_unaligned_be64(hdr + 8);
+	dr->name = (struct qstr)QSTR_INIT(dr->buf, len);
+	return 1;
+
+bad:
+	pr_warn_ratelimited("%pd2: not a note of a renamed directory, ignored\n",
+			    h->dentry);
+	return 0;
+}
+
+/**
+ * au_dr_old_name - the name a renamed directory has on a lower branch
+ * @wbr: the branch of @h_dir
+ * @h_dir: the directory found first, in @wbr's set (au_dr_marked())
+ * @br: a branch below
+ * @dr: filled with the name and the inode number of the part on @br
+ *
+ * Runs with the mounter's credentials.
+ *
+ * Return: 1 if @h_dir holds a note for @br, 0 if not, or a negative
+ * errno.
+ */
+int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
+		   struct au_branch *br, struct au_dr_name *dr)
+{
+	char name[sizeof(AUFS_DR_PFX) + sizeof(br->dr_name)];
+	struct path h;
+	int ret;
+
+	if (!au_dr_note_name(br, name, sizeof(name)))
+		return 0;
+	h.mnt = wbr->path.mnt;
+	h.dentry = lookup_one_unlocked(mnt_idmap(h.mnt), name, h_dir,
+				       strlen(name));
+	if (IS_ERR(h.dentry)) {
+		ret = PTR_ERR(h.dentry);
+		/* @h_dir was removed behind the union's back */
+		return ret == -ENOENT ? 0 : ret;
+	}
+	ret = d_is_positive(h.dentry) ? au_dr_note_read(&h, dr) : 0;
+	dput(h.dentry);
+	return ret;
+}
+
+/*
+ * Add the inode number of @h_dir, a directory on @wbr, to the set of
+ * @wbr, on the branch first.  The caller holds write access to @wbr.
+ */
+static int au_dr_note_dir(struct au_branch *wbr, struct dentry *h_dir)
+{
+	struct dentry *root = wbr->path.dentry;
+	unsigned long ino = d_inode(h_dir)->i_ino;
+	__be64 v = cpu_to_be64(ino);
+	struct path p = { .mnt = wbr->path.mnt };
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	int err;
+
+	mutex_lock(&wbr->dr_lock);
+	if (xa_load(&wbr->dr_dirs, ino)) {
+		mutex_unlock(&wbr->dr_lock);
+		return 0;
+	}
+	inode_lock_nested(d_inode(root), I_MUTEX_PARENT);
+	p.dentry = lookup_one(mnt_idmap(p.mnt), AUFS_DR_HINO, root,
+			      sizeof(AUFS_DR_HINO) - 1);
+	err = PTR_ERR_OR_ZERO(p.dentry);
+	if (!err && d_is_negative(p.dentry))
+		err = vfs_create(mnt_idmap(p.mnt), d_inode(root), p.dentry,
+				 S_IFREG | 0600, true);
+	inode_unlock(d_inode(root));
+	if (err)
+		goto out;
+	err = -EIO;
+	if (!d_is_reg(p.dentry))
+		goto out_dput;
+	f = dentry_open(&p, O_WRONLY | O_APPEND | O_LARGEFILE, current_cred());
+	err = PTR_ERR(f);
+	if (IS_ERR(f))
+		goto out_dput;
+	n = __kernel_write(f, &v, sizeof(v), &pos);
+	err = n == sizeof(v) ? vfs_fsync(f, 0) : n < 0 ? n : -EIO;
+	fput(f);
+	if (!err)
+		err = xa_err(xa_store(&wbr->dr_dirs, ino, xa_mk_value(0),
+				      GFP_KERNEL));
+out_dput:
+	dput(p.dentry);
+out:
+	mutex_unlock(&wbr->dr_lock);
+	return err;
+}
+
+/*
+ * Write the note for @part, a lower part on @br, in @h_dir (the top
+ * copy on @wbr, locked).  Return: 1 if it was made, 0 if an equal one
+ * is there, or a negative errno.
+ */
+static int au_dr_note_write(struct au_branch *wbr, struct dentry *h_dir,
+			    struct au_branch *br, struct dentry *part)
+{
+	char name[sizeof(AUFS_DR_PFX) + sizeof(br->dr_name)];
+	struct mnt_idmap *idmap = mnt_idmap(wbr->path.mnt);
+	struct inode *dir = d_inode(h_dir);
+	struct name_snapshot old;
+	struct au_dr_name *dr;
+	struct path p = { .mnt = wbr->path.mnt };
+	u8 *data = NULL;
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	int len, err;
+
+	if (!au_dr_note_name(br, name, sizeof(name)))
+		return -EXDEV;
+	dr = kmalloc(sizeof(*dr), GFP_KERNEL);
+	if (!dr)
+		return -ENOMEM;
+	take_dentry_name_snapshot(&old, part);
+	p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
+	err = PTR_ERR_OR_ZERO(p.dentry);
+	if (err)
+		goto out;
+	if (d_is_positive(p.dentry)) {
+		err = au_dr_note_read(&p, dr);
+		if (err > 0 && dr->ino == d_inode(part)->i_ino &&
+		    dr->name.len == old.name.len &&
+		    !memcmp(dr->buf, old.name.name, old.name.len)) {
+			err = 0;
+			goto out_dput;
+		}
+		/* a stale note: it named no part of this directory */
+		err = vfs_unlink(idmap, dir, p.dentry, NULL);
+		if (err)
+			goto out_dput;
+		dput(p.dentry);
+		p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
+		err = PTR_ERR_OR_ZERO(p.dentry);
+		if (err)
+			goto out;
+	}
+	err = vfs_create(idmap, dir, p.dentry, S_IFREG | 0600, true);
+	if (err)
+		goto out_dput;
+	len = AUFS_DR_HDR + old.name.len;
+	err = -ENOMEM;
+	data = kzalloc(len, GFP_KERNEL);
+	if (!data)
+		goto out_unlink;
+	put_unaligned_be32(AUFS_DR_MAGIC, data);
+	put_unaligned_be64(d_inode(part)->i_ino, data + 8);
+	data[16] = old.name.len;
+	memcpy(data + AUFS_DR_HDR, old.name.name, old.name.len);
+	f = dentry_open(&p, O_WRONLY | O_LARGEFILE, current_cred());
+	err = PTR_ERR(f);
+	if (IS_ERR(f))
+		goto out_unlink;
+	n = __kernel_write(f, data, len, &pos);
+	/* whole on the disk before the rename it is for */
+	err = n == len ? vfs_fsync(f, 0) : n < 0 ? n : -EIO;
+	fput(f);
+	if (!err) {
+		err = 1;
+		goto out_dput;
+	}
+out_unlink:
+	vfs_unlink(idmap, dir, p.dentry, NULL);
+out_dput:
+	dput(p.dentry);
+out:
+	kfree(data);
+	release_dentry_name_snapshot(&old);
+	kfree(dr);
+	return err;
+}
+
+/*
+ * Remove the notes of the branches @made (indexes into @di) from @h_dir;
+ * best effort: a note left names the name its part still has.
+ */
+static void au_dr_take_back(struct au_branch *wbr, struct dentry *h_dir,
+			    const struct au_dinfo *di, unsigned long *made)
+{
+	char name[sizeof(AUFS_DR_PFX) + sizeof(wbr->dr_name)];
+	struct mnt_idmap *idmap = mnt_idmap(wbr->path.mnt);
+	struct dentry *h;
+	unsigned int i;
+
+	for_each_set_bit(i, made, di->n) {
+		au_dr_note_name(di->h[i].br, name, sizeof(name));
+		h = lookup_one(idmap, name, h_dir, strlen(name));
+		if (IS_ERR(h))
+			continue;
+		if (d_is_positive(h))
+			vfs_unlink(idmap, d_inode(h_dir), h, NULL);
+		dput(h);
+	}
+}
+
+/**
+ * au_dr_store - write the notes of a directory about to be renamed
+ * @dentry: the directory, copied up, with lower parts; its parent locked
+ * @undo: set to what au_dr_undo() takes back
+ *
+ * Runs with the mounter's credentials; the caller holds write access
+ * to the top branch.  On an error, nothing is left.
+ *
+ * Return: 0 or a negative errno (-EXDEV: a part's branch has no name).
+ */
+int au_dr_store(struct dentry *dentry, struct au_dr_undo *undo)
+{
+	const struct au_dinfo *di = au_di(dentry);
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	struct dentry *h_dir = au_h_dentry(dentry);
+	unsigned int i;
+	int err;
+
+	undo->made = bitmap_zalloc(di->n, GFP_KERNEL);
+	if (!undo->made)
+		return -ENOMEM;
+	undo->di = di;
+	err = au_dr_note_dir(wbr, h_dir);
+	if (err)
+		goto out;
+	inode_lock_nested(d_inode(h_dir), I_MUTEX_PARENT);
+	for (i = au_di_first(di); i < di->n && err >= 0; i++) {
+		if (di->h[i].br == wbr)
+			continue;
+		err = au_dr_note_write(wbr, h_dir, di->h[i].br,
+				       di->h[i].dentry);
+		if (err > 0)
+			__set_bit(i, undo->made);
+	}
+	if (err < 0)
+		au_dr_take_back(wbr, h_dir, di, undo->made);
+	inode_unlock(d_inode(h_dir));
+	if (err > 0)
+		err = 0;
+out:
+	if (err) {
+		bitmap_free(undo->made);
+		undo->made = NULL;
+	}
+	return err;
+}
+
+/**
+ * au_dr_undo - take back the notes of a rename that failed
+ * @dentry: the directory given to au_dr_store()
+ * @undo: what au_dr_store() set; freed here
+ */
+void au_dr_undo(struct dentry *dentry, struct au_dr_undo *undo)
+{
+	struct au_branch *wbr = au_wbr(dentry->d_sb);
+	struct dentry *h_dir = au_h_dentry(dentry);
+
+	if (!undo->made)
+		return;
+	inode_lock_nested(d_inode(h_dir), I_MUTEX_PARENT);
+	au_dr_take_back(wbr, h_dir, undo->di, undo->made);
+	inode_unlock(d_inode(h_dir));
+	au_dr_done(undo);
+}
+
+/**
+ * au_dr_done - forget what au_dr_store() set, after a rename
+ * @undo: what au_dr_store() set
+ */
+void au_dr_done(struct au_dr_undo *undo)
+{
+	bitmap_free(undo->made);
+	undo->made = NULL;
+}
+
+/* Whether @h, on @br, is a lower part of the directory of stack @di. */
+static bool au_dr_is_part(const struct au_dinfo *di, struct au_branch *br,
+			  struct dentry *h)
+{
+	unsigned int i;
+
+	for (i = au_di_first(di); i < di->n; i++)
+		if (di->h[i].br == br &&
+		    d_inode(di->h[i].dentry) == d_inode(h))
+			return true;
+	return false;
+}
+
+/**
+ * au_dr_name_used - whether a directory with notes may take a name
+ * @old: the directory, with lower parts
+ * @new: its new name
+ *
+ * A note switches the name a lookup uses, per branch: a branch that
+ * holds the new name, or its whiteout, would join or cut the merge.  An
+ * object of the name on the top branch is the one the rename replaces.
+ * The one exception is the name's whiteout on the top branch when all
+ * the branches below hold under that name are parts of @old: @old
+ * takes back a name it had, the whiteout hid only its own parts, and
+ * it goes (au_dr_unhide()) instead of making @old opaque.
+ *
+ * Return: 0 if the name is free, 2 if @old takes it back, 1 if it is
+ * taken, or a negative errno.  Runs with the mounter's credentials.
+ */
+int au_dr_name_used(const struct dentry *old, const struct dentry *new)
+{
+	const struct au_dinfo *parent = au_di(new->d_parent);
+	struct au_branch *wbr = au_wbr(new->d_sb);
+	const struct qstr *name = &new->d_name;
+	bool wh_top = false, parts = false;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = au_di_first(parent); i < parent->n && !ret; i++) {
+		struct au_branch *br = parent->h[i].br;
+		struct dentry *h;
+
+		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), name->name,
+					parent->h[i].dentry, name->len);
+		if (IS_ERR(h)) {
+			if (h == ERR_PTR(-ENOENT) &&
+			    IS_DEADDIR(d_inode(parent->h[i].dentry)))
+				continue;
+			return PTR_ERR(h);
+		}
+		if (d_is_positive(h) && br != wbr) {
+			if (d_is_dir(h) && au_dr_is_part(au_di(old), br, h))
+				parts = true;
+			else
+				ret = 1;
+		}
+		dput(h);
+		if (ret || !au_br_whable(br))
+			continue;
+		ret = au_wh_test(br, parent->h[i].dentry, name);
+		if (ret > 0 && br == wbr) {
+			wh_top = true;
+			ret = 0;
+		}
+	}
+	if (ret)
+		return ret;
+	if (parts && !wh_top)
+		return 1;
+	return wh_top ? 2 : 0;
+}
+
+/**
+ * au_dr_unhide - remove the whiteout of a name a directory takes back
+ * @h_parent: the top branch directory the name is in, unlocked
+ * @name: the name (au_dr_name_used() returned 2 for it)
+ *
+ * Runs with the mounter's credentials; the caller holds write access to
+ * the top branch.
+ *
+ * Return: 0 or a negative errno (-ESTALE: the branch changed).
+ */
+int au_dr_unhide(struct dentry *h_parent, const struct qstr *name)
+{
+	struct inode *dir = d_inode(h_parent);
+	char whname[NAME_MAX + 1];
+	struct dentry *h, *wh;
+	int len, err;
+
+	len = snprintf(whname, sizeof(whname), AUFS_WH_PFX "%.*s", name->len,
+		       name->name);
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	h = lookup_one(&nop_mnt_idmap, name->name, h_parent, name->len);
+	err = PTR_ERR_OR_ZERO(h);
+	if (err)
+		goto out_unlock;
+	wh = lookup_one(&nop_mnt_idmap, whname, h_parent, len);
+	err = PTR_ERR_OR_ZERO(wh);
+	if (err)
+		goto out_dput;
+	if (d_is_positive(h) || !d_is_reg(wh))
+		err = -ESTALE;
+	else
+		err = vfs_unlink(&nop_mnt_idmap, dir, wh, NULL);
+	dput(wh);
+out_dput:
+	dput(h);
+out_unlock:
+	inode_unlock(dir);
+	return err;
+}
