@@ -34,14 +34,16 @@
  * lookup and namespace operations; aufs takes its rwsem and then branch
  * locks inside them.
  * Copy-up of a name takes its parent's copy-up first and releases it
- * before taking its own cu_mutex, so no two cu_mutexes are ever held
- * together:
+ * before taking its own cu_mutex, so no two cu_mutexes are held
+ * together, but in au_rename(): the victim's, then (nested) that of a
+ * directory renamed with notes, under the parents' i_rwsem:
  *
  *   s_umount (VFS, remount only)
  *     aufs dir i_rwsem (VFS)
  *       au_sbinfo.rwsem (shared; exclusive for a branch change)
- *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim;
- *                            reval.c: the name looked up again)
+ *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim,
+ *                            then dirren's source; reval.c: the name
+ *                            looked up again, trylock)
  *           top branch sb_writers (mnt_want_write())
  *             au_branch.dr_lock (dirren.c: the top branch's)
  *               top branch dir i_rwsem, or lock_rename(workdir, dir)
@@ -77,7 +79,6 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/seqlock.h>
-#include <linux/xarray.h>
 #include <linux/fs_context.h>
 #include <linux/magic.h>
 #include <linux/mm_types.h>
@@ -163,6 +164,18 @@ struct au_fs_context {
 };
 
 /**
+ * struct au_dr_set - a sorted set of inode numbers (dirren.c)
+ * @rcu: frees a set replaced, for its readers under RCU
+ * @n: how many
+ * @ino: the numbers, ascending
+ */
+struct au_dr_set {
+	struct rcu_head rcu;
+	size_t n;
+	u64 ino[];
+};
+
+/**
  * struct au_branch - one member of the union
  * @path: the branch root; holds a reference for the life of the mount
  * @perm: what aufs may do to it; read under the rwsem (a change stages
@@ -190,10 +203,11 @@ struct au_fs_context {
  *	which syncfs syncs anyway; on any other branch the count only goes
  *	down, and a sum can only be too high
  * @sbi: the mount, for the release of @id
- * @dr_dirs: inode numbers of the directories of this branch that hold
+ * @dr_set: inode numbers of the directories of this branch that hold
  *	notes of a directory rename (dirren.c), read when the branch joins
- *	a union with dirren; added to under @dr_lock, read under RCU
- * @dr_lock: serializes additions to @dr_dirs and its list on the branch
+ *	a union with dirren, or %NULL; replaced as a whole under @dr_lock,
+ *	read under RCU
+ * @dr_lock: serializes changes of @dr_set and of its list on the branch
  * @dr_name: the branch as the notes of a renamed directory name it
  *	("" if it cannot be named), set when it joins the union
  */
@@ -207,7 +221,7 @@ struct au_branch {
 	struct percpu_counter nfiles;
 	struct percpu_counter nwrite;
 	struct au_sbinfo *sbi;
-	struct xarray dr_dirs;
+	struct au_dr_set __rcu *dr_set;
 	struct mutex dr_lock;	/* see above */
 	char dr_name[48];
 };

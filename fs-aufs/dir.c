@@ -582,17 +582,28 @@ static int au_rename_parents(struct dentry *old, struct path *old_hp,
 /*
  * A directory with notes moved on the top branch, but the whiteout of
  * its old name could not be made: move it back, or its lower parts
- * would show under both names.  A directory it replaced stays gone
- * (it was empty).
+ * would show under both names.  A directory it replaced stays gone (it
+ * was empty): its dentry goes.  If it cannot move back, it keeps its
+ * notes under the new name, and the old dentry, which stands for the
+ * moved copy, goes too: both names show the lower parts.
  */
 static void au_rename_back(struct dentry *old, struct path *old_hp,
-			   struct path *new_hp)
+			   struct dentry *new, struct path *new_hp,
+			   bool victim, struct au_dr_undo *undo)
 {
 	int err = au_rename_upper(old, new_hp, old, old_hp, RENAME_NOREPLACE);
 
-	if (err)
-		pr_warn_ratelimited("%pd2: renamed on the branch, its old name not hidden: %pe\n",
-				    old, ERR_PTR(err));
+	if (victim) {
+		WRITE_ONCE(au_di(new)->removed, true);
+		d_drop(new);
+	}
+	if (!err)
+		return;
+	pr_warn_ratelimited("%pd2: renamed on the branch, its old name not hidden: %pe\n",
+			    old, ERR_PTR(err));
+	au_dr_done(undo);
+	WRITE_ONCE(au_di(old)->removed, true);
+	d_drop(old);
 }
 
 /*
@@ -732,6 +743,15 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	victim = d_really_is_positive(new) ? au_i(d_inode(new)) : NULL;
 	if (victim)
 		mutex_lock(&victim->cu_mutex);
+	/*
+	 * With notes, the old name is hidden only after the move: until
+	 * then a walk revalidating @old would find its lower parts alone
+	 * and drop it while it moves.  Its copy-up mutex held makes
+	 * au_d_reval() keep it (nested: the victim's may be held too).
+	 */
+	if (dirren)
+		mutex_lock_nested(&au_i(d_inode(old))->cu_mutex,
+				  SINGLE_DEPTH_NESTING);
 	err = mnt_want_write(old_hp.mnt);
 	if (err)
 		goto out_unlock_cu;
@@ -798,7 +818,8 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	if (old_wh && dirren) {
 		err = au_make_whiteout(old, old_hp.dentry);
 		if (err < 0) {
-			au_rename_back(old, &old_hp, &new_hp);
+			au_rename_back(old, &old_hp, new, &new_hp, victim,
+				       &dr_undo);
 			goto out_take_back;
 		}
 		err = 0;
@@ -829,6 +850,8 @@ out_take_back:
 out_drop_write:
 	mnt_drop_write(old_hp.mnt);
 out_unlock_cu:
+	if (dirren)
+		mutex_unlock(&au_i(d_inode(old))->cu_mutex);
 	if (victim)
 		mutex_unlock(&victim->cu_mutex);
 	if (err)

@@ -23,7 +23,7 @@
  * - ".wh..wh.hino" at the root of the branch holding the top copies:
  *   the big-endian 64-bit inode numbers of the directories that hold
  *   notes.  A lookup reads notes only in those (the set is read when
- *   the branch joins the union, &au_branch.dr_dirs).
+ *   the branch joins the union, &au_branch.dr_set).
  *
  * The lower parts are found in the directory of the same parent, so a
  * directory with lower parts is renamed within its parent only, and to
@@ -34,7 +34,9 @@
  * until the rename it names the name the part has.
  */
 
+#include <linux/bsearch.h>
 #include <linux/namei.h>
+#include <linux/sort.h>
 #include <linux/statfs.h>
 #include <linux/unaligned.h>
 
@@ -48,6 +50,93 @@
 /* More than any tree holds; bounds what a damaged list makes aufs read. */
 #define AUFS_DR_HINO_MAX	(8 << 20)
 
+static int au_dr_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A set of @n inode numbers, or %NULL. */
+static struct au_dr_set *au_dr_set_alloc(size_t n)
+{
+	struct au_dr_set *set;
+
+	set = kvmalloc(struct_size(set, ino, n), GFP_KERNEL_ACCOUNT);
+	if (set)
+		set->n = n;
+	return set;
+}
+
+/* Read the list at @br's root into a sorted set: @br->dr_set. */
+static int au_dr_set_load(struct au_branch *br)
+{
+	struct au_dr_set *set = NULL;
+	struct path p = { .mnt = br->path.mnt };
+	struct file *f;
+	loff_t pos = 0, size;
+	size_t i, n;
+	int err;
+
+	p.dentry = lookup_one_unlocked(mnt_idmap(p.mnt), AUFS_DR_HINO,
+				       br->path.dentry,
+				       sizeof(AUFS_DR_HINO) - 1);
+	if (IS_ERR(p.dentry))
+		return PTR_ERR(p.dentry);
+	err = 0;
+	if (d_is_negative(p.dentry))
+		goto out_dput;
+	err = -EIO;
+	if (!d_is_reg(p.dentry))
+		goto out_dput;
+	f = dentry_open(&p, O_RDONLY | O_LARGEFILE, current_cred());
+	err = PTR_ERR(f);
+	if (IS_ERR(f))
+		goto out_dput;
+	au_file_noatime(f);
+	size = i_size_read(file_inode(f));
+	if (size > AUFS_DR_HINO_MAX || size % sizeof(u64))
+		pr_warn("%pd2: %lld bytes, read %lld\n", p.dentry, size,
+			round_down(min_t(loff_t, size, AUFS_DR_HINO_MAX),
+				   sizeof(u64)));
+	n = min_t(loff_t, size, AUFS_DR_HINO_MAX) / sizeof(u64);
+	err = -ENOMEM;
+	set = au_dr_set_alloc(n);
+	if (!set)
+		goto out_fput;
+	err = 0;
+	while (pos < n * sizeof(u64)) {
+		ssize_t got = kernel_read(f, (char *)set->ino + pos,
+					  n * sizeof(u64) - pos, &pos);
+
+		if (got <= 0) {
+			err = got < 0 ? got : -EIO;
+			goto out_fput;
+		}
+		cond_resched();
+	}
+	for (i = 0; i < n; i++)
+		set->ino[i] = be64_to_cpu((__force __be64)set->ino[i]);
+	sort(set->ino, n, sizeof(u64), au_dr_cmp, NULL);
+	rcu_assign_pointer(br->dr_set, set);
+	set = NULL;
+out_fput:
+	fput(f);
+out_dput:
+	/*
+	 * A list that cannot be read lists nothing: the directories it
+	 * named show their top copies alone until it is mended.
+	 */
+	if (err && err != -ENOMEM) {
+		pr_warn("%pd2: cannot be read, ignored: %pe\n", p.dentry,
+			ERR_PTR(err));
+		err = 0;
+	}
+	dput(p.dentry);
+	kvfree(set);
+	return err;
+}
+
 /**
  * au_dr_br_init - give a new branch its dirren state
  * @br: the branch, not in any table yet
@@ -57,23 +146,19 @@
  * and its root's inode number); a branch that has neither cannot be
  * named, and a directory with a part on it is not renamed.  With
  * @dirren, a branch the union may write reads the set of its
- * directories that hold notes.  Runs with the credentials of the task
- * adding the branch.
+ * directories that hold notes, as the mounter.  A list that cannot be
+ * read is ignored with a warning.
  *
- * Return: 0, or a negative errno (the list cannot be read).
+ * Return: 0, or -ENOMEM.
  */
 int au_dr_br_init(struct au_branch *br, bool dirren)
 {
 	struct dentry *root = br->path.dentry;
+	const struct cred *old_cred;
 	struct kstatfs st;
-	struct path p;
-	struct file *f;
-	loff_t pos = 0, size;
-	__be64 buf[64];
 	dev_t dev;
 	int len = 0, err;
 
-	xa_init(&br->dr_dirs);
 	mutex_init(&br->dr_lock);
 	if (!vfs_statfs(&br->path, &st) &&
 	    (st.f_fsid.val[0] || st.f_fsid.val[1])) {
@@ -91,58 +176,13 @@ int au_dr_br_init(struct au_branch *br, bool dirren)
 	if (len)
 		snprintf(br->dr_name + len, sizeof(br->dr_name) - len, "_%lu",
 			 d_inode(root)->i_ino);
-
 	if (!dirren || br->perm != AU_BR_RW)
 		return 0;
-	p.mnt = br->path.mnt;
-	p.dentry = lookup_one_unlocked(mnt_idmap(p.mnt), AUFS_DR_HINO, root,
-				       sizeof(AUFS_DR_HINO) - 1);
-	if (IS_ERR(p.dentry))
-		return PTR_ERR(p.dentry);
-	err = 0;
-	if (d_is_negative(p.dentry))
-		goto out_dput;
-	err = -EIO;
-	if (!d_is_reg(p.dentry)) {
-		pr_err("%pd2: not a regular file\n", p.dentry);
-		goto out_dput;
-	}
-	f = dentry_open(&p, O_RDONLY | O_LARGEFILE | O_NOATIME,
-			current_cred());
-	err = PTR_ERR(f);
-	if (IS_ERR(f))
-		goto out_dput;
-	size = min_t(loff_t, i_size_read(file_inode(f)), AUFS_DR_HINO_MAX);
-	size &= ~(loff_t)7;
-	err = 0;
-	while (pos < size && !err) {
-		ssize_t n = kernel_read(f, buf, min_t(loff_t, sizeof(buf),
-						      size - pos), &pos);
-		ssize_t i;
-
-		if (n <= 0 || n % 8) {
-			err = n < 0 ? n : -EIO;
-			break;
-		}
-		for (i = 0; i < n / 8 && !err; i++) {
-			u64 ino = be64_to_cpu(buf[i]);
-
-			/* no inode has a number that does not fit */
-			if (ino > ULONG_MAX)
-				continue;
-			err = xa_err(xa_store(&br->dr_dirs, ino, xa_mk_value(0),
-					      GFP_KERNEL));
-		}
-		cond_resched();
-	}
-	fput(f);
-	if (err) {
-		pr_err("%pd2: cannot read the renamed directories: %pe\n",
-		       p.dentry, ERR_PTR(err));
-		xa_destroy(&br->dr_dirs);
-	}
-out_dput:
-	dput(p.dentry);
+	/* as the mounter; a branch of a new mount: the mounter is current */
+	old_cred = br->sbi->cred ? override_creds(br->sbi->cred) : NULL;
+	err = au_dr_set_load(br);
+	if (old_cred)
+		revert_creds(old_cred);
 	return err;
 }
 
@@ -152,21 +192,57 @@ out_dput:
  */
 void au_dr_br_fin(struct au_branch *br)
 {
-	xa_destroy(&br->dr_dirs);
+	kvfree(rcu_dereference_protected(br->dr_set, true));
 	mutex_destroy(&br->dr_lock);
 }
 
 /**
- * au_dr_marked - whether a top directory may hold notes
+ * au_dr_marked - whether a directory found first may hold notes
  * @br: the branch of @h_dir
- * @h_dir: a directory found first in a lookup
+ * @h_dir: the directory
  *
  * Return: true if its inode number is in @br's set.
  */
 bool au_dr_marked(struct au_branch *br, struct dentry *h_dir)
 {
-	return !xa_empty(&br->dr_dirs) &&
-		xa_load(&br->dr_dirs, d_inode(h_dir)->i_ino);
+	u64 ino = d_inode(h_dir)->i_ino;
+	struct au_dr_set *set;
+	bool ret = false;
+
+	if (!rcu_access_pointer(br->dr_set))
+		return false;
+	rcu_read_lock();
+	set = rcu_dereference(br->dr_set);
+	if (set)
+		ret = !!bsearch(&ino, set->ino, set->n, sizeof(u64), au_dr_cmp);
+	rcu_read_unlock();
+	return ret;
+}
+
+/* Add @ino to @br's set, under @br->dr_lock; false if out of memory. */
+static bool au_dr_set_add(struct au_branch *br, u64 ino)
+{
+	struct au_dr_set *old, *set;
+	size_t i = 0, n = 0;
+
+	old = rcu_dereference_protected(br->dr_set,
+					lockdep_is_held(&br->dr_lock));
+	if (old)
+		n = old->n;
+	set = au_dr_set_alloc(n + 1);
+	if (!set)
+		return false;
+	while (i < n && old->ino[i] < ino) {
+		set->ino[i] = old->ino[i];
+		i++;
+	}
+	set->ino[i] = ino;
+	if (i < n)
+		memcpy(set->ino + i + 1, old->ino + i, (n - i) * sizeof(u64));
+	rcu_assign_pointer(br->dr_set, set);
+	if (old)
+		kvfree_rcu(old, rcu);
+	return true;
 }
 
 /* ".wh..wh..dr.<@br's name>" in @buf; false if @br has no name. */
@@ -194,9 +270,10 @@ static int au_dr_note_read(const struct path *h, struct au_dr_name *dr)
 
 	if (!d_is_reg(h->dentry))
 		goto bad;
-	f = dentry_open(h, O_RDONLY | O_LARGEFILE | O_NOATIME, current_cred());
+	f = dentry_open(h, O_RDONLY | O_LARGEFILE, current_cred());
 	if (IS_ERR(f))
 		return PTR_ERR(f);
+	au_file_noatime(f);
 	n = kernel_read(f, hdr, sizeof(hdr), &pos);
 	len = n == sizeof(hdr) ? hdr[16] : 0;
 	if (len && get_unaligned_be32(hdr) == AUFS_DR_MAGIC)
@@ -207,8 +284,10 @@ static int au_dr_note_read(const struct path *h, struct au_dr_name *dr)
 	if (!len || get_unaligned_be32(hdr) != AUFS_DR_MAGIC || n != len)
 		goto bad;
 	dr->buf[len] = '\0';
-	if (strnlen(dr->buf, len) != len || strchr(dr->buf, '/') ||
-	    !strcmp(dr->buf, ".") || !strcmp(dr->buf, ".."))
+	/* a name the union could show, and no name of aufs' own */
+	if (len > AUFS_MAX_NAMELEN || strnlen(dr->buf, len) != len ||
+	    strchr(dr->buf, '/') || !strcmp(dr->buf, ".") ||
+	    !strcmp(dr->buf, "..") || au_wh_name(dr->buf, len))
 		goto bad;
 	dr->ino = get_unaligned_be64(hdr + 8);
 	dr->name = (struct qstr)QSTR_INIT(dr->buf, len);
@@ -257,20 +336,22 @@ int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
 /*
  * Add the inode number of @h_dir, a directory on @wbr, to the set of
  * @wbr, on the branch first.  The caller holds write access to @wbr.
+ * The list is written at its last whole entry: a torn write (a crash)
+ * leaves a tail the next one overwrites.
  */
 static int au_dr_note_dir(struct au_branch *wbr, struct dentry *h_dir)
 {
 	struct dentry *root = wbr->path.dentry;
-	unsigned long ino = d_inode(h_dir)->i_ino;
+	u64 ino = d_inode(h_dir)->i_ino;
 	__be64 v = cpu_to_be64(ino);
 	struct path p = { .mnt = wbr->path.mnt };
 	struct file *f;
-	loff_t pos = 0;
+	loff_t pos;
 	ssize_t n;
 	int err;
 
 	mutex_lock(&wbr->dr_lock);
-	if (xa_load(&wbr->dr_dirs, ino)) {
+	if (au_dr_marked(wbr, h_dir)) {
 		mutex_unlock(&wbr->dr_lock);
 		return 0;
 	}
@@ -282,21 +363,23 @@ static int au_dr_note_dir(struct au_branch *wbr, struct dentry *h_dir)
 		err = vfs_create(mnt_idmap(p.mnt), d_inode(root), p.dentry,
 				 S_IFREG | 0600, true);
 	inode_unlock(d_inode(root));
-	if (err)
+	if (IS_ERR(p.dentry))
 		goto out;
+	if (err)
+		goto out_dput;
 	err = -EIO;
 	if (!d_is_reg(p.dentry))
 		goto out_dput;
-	f = dentry_open(&p, O_WRONLY | O_APPEND | O_LARGEFILE, current_cred());
+	f = dentry_open(&p, O_WRONLY | O_LARGEFILE, current_cred());
 	err = PTR_ERR(f);
 	if (IS_ERR(f))
 		goto out_dput;
+	pos = round_down(i_size_read(file_inode(f)), sizeof(v));
 	n = __kernel_write(f, &v, sizeof(v), &pos);
 	err = n == sizeof(v) ? vfs_fsync(f, 0) : n < 0 ? n : -EIO;
 	fput(f);
-	if (!err)
-		err = xa_err(xa_store(&wbr->dr_dirs, ino, xa_mk_value(0),
-				      GFP_KERNEL));
+	if (!err && !au_dr_set_add(wbr, ino))
+		err = -ENOMEM;
 out_dput:
 	dput(p.dentry);
 out:
@@ -336,6 +419,8 @@ static int au_dr_note_write(struct au_branch *wbr, struct dentry *h_dir,
 		goto out;
 	if (d_is_positive(p.dentry)) {
 		err = au_dr_note_read(&p, dr);
+		if (err < 0)
+			goto out_dput;
 		if (err > 0 && dr->ino == d_inode(part)->i_ino &&
 		    dr->name.len == old.name.len &&
 		    !memcmp(dr->buf, old.name.name, old.name.len)) {

@@ -238,7 +238,7 @@ int au_d_has_lower(const struct dentry *dentry)
 
 /*
  * The name to look up on @br: @name, or the name a note of @dr_dir (a
- * renamed directory found above, on @dr_br) gives for @br (dirren.c),
+ * renamed directory merged above, on @dr_br) gives for @br (dirren.c),
  * in @dr.
  */
 static int au_lookup_name(struct dentry *dr_dir, struct au_branch *dr_br,
@@ -268,10 +268,12 @@ static int au_lookup_name(struct dentry *dr_dir, struct au_branch *dr_br,
  * it looks in, read before it looks (reval.c), unless the record cannot
  * be allocated.
  * A branch directory removed behind the union's back holds no name.
- * A directory found first that holds notes of a rename (dirren.c) is
- * merged with the directories the notes name, looked up by their names
- * on their branches: a directory found under such a name is taken only
- * if it is the one its note names.
+ * A directory that holds notes of a rename (dirren.c) is merged with
+ * the directories its notes name on the branches below it, looked up by
+ * the names the notes give: one found under such a name is taken only
+ * if it is the one its note names.  The notes of the lowest such
+ * directory count, so that a copy made above one (by a copy-up to a
+ * branch added later) keeps its merge.
  *
  * Return: 0 or a negative errno; @di holds what was found either way.
  */
@@ -321,9 +323,10 @@ int au_lookup_branches(const struct au_dinfo *parent,
 			au_dinfo_push(di, br, h);
 			if (!d_is_dir(h))
 				break;
-			if (!found && au_dr_marked(br, h)) {
-				dr = kmalloc(sizeof(*dr), GFP_KERNEL);
+			if (au_dr_marked(br, h)) {
 				err = -ENOMEM;
+				if (!dr)
+					dr = kmalloc(sizeof(*dr), GFP_KERNEL);
 				if (!dr)
 					break;
 				dr_dir = h;

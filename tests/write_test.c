@@ -2463,6 +2463,52 @@ TEST_F(rw, a_populated_dir_is_renamed_with_its_lower_parts)
 }
 
 /*
+ * A directory renamed over several lower branches keeps each of its
+ * parts, also once a branch added on top holds a copy of it without
+ * notes (a copy-up into it after a prepend:): the notes of the old top,
+ * a lower rw branch now, still count, while mounted and at a new mount.
+ */
+TEST_F(rw, a_renamed_dir_keeps_its_parts_on_several_branches)
+{
+	char b2[PATH_MAX + 8], bn[PATH_MAX + 8], opt[4 * PATH_MAX + 64];
+	int round;
+
+	snprintf(b2, sizeof(b2), "%s/b2", self->base);
+	snprintf(bn, sizeof(bn), "%s/bn", self->base);
+	ASSERT_EQ(0, mkdir(b2, 0755));
+	ASSERT_EQ(0, mkdir(bn, 0755));
+	ASSERT_EQ(0, mkdir(in(b2, "dir"), 0755));
+	put(in(b2, "dir/far"), "far\n", 0644);
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro:%s=ro",
+		 self->b0, self->b1, b2);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+
+	ASSERT_EQ(0, rename(in(self->mnt, "dir"), in(self->mnt, "dir2")));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_STREQ("far\n", get(in(self->mnt, "dir2/far")));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "dir2/sub/deep")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir")));
+
+	snprintf(opt, sizeof(opt), "prepend:%s=rw", bn);
+	ASSERT_EQ(0, mount("none", self->mnt, NULL, MS_REMOUNT, opt));
+	put(in(self->mnt, "dir2/x"), "x", 0644);
+	EXPECT_TRUE(exists(in(bn, "dir2/x")));
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=rw:%s=ro:%s=ro",
+		 bn, self->b0, self->b1, b2);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, forget_cached());
+		EXPECT_STREQ("far\n", get(in(self->mnt, "dir2/far")));
+		EXPECT_STREQ("deep\n", get(in(self->mnt, "dir2/sub/deep")));
+		EXPECT_STREQ("x", get(in(self->mnt, "dir2/x")));
+		EXPECT_EQ(3, dir_entries(in(self->mnt, "dir2")));
+		ASSERT_EQ(0, mount_again(self));
+	}
+}
+
+/*
  * What dirren does not do fails with EXDEV and changes nothing: a
  * populated directory moved to another parent, or to a name a branch
  * holds or hides, and any such rename with nodirren, which is given at
@@ -2576,6 +2622,39 @@ TEST_F(rw, a_dir_renamed_by_out_of_tree_aufs_shows_its_lower_parts)
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
 	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
 	EXPECT_FALSE(exists(in(self->mnt, "moved/other")));
+
+	/*
+	 * Damaged notes and lists name nothing, and do not stop a mount:
+	 * a note cut short, one naming a name of aufs' own (a directory
+	 * the union never shows), a list that is not a file.
+	 */
+	ASSERT_EQ(0, umount(self->mnt));
+	ASSERT_EQ(0, mkdir(in(self->b1, ".wh.evil"), 0755));
+	put(in(self->b1, ".wh.evil/secret"), "secret", 0644);
+	ASSERT_EQ(0, stat(in(self->b1, ".wh.evil"), &lower));
+	len = dr_note(note, lower.st_ino, ".wh.evil");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, note, len));
+	close(fd);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "moved/secret")));
+	ASSERT_EQ(0, umount(self->mnt));
+	ASSERT_EQ(0, stat(in(self->b1, "old"), &lower));
+	len = dr_note(note, lower.st_ino, "old");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(10, write(fd, note, 10));
+	close(fd);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	ASSERT_EQ(0, umount(self->mnt));
+	ASSERT_EQ(0, unlink(in(self->b0, ".wh..wh.hino")));
+	ASSERT_EQ(0, mkdir(in(self->b0, ".wh..wh.hino"), 0700));
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	EXPECT_STREQ("mine", get(in(self->mnt, "moved/mine")));
 }
 
 /* Copy-up of a file 200 directories deep. */
