@@ -34,16 +34,15 @@
  * lookup and namespace operations; aufs takes its rwsem and then branch
  * locks inside them.
  * Copy-up of a name takes its parent's copy-up first and releases it
- * before taking its own cu_mutex, so no two cu_mutexes are held
- * together, but in au_rename(): the victim's, then (nested) that of a
- * directory renamed with notes, under the parents' i_rwsem:
+ * before taking its own cu_mutex, so no two cu_mutexes are ever held
+ * together:
  *
  *   s_umount (VFS, remount only)
  *     aufs dir i_rwsem (VFS)
  *       au_sbinfo.rwsem (shared; exclusive for a branch change)
  *         au_inode.cu_mutex (copy_up.c; au_remove(), au_rename(): victim,
- *                            then dirren's source; reval.c: the name
- *                            looked up again, trylock)
+ *                            or the directory renamed with notes;
+ *                            reval.c: the name looked up again, trylock)
  *           top branch sb_writers (mnt_want_write())
  *             au_branch.dr_lock (dirren.c: the top branch's)
  *               top branch dir i_rwsem, or lock_rename(workdir, dir)

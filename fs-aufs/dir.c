@@ -582,28 +582,25 @@ static int au_rename_parents(struct dentry *old, struct path *old_hp,
 /*
  * A directory with notes moved on the top branch, but the whiteout of
  * its old name could not be made: move it back, or its lower parts
- * would show under both names.  A directory it replaced stays gone (it
- * was empty): its dentry goes.  If it cannot move back, it keeps its
+ * would show under both names.  If it cannot move back, it keeps its
  * notes under the new name, and the old dentry, which stands for the
- * moved copy, goes too: both names show the lower parts.
+ * moved copy, goes: both names show the lower parts.  Return: true if
+ * it stays moved.
  */
-static void au_rename_back(struct dentry *old, struct path *old_hp,
-			   struct dentry *new, struct path *new_hp,
-			   bool victim, struct au_dr_undo *undo)
+static bool au_rename_back(struct dentry *old, struct path *old_hp,
+			   struct path *new_hp, struct au_dr_undo *undo)
 {
-	int err = au_rename_upper(old, new_hp, old, old_hp, RENAME_NOREPLACE);
+	/* the old name was freed on the branch just now; no flag: NFS takes none */
+	int err = au_rename_upper(old, new_hp, old, old_hp, 0);
 
-	if (victim) {
-		WRITE_ONCE(au_di(new)->removed, true);
-		d_drop(new);
-	}
 	if (!err)
-		return;
+		return false;
 	pr_warn_ratelimited("%pd2: renamed on the branch, its old name not hidden: %pe\n",
 			    old, ERR_PTR(err));
 	au_dr_done(undo);
 	WRITE_ONCE(au_di(old)->removed, true);
 	d_drop(old);
+	return true;
 }
 
 /*
@@ -611,8 +608,10 @@ static void au_rename_back(struct dentry *old, struct path *old_hp,
  * shows no entry in it, none of them is needed: its top copy moves as a
  * directory of the top branch alone would, and the whiteout of its name
  * hides them.  Otherwise, with dirren, its top copy moves with notes
- * that name them (dirren.c), within its parent only; set @dirren.
- * Other such renames fail with -EXDEV: mv copies.
+ * that name them (dirren.c), within its parent only, and not over an
+ * object (its whiteout, made after the move, could fail once the
+ * object is gone); set @dirren.  Other such renames fail with -EXDEV:
+ * mv copies.
  */
 static int au_rename_dir_check(struct dentry *old, struct dentry *new,
 			       unsigned int flags, bool *dirren)
@@ -625,7 +624,8 @@ static int au_rename_dir_check(struct dentry *old, struct dentry *new,
 	err = au_dir_empty(old);
 	if (err != -ENOTEMPTY)
 		return err;
-	if (!au_sbi(old->d_sb)->dirren || old->d_parent != new->d_parent)
+	if (!au_sbi(old->d_sb)->dirren || old->d_parent != new->d_parent ||
+	    d_really_is_positive(new))
 		return -EXDEV;
 	*dirren = true;
 	return 0;
@@ -746,12 +746,12 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	/*
 	 * With notes, the old name is hidden only after the move: until
 	 * then a walk revalidating @old would find its lower parts alone
-	 * and drop it while it moves.  Its copy-up mutex held makes
-	 * au_d_reval() keep it (nested: the victim's may be held too).
+	 * and drop it while it moves.  Its copy-up mutex held until the
+	 * whiteout is made makes au_d_reval() keep it.  There is no
+	 * victim then (au_rename_dir_check()).
 	 */
 	if (dirren)
-		mutex_lock_nested(&au_i(d_inode(old))->cu_mutex,
-				  SINGLE_DEPTH_NESTING);
+		mutex_lock(&au_i(d_inode(old))->cu_mutex);
 	err = mnt_want_write(old_hp.mnt);
 	if (err)
 		goto out_unlock_cu;
@@ -818,8 +818,9 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 	if (old_wh && dirren) {
 		err = au_make_whiteout(old, old_hp.dentry);
 		if (err < 0) {
-			au_rename_back(old, &old_hp, new, &new_hp, victim,
-				       &dr_undo);
+			/* a name taken back keeps the copy: no whiteout */
+			if (au_rename_back(old, &old_hp, &new_hp, &dr_undo))
+				unhid = false;
 			goto out_take_back;
 		}
 		err = 0;

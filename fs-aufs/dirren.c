@@ -81,8 +81,14 @@ static int au_dr_set_load(struct au_branch *br)
 	p.dentry = lookup_one_unlocked(mnt_idmap(p.mnt), AUFS_DR_HINO,
 				       br->path.dentry,
 				       sizeof(AUFS_DR_HINO) - 1);
-	if (IS_ERR(p.dentry))
-		return PTR_ERR(p.dentry);
+	if (IS_ERR(p.dentry)) {
+		err = PTR_ERR(p.dentry);
+		if (err == -ENOMEM)
+			return err;
+		pr_warn("%pd2/" AUFS_DR_HINO ": cannot be read, ignored: %pe\n",
+			br->path.dentry, p.dentry);
+		return 0;
+	}
 	err = 0;
 	if (d_is_negative(p.dentry))
 		goto out_dput;
@@ -109,12 +115,16 @@ static int au_dr_set_load(struct au_branch *br)
 		ssize_t got = kernel_read(f, (char *)set->ino + pos,
 					  n * sizeof(u64) - pos, &pos);
 
-		if (got <= 0) {
-			err = got < 0 ? got : -EIO;
+		if (got < 0) {
+			err = got;
 			goto out_fput;
 		}
+		if (!got)	/* cut short meanwhile: what was read */
+			break;
 		cond_resched();
 	}
+	n = pos / sizeof(u64);
+	set->n = n;
 	for (i = 0; i < n; i++)
 		set->ino[i] = be64_to_cpu((__force __be64)set->ino[i]);
 	sort(set->ino, n, sizeof(u64), au_dr_cmp, NULL);
@@ -367,7 +377,8 @@ static int au_dr_note_dir(struct au_branch *wbr, struct dentry *h_dir)
 		goto out;
 	if (err)
 		goto out_dput;
-	err = -EIO;
+	/* a damaged list: no note can be listed, the rename is not made */
+	err = -EXDEV;
 	if (!d_is_reg(p.dentry))
 		goto out_dput;
 	f = dentry_open(&p, O_WRONLY | O_LARGEFILE, current_cred());

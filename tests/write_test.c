@@ -2544,6 +2544,12 @@ TEST_F(rw, dirren_refuses_what_it_cannot_keep_whole)
 		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
 				     in(self->mnt, "held")));
 		EXPECT_EQ(EXDEV, errno);
+		/* an object of the top branch alone: it would go first */
+		ASSERT_EQ(0, mkdir(in(self->mnt, "empty"), 0755));
+		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+				     in(self->mnt, "empty")));
+		EXPECT_EQ(EXDEV, errno);
+		ASSERT_EQ(0, rmdir(in(self->mnt, "empty")));
 		EXPECT_STREQ("deep\n", get(in(self->mnt, "dir/sub/deep")));
 		EXPECT_TRUE(exists(in(self->mnt, "held")));
 		EXPECT_FALSE(exists(in(self->b0, "dir")));
