@@ -393,6 +393,7 @@ struct au_rdcache {
  *	or a create fills slot 0 and publishes 0 (once, with release
  *	semantics; read it with au_di_first()).
  * @n: end of the entries in @h; @first == @n for a negative dentry
+ * @room: number of entries @h has room for
  * @dentry: the aufs dentry, once the stack is attached to it
  * @list: in &au_sbinfo.dinfos while attached
  * @rcu: for freeing after the readers that hold no lock
@@ -408,6 +409,7 @@ struct au_rdcache {
 struct au_dinfo {
 	unsigned int first;
 	unsigned int n;
+	unsigned int room;
 	struct dentry *dentry;
 	struct list_head list;
 	struct rcu_head rcu;
@@ -741,7 +743,8 @@ void au_dinfo_free(struct au_dinfo *di);
 void au_dinfo_attach(struct dentry *dentry, struct au_dinfo *di);
 void au_dinfo_replace(struct dentry *dentry, struct au_dinfo *di);
 int au_lookup_branches(const struct au_dinfo *parent,
-		       const struct qstr *name, struct au_dinfo *di,
+		       struct au_branch **branches, unsigned int nbranch,
+		       const struct qstr *name, struct au_dinfo **dip,
 		       bool record);
 void au_di_publish_top(struct au_dinfo *di, struct au_branch *br,
 		       struct dentry *h_dentry);
@@ -754,32 +757,54 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 /**
  * struct au_dr_name - what a note of a renamed directory says (dirren.c)
  * @ino: the inode number of the part it names, on its branch
- * @name: the name of that part, in @buf
+ * @name: the name of that part, in @buf (a note of the first form)
+ * @part: the part, found by the path a note of the second form gives,
+ *	or %NULL if that path names no such part; a reference is held
  * @buf: room for the name
  */
 struct au_dr_name {
 	u64 ino;
 	struct qstr name;
+	struct dentry *part;
 	char buf[NAME_MAX + 1];
+};
+
+/* What au_dr_note() found for a branch, besides 0 (no note) */
+enum {
+	AU_DR_NAME = 1,	/* look the part up by &au_dr_name.name */
+	AU_DR_PATH,	/* the part is &au_dr_name.part */
+};
+
+/**
+ * struct au_dr_old - a note a rename replaced (dirren.c)
+ * @data: what it held, or %NULL
+ * @len: its length
+ */
+struct au_dr_old {
+	u8 *data;
+	int len;
 };
 
 /**
  * struct au_dr_undo - the notes a rename wrote, to take them back
  * @di: the stack of the directory renamed
  * @made: the indexes in @di of the parts whose notes were made
+ * @old: per index in @di, the note a made one replaced
  */
 struct au_dr_undo {
 	const struct au_dinfo *di;
 	unsigned long *made;
+	struct au_dr_old *old;
 };
 
 /* dirren.c */
 int au_dr_br_init(struct au_branch *br, bool dirren);
 void au_dr_br_fin(struct au_branch *br);
 bool au_dr_marked(struct au_branch *br, struct dentry *h_dir);
-int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
-		   struct au_branch *br, struct au_dr_name *dr);
-int au_dr_store(struct dentry *dentry, struct au_dr_undo *undo);
+int au_dr_note(struct au_branch *wbr, struct dentry *h_dir,
+	       struct au_branch *br, struct au_dr_name *dr);
+int au_dr_store(struct dentry *dentry, const struct dentry *new_parent,
+		struct au_dr_undo *undo);
 void au_dr_undo(struct dentry *dentry, struct au_dr_undo *undo);
 void au_dr_done(struct au_dr_undo *undo);
 int au_dr_name_used(const struct dentry *old, const struct dentry *new);

@@ -608,10 +608,9 @@ static bool au_rename_back(struct dentry *old, struct path *old_hp,
  * shows no entry in it, none of them is needed: its top copy moves as a
  * directory of the top branch alone would, and the whiteout of its name
  * hides them.  Otherwise, with dirren, its top copy moves with notes
- * that name them (dirren.c), within its parent only, and not over an
- * object (its whiteout, made after the move, could fail once the
- * object is gone); set @dirren.  Other such renames fail with -EXDEV:
- * mv copies.
+ * that name them (dirren.c), not over an object (its whiteout, made
+ * after the move, could fail once the object is gone); set @dirren.
+ * Other such renames fail with -EXDEV: mv copies.
  */
 static int au_rename_dir_check(struct dentry *old, struct dentry *new,
 			       unsigned int flags, bool *dirren)
@@ -624,8 +623,7 @@ static int au_rename_dir_check(struct dentry *old, struct dentry *new,
 	err = au_dir_empty(old);
 	if (err != -ENOTEMPTY)
 		return err;
-	if (!au_sbi(old->d_sb)->dirren || old->d_parent != new->d_parent ||
-	    d_really_is_positive(new))
+	if (!au_sbi(old->d_sb)->dirren || d_really_is_positive(new))
 		return -EXDEV;
 	*dirren = true;
 	return 0;
@@ -765,7 +763,7 @@ static int au_rename(struct inode *old_dir, struct dentry *old,
 		const struct cred *old_cred;
 
 		old_cred = override_creds(au_sbi(old->d_sb)->cred);
-		err = au_dr_store(old, &dr_undo);
+		err = au_dr_store(old, new->d_parent, &dr_undo);
 		revert_creds(old_cred);
 		if (err)
 			goto out_drop_write;

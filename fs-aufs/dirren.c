@@ -6,32 +6,43 @@
  * several branches.  Its lower parts cannot be renamed (their branches
  * may be read-only), so a rename moves the top copy alone and leaves
  * in it, for each branch below that holds a part, a note naming that
- * part: its name and its inode number on that branch.  A lookup that
- * finds the top copy looks each such branch up by the name in the note,
- * and takes what it finds only if it is the directory the note names
- * (same inode number).
+ * part and giving its inode number on that branch.  A lookup that finds
+ * the top copy takes, on each such branch, what the note names only if
+ * it is a directory of that number.
  *
- * The notes are those of out-of-tree aufs, so a branch moves between
- * the two (Documentation/filesystems/aufs/overview.rst):
+ * A note names its part in one of two forms:
+ *
+ * - by its name, when the part is in the directory of the new parent
+ *   on its branch (a rename within the parent): the name is looked up
+ *   there instead of the new one.  This form is out-of-tree aufs', so
+ *   a branch moves between the two;
+ * - by its path from the branch root, for a part anywhere else (a
+ *   rename to another parent): the path is walked from the root, name
+ *   by name, never through a symbolic link or a mount.  Out-of-tree
+ *   aufs does not know this form: it fails a lookup of the directory.
+ *
+ * On the branch (Documentation/filesystems/aufs/overview.rst):
  *
  * - "<top copy>/.wh..wh..dr.<branch>", one per lower branch, where
  *   <branch> is "2_<fsid>" ("%08x-%08x") or "3_<dev>" ("%02x%02x", or
  *   "%03x:%05x" for larger numbers), then "_<inode number of the branch
- *   root>"; it holds a big-endian 32-bit magic AUFS_DR_MAGIC, 4 bytes of
- *   padding, the part's big-endian 64-bit inode number, its name length
- *   in one byte and 7 bytes of padding, then the name;
+ *   root>"; it holds a big-endian 32-bit magic (AUFS_DR_MAGIC for a
+ *   name, AUFS_DR_MAGIC_PATH for a path), 4 bytes of padding, the part's
+ *   big-endian 64-bit inode number, the length of the name in one byte
+ *   or of the path in two (big-endian), padding up to 24 bytes, then
+ *   the name or the path;
  * - ".wh..wh.hino" at the root of the branch holding the top copies:
  *   the big-endian 64-bit inode numbers of the directories that hold
  *   notes.  A lookup reads notes only in those (the set is read when
  *   the branch joins the union, &au_branch.dr_set).
  *
- * The lower parts are found in the directory of the same parent, so a
- * directory with lower parts is renamed within its parent only, and to
- * a name no branch holds: the note switches the name per branch, and a
- * whiteout or an object of the new name below would cut or join the
- * merge.  Other such renames fail with -EXDEV (mv then copies), as
- * without dirren.  A note is written, and synced, before the rename:
- * until the rename it names the name the part has.
+ * A directory with lower parts is renamed only to a name that no branch
+ * holds in the new parent, and that no whiteout hides there: a note of
+ * the first form switches the name per branch, and a whiteout or an
+ * object of the new name below would cut or join the merge.  Other such
+ * renames fail with -EXDEV (mv then copies), as without dirren.  A note
+ * is written, and synced, before the rename: until the rename it names
+ * the part where it is.
  */
 
 #include <linux/bsearch.h>
@@ -43,7 +54,9 @@
 #include "aufs.h"
 
 #define AUFS_DR_MAGIC	('a' << 24 | 'd' << 16 | 'r' << 8 | 0x01)
+#define AUFS_DR_MAGIC_PATH ('a' << 24 | 'd' << 16 | 'r' << 8 | 0x02)
 #define AUFS_DR_HDR	24	/* magic, pad, ino, name length, pad */
+#define AUFS_DR_LOOKUP	(LOOKUP_NO_SYMLINKS | LOOKUP_NO_XDEV | LOOKUP_DIRECTORY)
 #define AUFS_DR_HINO	".wh..wh.hino"
 #define AUFS_DR_PFX	".wh..wh..dr."
 
@@ -265,18 +278,77 @@ static bool au_dr_note_name(const struct au_branch *br, char *buf,
 	return true;
 }
 
+/* Whether @name (@len bytes) is a name the union could show. */
+static bool au_dr_name_ok(const char *name, size_t len)
+{
+	return len && len <= AUFS_MAX_NAMELEN && !memchr(name, '/', len) &&
+	       !memchr(name, '\0', len) &&
+	       !(len == 1 && name[0] == '.') &&
+	       !(len == 2 && name[0] == '.' && name[1] == '.') &&
+	       !au_wh_name(name, len);
+}
+
+/* Whether @path (@len bytes) is a path of such names, joined by '/'. */
+static bool au_dr_path_ok(const char *path, size_t len)
+{
+	const char *end = path + len, *slash;
+
+	if (!len || len >= PATH_MAX)
+		return false;
+	for (;;) {
+		slash = memchr(path, '/', end - path);
+		if (!au_dr_name_ok(path, (slash ?: end) - path))
+			return false;
+		if (!slash)
+			return true;
+		path = slash + 1;
+	}
+}
+
 /*
- * Read the note @h (positive) into @dr.  A note that is not whole, or
- * names what no directory can be called, names nothing: a crash while
- * it was written left it so, before the rename it was written for.
+ * The part @path (@len bytes, checked) names on @br, if it is a
+ * directory numbered @ino, in @dr->part; %NULL if it names nothing
+ * else.  Only the names of the path are walked: no symbolic link, no
+ * mount.
  */
-static int au_dr_note_read(const struct path *h, struct au_dr_name *dr)
+static int au_dr_part_find(struct au_branch *br, const char *path, u64 ino,
+			   struct au_dr_name *dr)
+{
+	struct path p;
+	int err;
+
+	dr->part = NULL;
+	err = vfs_path_lookup(br->path.dentry, br->path.mnt, path,
+			      AUFS_DR_LOOKUP, &p);
+	if (err)
+		return err == -ENOMEM ? err : 0;
+	if (p.mnt == br->path.mnt && d_is_dir(p.dentry) &&
+	    d_inode(p.dentry)->i_ino == ino)
+		dr->part = dget(p.dentry);
+	path_put(&p);
+	return 0;
+}
+
+/*
+ * Read the note @h (positive), for a part on @br, into @dr.  A note
+ * that is not whole, or names what no directory can be called, names
+ * nothing: a crash while it was written left it so, before the rename
+ * it was written for.
+ *
+ * Return: AU_DR_NAME or AU_DR_PATH (au_dr_note()), 0 for such a note,
+ * or a negative errno.
+ */
+static int au_dr_note_read(const struct path *h, struct au_branch *br,
+			   struct au_dr_name *dr)
 {
 	u8 hdr[AUFS_DR_HDR];
+	char *path = NULL;
 	struct file *f;
 	loff_t pos = 0;
+	size_t len = 0;
 	ssize_t n;
-	u8 len;
+	u32 magic;
+	int ret;
 
 	if (!d_is_reg(h->dentry))
 		goto bad;
@@ -285,24 +357,42 @@ static int au_dr_note_read(const struct path *h, struct au_dr_name *dr)
 		return PTR_ERR(f);
 	au_file_noatime(f);
 	n = kernel_read(f, hdr, sizeof(hdr), &pos);
-	len = n == sizeof(hdr) ? hdr[16] : 0;
-	if (len && get_unaligned_be32(hdr) == AUFS_DR_MAGIC)
-		n = kernel_read(f, dr->buf, len, &pos);
+	magic = n == sizeof(hdr) ? get_unaligned_be32(hdr) : 0;
+	if (magic == AUFS_DR_MAGIC) {
+		len = hdr[16];
+		if (len)
+			n = kernel_read(f, dr->buf, len, &pos);
+	} else if (magic == AUFS_DR_MAGIC_PATH) {
+		len = get_unaligned_be16(hdr + 16);
+		path = len && len < PATH_MAX ? kmalloc(len + 1, GFP_KERNEL) :
+		       NULL;
+		n = path ? kernel_read(f, path, len, &pos) :
+		    len && len < PATH_MAX ? -ENOMEM : 0;
+	}
 	fput(f);
-	if (n < 0)
-		return n;
-	if (!len || get_unaligned_be32(hdr) != AUFS_DR_MAGIC || n != len)
-		goto bad;
-	dr->buf[len] = '\0';
-	/* a name the union could show, and no name of aufs' own */
-	if (len > AUFS_MAX_NAMELEN || strnlen(dr->buf, len) != len ||
-	    strchr(dr->buf, '/') || !strcmp(dr->buf, ".") ||
-	    !strcmp(dr->buf, "..") || au_wh_name(dr->buf, len))
-		goto bad;
+	ret = n < 0 ? n : 0;
+	if (ret || !len || n != len)
+		goto out;
 	dr->ino = get_unaligned_be64(hdr + 8);
-	dr->name = (struct qstr)QSTR_INIT(dr->buf, len);
-	return 1;
+	if (magic == AUFS_DR_MAGIC) {
+		/* a name the union could show, and no name of aufs' own */
+		if (!au_dr_name_ok(dr->buf, len))
+			goto out;
+		dr->buf[len] = '\0';
+		dr->name = (struct qstr)QSTR_INIT(dr->buf, len);
+		return AU_DR_NAME;
+	}
+	if (!au_dr_path_ok(path, len))
+		goto out;
+	path[len] = '\0';
+	ret = au_dr_part_find(br, path, dr->ino, dr);
+	kfree(path);
+	return ret ?: AU_DR_PATH;
 
+out:
+	kfree(path);
+	if (ret)
+		return ret;
 bad:
 	pr_warn_ratelimited("%pd2: not a note of a renamed directory, ignored\n",
 			    h->dentry);
@@ -310,19 +400,22 @@ bad:
 }
 
 /**
- * au_dr_old_name - the name a renamed directory has on a lower branch
+ * au_dr_note - what a renamed directory's note says of a lower branch
  * @wbr: the branch of @h_dir
- * @h_dir: the directory found first, in @wbr's set (au_dr_marked())
+ * @h_dir: a directory in @wbr's set (au_dr_marked())
  * @br: a branch below
- * @dr: filled with the name and the inode number of the part on @br
+ * @dr: filled with what the note for @br says
  *
  * Runs with the mounter's credentials.
  *
- * Return: 1 if @h_dir holds a note for @br, 0 if not, or a negative
- * errno.
+ * Return: 0 if @h_dir holds no note for @br, or none that can be read;
+ * AU_DR_NAME if the part is to be looked up by @dr->name; AU_DR_PATH if
+ * the note named the part by its path from @br's root: @dr->part is it,
+ * or %NULL if that path holds no directory of the noted number; or a
+ * negative errno.  @dr->ino is the noted number.
  */
-int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
-		   struct au_branch *br, struct au_dr_name *dr)
+int au_dr_note(struct au_branch *wbr, struct dentry *h_dir,
+	       struct au_branch *br, struct au_dr_name *dr)
 {
 	char name[sizeof(AUFS_DR_PFX) + sizeof(br->dr_name)];
 	struct path h;
@@ -338,7 +431,7 @@ int au_dr_old_name(struct au_branch *wbr, struct dentry *h_dir,
 		/* @h_dir was removed behind the union's back */
 		return ret == -ENOENT ? 0 : ret;
 	}
-	ret = d_is_positive(h.dentry) ? au_dr_note_read(&h, dr) : 0;
+	ret = d_is_positive(h.dentry) ? au_dr_note_read(&h, br, dr) : 0;
 	dput(h.dentry);
 	return ret;
 }
@@ -399,135 +492,289 @@ out:
 }
 
 /*
- * Write the note for @part, a lower part on @br, in @h_dir (the top
- * copy on @wbr, locked).  Return: 1 if it was made, 0 if an equal one
- * is there, or a negative errno.
+ * The note for @part, a lower part on @br of a directory moving into
+ * @new_parent: in *@data, *@len bytes.  A part in the directory of the
+ * new parent on its branch is named by its name (the first form, which
+ * out-of-tree aufs reads); any other by its path from @br's root (the
+ * second form), checked to lead back to it.
  */
-static int au_dr_note_write(struct au_branch *wbr, struct dentry *h_dir,
-			    struct au_branch *br, struct dentry *part)
+static int au_dr_note_make(const struct au_dinfo *new_parent,
+			   struct au_branch *br, struct dentry *part,
+			   u8 **data, int *len)
 {
-	char name[sizeof(AUFS_DR_PFX) + sizeof(br->dr_name)];
-	struct mnt_idmap *idmap = mnt_idmap(wbr->path.mnt);
-	struct inode *dir = d_inode(h_dir);
-	struct name_snapshot old;
-	struct au_dr_name *dr;
-	struct path p = { .mnt = wbr->path.mnt };
-	u8 *data = NULL;
+	char *buf = NULL, *root = NULL, *path, *rpath;
+	struct dentry *h_parent = NULL, *p;
+	struct name_snapshot name;
+	struct path found;
+	bool same = false;
+	unsigned int i;
+	size_t rlen;
+	int err;
+
+	for (i = au_di_first(new_parent); i < new_parent->n; i++)
+		if (new_parent->h[i].br == br)
+			h_parent = new_parent->h[i].dentry;
+	p = dget_parent(part);
+	if (h_parent && d_inode(p) == d_inode(h_parent)) {
+		dput(p);
+		take_dentry_name_snapshot(&name, part);
+		*len = AUFS_DR_HDR + name.name.len;
+		*data = kzalloc(*len, GFP_KERNEL);
+		if (*data) {
+			put_unaligned_be32(AUFS_DR_MAGIC, *data);
+			(*data)[16] = name.name.len;
+			memcpy(*data + AUFS_DR_HDR, name.name.name,
+			       name.name.len);
+		}
+		release_dentry_name_snapshot(&name);
+		goto out;
+	}
+	dput(p);
+
+	err = -ENOMEM;
+	buf = __getname();
+	root = __getname();
+	if (!buf || !root)
+		goto out_free;
+	err = -EXDEV;
+	path = dentry_path_raw(part, buf, PATH_MAX);
+	rpath = dentry_path_raw(br->path.dentry, root, PATH_MAX);
+	if (IS_ERR(path) || IS_ERR(rpath))
+		goto out_free;
+	rlen = strcmp(rpath, "/") ? strlen(rpath) : 0;
+	if (strncmp(path, rpath, rlen) || path[rlen] != '/')
+		goto out_free;
+	path += rlen + 1;
+	if (!au_dr_path_ok(path, strlen(path)))
+		goto out_free;
+	/* what a lookup will find: the part, or the move is refused */
+	err = vfs_path_lookup(br->path.dentry, br->path.mnt, path,
+			      AUFS_DR_LOOKUP, &found);
+	if (err == -ENOMEM)
+		goto out_free;
+	if (!err) {
+		same = found.dentry == part;
+		path_put(&found);
+	}
+	err = -EXDEV;
+	if (!same)
+		goto out_free;
+	err = 0;
+	*len = AUFS_DR_HDR + strlen(path);
+	*data = kzalloc(*len, GFP_KERNEL);
+	if (*data) {
+		put_unaligned_be32(AUFS_DR_MAGIC_PATH, *data);
+		put_unaligned_be16(strlen(path), *data + 16);
+		memcpy(*data + AUFS_DR_HDR, path, strlen(path));
+	}
+out_free:
+	if (root)
+		__putname(root);
+	if (buf)
+		__putname(buf);
+	if (err)
+		return err;
+out:
+	if (!*data)
+		return -ENOMEM;
+	put_unaligned_be64(d_inode(part)->i_ino, *data + 8);
+	return 0;
+}
+
+/* Up to @size bytes of the note @h in @buf: the count or an errno. */
+static ssize_t au_dr_note_get(const struct path *h, u8 *buf, size_t size)
+{
 	struct file *f;
 	loff_t pos = 0;
 	ssize_t n;
-	int len, err;
 
-	if (!au_dr_note_name(br, name, sizeof(name)))
-		return -EXDEV;
-	dr = kmalloc(sizeof(*dr), GFP_KERNEL);
-	if (!dr)
-		return -ENOMEM;
-	take_dentry_name_snapshot(&old, part);
-	p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
-	err = PTR_ERR_OR_ZERO(p.dentry);
-	if (err)
-		goto out;
-	if (d_is_positive(p.dentry)) {
-		err = au_dr_note_read(&p, dr);
-		if (err < 0)
-			goto out_dput;
-		if (err > 0 && dr->ino == d_inode(part)->i_ino &&
-		    dr->name.len == old.name.len &&
-		    !memcmp(dr->buf, old.name.name, old.name.len)) {
-			err = 0;
-			goto out_dput;
-		}
-		/* a stale note: it named no part of this directory */
-		err = vfs_unlink(idmap, dir, p.dentry, NULL);
-		if (err)
-			goto out_dput;
-		dput(p.dentry);
-		p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
-		err = PTR_ERR_OR_ZERO(p.dentry);
-		if (err)
-			goto out;
-	}
-	err = vfs_create(idmap, dir, p.dentry, S_IFREG | 0600, true);
-	if (err)
-		goto out_dput;
-	len = AUFS_DR_HDR + old.name.len;
-	err = -ENOMEM;
-	data = kzalloc(len, GFP_KERNEL);
-	if (!data)
-		goto out_unlink;
-	put_unaligned_be32(AUFS_DR_MAGIC, data);
-	put_unaligned_be64(d_inode(part)->i_ino, data + 8);
-	data[16] = old.name.len;
-	memcpy(data + AUFS_DR_HDR, old.name.name, old.name.len);
-	f = dentry_open(&p, O_WRONLY | O_LARGEFILE, current_cred());
-	err = PTR_ERR(f);
+	if (!d_is_reg(h->dentry))
+		return -EIO;
+	f = dentry_open(h, O_RDONLY | O_LARGEFILE, current_cred());
 	if (IS_ERR(f))
-		goto out_unlink;
-	n = __kernel_write(f, data, len, &pos);
-	/* whole on the disk before the rename it is for */
-	err = n == len ? vfs_fsync(f, 0) : n < 0 ? n : -EIO;
+		return PTR_ERR(f);
+	n = kernel_read(f, buf, size, &pos);
 	fput(f);
-	if (!err) {
-		err = 1;
-		goto out_dput;
+	return n;
+}
+
+/*
+ * Make the note @p hold @data (@len bytes), synced: whole on the disk
+ * before the rename it is for.  The note is written over in place: a
+ * top branch that is full keeps room for it.  No other task reads the
+ * notes of a directory while it is renamed: its dentry is cached, and
+ * a walk that revalidates it waits on its copy-up mutex.
+ */
+static int au_dr_note_fill(const struct path *p, const u8 *data, int len)
+{
+	struct inode *inode = d_inode(p->dentry);
+	struct iattr attr = { .ia_valid = ATTR_SIZE, .ia_size = len };
+	struct file *f;
+	loff_t pos = 0;
+	ssize_t n;
+	int err;
+
+	f = dentry_open(p, O_WRONLY | O_LARGEFILE, current_cred());
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	n = __kernel_write(f, data, len, &pos);
+	err = n == len ? 0 : n < 0 ? n : -EIO;
+	if (!err && i_size_read(inode) > len) {
+		inode_lock(inode);
+		err = notify_change(mnt_idmap(p->mnt), p->dentry, &attr, NULL);
+		inode_unlock(inode);
 	}
-out_unlink:
-	vfs_unlink(idmap, dir, p.dentry, NULL);
-out_dput:
-	dput(p.dentry);
-out:
-	kfree(data);
-	release_dentry_name_snapshot(&old);
-	kfree(dr);
+	if (!err)
+		err = vfs_fsync(f, 0);
+	fput(f);
+	return err;
+}
+
+/* Make the note @p (negative, in @dir, locked) hold @data (@len bytes). */
+static int au_dr_note_put(struct mnt_idmap *idmap, struct inode *dir,
+			  const struct path *p, const u8 *data, int len)
+{
+	int err;
+
+	err = vfs_create(idmap, dir, p->dentry, S_IFREG | 0600, true);
+	if (err)
+		return err;
+	err = au_dr_note_fill(p, data, len);
+	if (err)
+		vfs_unlink(idmap, dir, p->dentry, NULL);
 	return err;
 }
 
 /*
- * Remove the notes of the branches @made (indexes into @di) from @h_dir;
- * best effort: a note left names the name its part still has.
+ * Write the note @data (@len bytes) for a part on @br in @h_dir (the
+ * top copy on @wbr, locked).  A note there that says something else (it
+ * named the part from where the directory was) is written over; what
+ * it held goes to @old, for au_dr_take_back().
+ *
+ * Return: 1 if the note was made, 0 if an equal one is there, or a
+ * negative errno (the note there, if any, is put back as it was).
+ */
+static int au_dr_note_write(struct au_branch *wbr, struct dentry *h_dir,
+			    struct au_branch *br, const u8 *data, int len,
+			    struct au_dr_old *old)
+{
+	char name[sizeof(AUFS_DR_PFX) + sizeof(br->dr_name)];
+	struct mnt_idmap *idmap = mnt_idmap(wbr->path.mnt);
+	struct path p = { .mnt = wbr->path.mnt };
+	ssize_t n;
+	u8 *buf;
+	int err;
+
+	if (!au_dr_note_name(br, name, sizeof(name)))
+		return -EXDEV;
+	p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
+	if (IS_ERR(p.dentry))
+		return PTR_ERR(p.dentry);
+	if (d_is_negative(p.dentry)) {
+		err = au_dr_note_put(idmap, d_inode(h_dir), &p, data, len);
+		goto out;
+	}
+	err = -ENOMEM;
+	buf = kmalloc(AUFS_DR_HDR + PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		goto out;
+	n = au_dr_note_get(&p, buf, AUFS_DR_HDR + PATH_MAX);
+	err = n < 0 ? n : 0;
+	if (err || (n == len && !memcmp(buf, data, len))) {
+		kfree(buf);
+		dput(p.dentry);
+		return err;
+	}
+	err = au_dr_note_fill(&p, data, len);
+	if (err) {
+		if (au_dr_note_fill(&p, buf, n))
+			pr_warn_ratelimited("%pd2/%s: damaged\n", h_dir, name);
+		kfree(buf);
+	} else {
+		old->data = buf;
+		old->len = n;
+	}
+out:
+	dput(p.dentry);
+	return err ?: 1;
+}
+
+/*
+ * Take back the notes @undo made in @h_dir (locked): remove each, or
+ * put back what one held before; best effort, with a warning.
  */
 static void au_dr_take_back(struct au_branch *wbr, struct dentry *h_dir,
-			    const struct au_dinfo *di, unsigned long *made)
+			    struct au_dr_undo *undo)
 {
 	char name[sizeof(AUFS_DR_PFX) + sizeof(wbr->dr_name)];
 	struct mnt_idmap *idmap = mnt_idmap(wbr->path.mnt);
-	struct dentry *h;
+	const struct au_dinfo *di = undo->di;
+	struct path p = { .mnt = wbr->path.mnt };
+	struct au_dr_old *old;
 	unsigned int i;
+	int err;
 
-	for_each_set_bit(i, made, di->n) {
+	for_each_set_bit(i, undo->made, di->n) {
+		old = &undo->old[i];
 		au_dr_note_name(di->h[i].br, name, sizeof(name));
-		h = lookup_one(idmap, name, h_dir, strlen(name));
-		if (IS_ERR(h))
-			continue;
-		if (d_is_positive(h))
-			vfs_unlink(idmap, d_inode(h_dir), h, NULL);
-		dput(h);
+		p.dentry = lookup_one(idmap, name, h_dir, strlen(name));
+		err = PTR_ERR_OR_ZERO(p.dentry);
+		if (err)
+			goto warn;
+		if (d_is_negative(p.dentry))
+			err = -ENOENT;
+		else if (old->data)
+			err = au_dr_note_fill(&p, old->data, old->len);
+		else
+			err = vfs_unlink(idmap, d_inode(h_dir), p.dentry, NULL);
+		dput(p.dentry);
+warn:
+		if (err)
+			pr_warn_ratelimited("%pd2/%s: not taken back: %pe\n",
+					    h_dir, name, ERR_PTR(err));
 	}
 }
 
 /**
  * au_dr_store - write the notes of a directory about to be renamed
  * @dentry: the directory, copied up, with lower parts; its parent locked
+ * @new_parent: the directory it moves into, locked
  * @undo: set to what au_dr_undo() takes back
  *
  * Runs with the mounter's credentials; the caller holds write access
- * to the top branch.  On an error, nothing is left.
+ * to the top branch.  On an error, the notes are as they were.
  *
- * Return: 0 or a negative errno (-EXDEV: a part's branch has no name).
+ * Return: 0 or a negative errno (-EXDEV: a part's branch has no name,
+ * or a part cannot be named by its path).
  */
-int au_dr_store(struct dentry *dentry, struct au_dr_undo *undo)
+int au_dr_store(struct dentry *dentry, const struct dentry *new_parent,
+		struct au_dr_undo *undo)
 {
 	const struct au_dinfo *di = au_di(dentry);
 	struct au_branch *wbr = au_wbr(dentry->d_sb);
 	struct dentry *h_dir = au_h_dentry(dentry);
 	unsigned int i;
+	u8 **data;
+	int *len;
 	int err;
 
+	data = kcalloc(di->n, sizeof(*data), GFP_KERNEL);
+	len = kcalloc(di->n, sizeof(*len), GFP_KERNEL);
 	undo->made = bitmap_zalloc(di->n, GFP_KERNEL);
-	if (!undo->made)
-		return -ENOMEM;
+	undo->old = kcalloc(di->n, sizeof(*undo->old), GFP_KERNEL);
 	undo->di = di;
+	err = -ENOMEM;
+	if (!data || !len || !undo->made || !undo->old)
+		goto out;
+	/* first, as the lower directories' locks come after the top's */
+	for (i = au_di_first(di); i < di->n; i++) {
+		if (di->h[i].br == wbr)
+			continue;
+		err = au_dr_note_make(au_di(new_parent), di->h[i].br,
+				      di->h[i].dentry, &data[i], &len[i]);
+		if (err)
+			goto out;
+	}
 	err = au_dr_note_dir(wbr, h_dir);
 	if (err)
 		goto out;
@@ -535,21 +782,24 @@ int au_dr_store(struct dentry *dentry, struct au_dr_undo *undo)
 	for (i = au_di_first(di); i < di->n && err >= 0; i++) {
 		if (di->h[i].br == wbr)
 			continue;
-		err = au_dr_note_write(wbr, h_dir, di->h[i].br,
-				       di->h[i].dentry);
+		err = au_dr_note_write(wbr, h_dir, di->h[i].br, data[i],
+				       len[i], &undo->old[i]);
 		if (err > 0)
 			__set_bit(i, undo->made);
 	}
 	if (err < 0)
-		au_dr_take_back(wbr, h_dir, di, undo->made);
+		au_dr_take_back(wbr, h_dir, undo);
 	inode_unlock(d_inode(h_dir));
 	if (err > 0)
 		err = 0;
 out:
-	if (err) {
-		bitmap_free(undo->made);
-		undo->made = NULL;
-	}
+	if (data)
+		for (i = 0; i < di->n; i++)
+			kfree(data[i]);
+	kfree(data);
+	kfree(len);
+	if (err)
+		au_dr_done(undo);
 	return err;
 }
 
@@ -566,7 +816,7 @@ void au_dr_undo(struct dentry *dentry, struct au_dr_undo *undo)
 	if (!undo->made)
 		return;
 	inode_lock_nested(d_inode(h_dir), I_MUTEX_PARENT);
-	au_dr_take_back(wbr, h_dir, undo->di, undo->made);
+	au_dr_take_back(wbr, h_dir, undo);
 	inode_unlock(d_inode(h_dir));
 	au_dr_done(undo);
 }
@@ -577,6 +827,13 @@ void au_dr_undo(struct dentry *dentry, struct au_dr_undo *undo)
  */
 void au_dr_done(struct au_dr_undo *undo)
 {
+	unsigned int i;
+
+	if (undo->old)
+		for (i = 0; i < undo->di->n; i++)
+			kfree(undo->old[i].data);
+	kfree(undo->old);
+	undo->old = NULL;
 	bitmap_free(undo->made);
 	undo->made = NULL;
 }

@@ -35,6 +35,7 @@ struct au_dinfo *au_dinfo_alloc(unsigned int n)
 	if (di) {
 		di->first = 1;
 		di->n = 1;
+		di->room = n + 1;
 	}
 	return di;
 }
@@ -237,73 +238,126 @@ int au_d_has_lower(const struct dentry *dentry)
 }
 
 /*
- * The name to look up on @br: @name, or the name a note of @dr_dir (a
- * renamed directory merged above, on @dr_br) gives for @br (dirren.c),
- * in @dr.
+ * Make room in *@dip, a stack no other task sees yet, for one more
+ * entry: a directory moved to another parent (dirren.c) merges parts
+ * on branches its parent has none on, up to @nbranch in all.
  */
-static int au_lookup_name(struct dentry *dr_dir, struct au_branch *dr_br,
-			  struct au_branch *br, struct au_dr_name *dr,
-			  const struct qstr *name, const struct qstr **n)
+static int au_dinfo_room(struct au_dinfo **dip, unsigned int nbranch)
 {
-	int ret;
+	struct au_dinfo *di;
 
-	*n = name;
-	if (!dr_dir)
+	if ((*dip)->n < (*dip)->room)
 		return 0;
-	ret = au_dr_old_name(dr_br, dr_dir, br, dr);
-	if (ret > 0)
-		*n = &dr->name;
-	return ret < 0 ? ret : 0;
+	if (WARN_ON_ONCE((*dip)->room > nbranch))
+		return -EIO;
+	di = krealloc(*dip, struct_size(di, h, nbranch + 1), GFP_KERNEL);
+	if (!di)
+		return -ENOMEM;
+	di->room = nbranch + 1;
+	*dip = di;
+	return 0;
+}
+
+/*
+ * The directories found so far that hold notes of a rename (dirren.c),
+ * topmost first: the topmost one with a note for a branch names the
+ * part there.  A copy made above one (by a copy-up to a branch added
+ * later) has no notes and is not listed, so it keeps the merge; the
+ * notes of a later rename, written in the top copy for every part, win
+ * over the older ones of a part.
+ */
+struct au_dr_lookup {
+	struct au_dr_name dr;
+	unsigned int n;
+	struct {
+		struct au_branch *br;
+		struct dentry *dir;
+	} c[];
+};
+
+/* What the notes say of @br: 0, AU_DR_NAME, AU_DR_PATH or an errno. */
+static int au_dr_lookup_note(struct au_dr_lookup *drl, struct au_branch *br)
+{
+	unsigned int k;
+	int ret = 0;
+
+	for (k = 0; k < drl->n && !ret; k++)
+		ret = au_dr_note(drl->c[k].br, drl->c[k].dir, br, &drl->dr);
+	return ret;
 }
 
 /**
  * au_lookup_branches - look a name up in the branches of a directory
  * @parent: the directory's stack
+ * @branches: the branch table @parent is a stack of, top first
+ * @nbranch: number of branches in it
  * @name: the name
- * @di: an empty stack with room for @parent's entries, filled here
+ * @dip: an empty stack with room for @parent's entries, filled here;
+ *	it may be replaced by a larger one
  * @record: udba=reval is on
  *
- * Runs with the mounter's credentials, the mount's rwsem held.  With
- * @record, gives @di a record of the state of each directory of @parent
- * it looks in, read before it looks (reval.c), unless the record cannot
- * be allocated.
+ * Runs with the mounter's credentials, the mount's rwsem held (or, in
+ * a branch change, on the new table).  With @record, gives the stack a
+ * record of the state of each directory of @parent it looks in, read
+ * before it looks (reval.c), unless the record cannot be allocated.
  * A branch directory removed behind the union's back holds no name.
- * A directory that holds notes of a rename (dirren.c) is merged with
- * the directories its notes name on the branches below it, looked up by
- * the names the notes give: one found under such a name is taken only
- * if it is the one its note names.  The notes of the lowest such
- * directory count, so that a copy made above one (by a copy-up to a
- * branch added later) keeps its merge.
  *
- * Return: 0 or a negative errno; @di holds what was found either way.
+ * A directory that holds notes of a rename (dirren.c) is merged with
+ * the parts its notes name on the branches below it: a note of the
+ * first form gives the name to look up in @parent's directory on that
+ * branch, one of the second the part itself, found by its path from
+ * the branch root, on branches @parent may have no directory on; a
+ * part is taken only if it is the directory its note names.  Parts
+ * found by a path are not cut by whiteouts above them: the notes name
+ * what the directory merged when it moved.
+ *
+ * Return: 0 or a negative errno; *@dip holds what was found either way.
  */
 int au_lookup_branches(const struct au_dinfo *parent,
-		       const struct qstr *name, struct au_dinfo *di,
+		       struct au_branch **branches, unsigned int nbranch,
+		       const struct qstr *name, struct au_dinfo **dip,
 		       bool record)
 {
-	unsigned int i, first = au_di_first(parent);
-	struct au_drec *rec = record ? au_drec_alloc(parent, first) : NULL;
-	struct au_branch *dr_br = NULL;
-	struct dentry *dr_dir = NULL;
-	struct au_dr_name *dr = NULL;
+	unsigned int i = au_di_first(parent), j;
+	struct au_drec *rec = record ? au_drec_alloc(parent, i) : NULL;
+	struct au_dr_lookup *drl = NULL;
 	int err = 0;
 
-	/* @di is new: no reader sees it before its record is whole */
-	RCU_INIT_POINTER(di->rec, rec);
-	for (i = first; i < parent->n; i++) {
-		struct au_branch *br = parent->h[i].br;
-		struct dentry *h_parent = parent->h[i].dentry;
-		bool found = di->n > 1;
-		const struct qstr *n;
-		struct dentry *h;
+	/* the stack is new: no reader sees it before its record is whole */
+	RCU_INIT_POINTER((*dip)->rec, rec);
+	for (j = 0; j < nbranch; j++) {
+		struct au_branch *br = branches[j];
+		struct dentry *h_parent = NULL;
+		bool found = (*dip)->n > 1;
+		const struct qstr *n = name;
+		struct dentry *h = NULL;
+		int note = 0;
 
-		if (rec)
+		if (i < parent->n && parent->h[i].br == br)
+			h_parent = parent->h[i++].dentry;
+		else if (!drl)
+			continue;
+		if (rec && h_parent)
 			au_dver_read(rec, br, d_inode(h_parent));
-		err = au_lookup_name(dr_dir, dr_br, br, dr, name, &n);
-		if (err)
-			break;
-		h = lookup_one_unlocked(mnt_idmap(br->path.mnt), n->name,
-					h_parent, n->len);
+		if (drl) {
+			note = au_dr_lookup_note(drl, br);
+			if (note < 0) {
+				err = note;
+				break;
+			}
+			if (note == AU_DR_NAME)
+				n = &drl->dr.name;
+			if (note == AU_DR_PATH)
+				h = drl->dr.part;
+		}
+		if (note != AU_DR_PATH) {
+			if (!h_parent)
+				continue;
+			h = lookup_one_unlocked(mnt_idmap(br->path.mnt),
+						n->name, h_parent, n->len);
+		}
+		if (!h)	/* the path of a note names no part */
+			continue;
 		if (IS_ERR(h)) {
 			/* removed behind the union's back: no name there */
 			if (h == ERR_PTR(-ENOENT) &&
@@ -314,23 +368,29 @@ int au_lookup_branches(const struct au_dinfo *parent,
 		}
 
 		if (d_is_negative(h) ||
-		    (n != name && (!d_is_dir(h) ||
-				   d_inode(h)->i_ino != dr->ino))) {
+		    (note && (!d_is_dir(h) ||
+			      d_inode(h)->i_ino != drl->dr.ino))) {
 			/* not the directory a note names: not this name */
 			dput(h);
 		} else if (!found || d_is_dir(h)) {
 			/* first hit, or a directory to merge below one */
-			au_dinfo_push(di, br, h);
+			err = au_dinfo_room(dip, nbranch);
+			if (err) {
+				dput(h);
+				break;
+			}
+			au_dinfo_push(*dip, br, h);
 			if (!d_is_dir(h))
 				break;
 			if (au_dr_marked(br, h)) {
 				err = -ENOMEM;
-				if (!dr)
-					dr = kmalloc(sizeof(*dr), GFP_KERNEL);
-				if (!dr)
+				if (!drl)
+					drl = kzalloc(struct_size(drl, c, nbranch),
+						      GFP_KERNEL);
+				if (!drl)
 					break;
-				dr_dir = h;
-				dr_br = br;
+				drl->c[drl->n].br = br;
+				drl->c[drl->n++].dir = h;
 			}
 			err = au_wh_test_opaque(br, h);
 			if (err)
@@ -344,13 +404,13 @@ int au_lookup_branches(const struct au_dinfo *parent,
 			dput(h);
 		}
 
-		if (au_br_whable(br)) {
+		if (note != AU_DR_PATH && au_br_whable(br)) {
 			err = au_wh_test(br, h_parent, n);
 			if (err)
 				break;
 		}
 	}
-	kfree(dr);
+	kfree(drl);
 	return err < 0 ? err : 0;
 }
 
@@ -367,6 +427,7 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 {
 	struct super_block *sb = dir->i_sb;
 	const struct au_dinfo *parent;
+	struct au_sbinfo *sbi;
 	struct inode *inode = NULL;
 	const struct cred *old_cred;
 	struct au_dinfo *di;
@@ -379,15 +440,16 @@ struct dentry *aufs_lookup(struct inode *dir, struct dentry *dentry,
 		return ERR_PTR(-EPERM);
 
 	au_read_lock(sb);
+	sbi = au_sbi(sb);
 	parent = au_di(dentry->d_parent);
 	di = au_dinfo_alloc(parent->n);
 	err = -ENOMEM;
 	if (!di)
 		goto out;
 
-	old_cred = override_creds(au_sbi(sb)->cred);
-	err = au_lookup_branches(parent, &dentry->d_name, di,
-				 READ_ONCE(au_sbi(sb)->reval));
+	old_cred = override_creds(sbi->cred);
+	err = au_lookup_branches(parent, sbi->branches, sbi->nbranch,
+				 &dentry->d_name, &di, READ_ONCE(sbi->reval));
 	revert_creds(old_cred);
 	if (err)
 		goto out_free;

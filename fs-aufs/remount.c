@@ -557,7 +557,8 @@ static int au_refresh_one(struct fs_context *fc, struct au_br_edit *ed,
 		di = parent ? au_dinfo_alloc(parent->n) : NULL;
 		if (di) {
 			take_dentry_name_snapshot(&name, dentry);
-			err = au_lookup_branches(parent, &name.name, di,
+			err = au_lookup_branches(parent, ed->branches,
+						 ed->nbranch, &name.name, &di,
 						 READ_ONCE(ed->sbi->reval));
 			/* a stack for the name it had is no stack for it */
 			if (!err && au_d_moved(dentry, p, &name.name))

@@ -213,7 +213,8 @@ static int au_d_reval_lookup(struct dentry *dentry)
 		goto out_unlock;
 	take_dentry_name_snapshot(&name, dentry);
 	old_cred = override_creds(sbi->cred);
-	valid = au_lookup_branches(au_di(parent), &name.name, found, true);
+	valid = au_lookup_branches(au_di(parent), sbi->branches, sbi->nbranch,
+				   &name.name, &found, true);
 	revert_creds(old_cred);
 	release_dentry_name_snapshot(&name);
 	if (valid || !au_d_same_object(dentry, di, found))

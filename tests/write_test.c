@@ -2322,6 +2322,32 @@ static size_t dr_note(unsigned char *buf, unsigned long long ino,
 	return 24 + len;
 }
 
+/* The contents of a note naming @ino by its @path from the branch root. */
+static size_t dr_path_note(unsigned char *buf, unsigned long long ino,
+			   const char *path)
+{
+	uint64_t be = htobe64(ino);
+	size_t len = strlen(path);
+
+	memset(buf, 0, 24);
+	memcpy(buf, "adr\x02", 4);
+	memcpy(buf + 8, &be, 8);
+	buf[16] = len >> 8;
+	buf[17] = len & 0xff;
+	memcpy(buf + 24, path, len);
+	return 24 + len;
+}
+
+/* Whether the note at @path holds the @len bytes of @want. */
+static bool dr_note_is(const char *path, const unsigned char *want,
+		       size_t len)
+{
+	unsigned char note[PATH_MAX + 32];
+
+	return read_bytes(path, note, sizeof(note)) == (ssize_t)len &&
+	       !memcmp(note, want, len);
+}
+
 /* Whether the list of renamed directories at @branch holds @ino. */
 static bool dr_listed(const char *branch, unsigned long long ino)
 {
@@ -2466,7 +2492,8 @@ TEST_F(rw, a_populated_dir_is_renamed_with_its_lower_parts)
  * A directory renamed over several lower branches keeps each of its
  * parts, also once a branch added on top holds a copy of it without
  * notes (a copy-up into it after a prepend:): the notes of the old top,
- * a lower rw branch now, still count, while mounted and at a new mount.
+ * a lower rw branch now, still count, while mounted and at a new mount,
+ * until a later move writes notes of its own on the new top.
  */
 TEST_F(rw, a_renamed_dir_keeps_its_parts_on_several_branches)
 {
@@ -2506,13 +2533,259 @@ TEST_F(rw, a_renamed_dir_keeps_its_parts_on_several_branches)
 		EXPECT_EQ(3, dir_entries(in(self->mnt, "dir2")));
 		ASSERT_EQ(0, mount_again(self));
 	}
+
+	/*
+	 * Moved to another parent, the new top copy's notes name every
+	 * part by its path, the old top included; those win over the old
+	 * top's notes, which name the parts by a name in the old parent.
+	 */
+	ASSERT_EQ(0, rename(in(self->mnt, "dir2"), in(self->mnt, "ldir/dir3")));
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, forget_cached());
+		EXPECT_FALSE(exists(in(self->mnt, "dir2")));
+		EXPECT_STREQ("far\n", get(in(self->mnt, "ldir/dir3/far")));
+		EXPECT_STREQ("deep\n", get(in(self->mnt, "ldir/dir3/sub/deep")));
+		EXPECT_STREQ("x", get(in(self->mnt, "ldir/dir3/x")));
+		EXPECT_EQ(3, dir_entries(in(self->mnt, "ldir/dir3")));
+		ASSERT_EQ(0, mount_again(self));
+	}
+}
+
+/*
+ * A populated directory moved to another parent keeps its lower parts,
+ * on branches where its new parent has no directory too: each note
+ * names its part by its path from the branch root.  Moved back where
+ * its parts are, its notes name them by name again, as out-of-tree
+ * aufs reads them.  A move is a move: the old parent removed through
+ * the union does not take the parts of what moved out of it.
+ */
+TEST_F(rw, a_populated_dir_moves_to_another_parent_with_its_lower_parts)
+{
+	char b2[PATH_MAX + 8], name1[PATH_MAX], name2[PATH_MAX];
+	char path[2 * PATH_MAX];
+	unsigned char want[PATH_MAX + 32];
+	struct stat dir1, dir2, sub1;
+	size_t len;
+	int round;
+
+	snprintf(b2, sizeof(b2), "%s/b2", self->base);
+	ASSERT_EQ(0, mkdir(b2, 0755));
+	ASSERT_EQ(0, mkdir(in(b2, "dir"), 0755));
+	put(in(b2, "dir/far"), "far\n", 0644);
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro:%s=ro",
+		 self->b0, self->b1, b2);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &dir1));
+	ASSERT_EQ(0, stat(in(b2, "dir"), &dir2));
+	ASSERT_EQ(0, stat(in(self->b1, "dir/sub"), &sub1));
+	ASSERT_EQ(0, dr_note_name(self->b1, name1, sizeof(name1)));
+	ASSERT_EQ(0, dr_note_name(b2, name2, sizeof(name2)));
+
+	/* into "ldir", which has no directory on b2 */
+	ASSERT_EQ(0, rename(in(self->mnt, "dir"), in(self->mnt, "ldir/moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir")));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "ldir/moved/sub/deep")));
+	EXPECT_STREQ("far\n", get(in(self->mnt, "ldir/moved/far")));
+	snprintf(path, sizeof(path), "%s/ldir/moved/%s", self->b0, name1);
+	len = dr_path_note(want, dir1.st_ino, "dir");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+	snprintf(path, sizeof(path), "%s/ldir/moved/%s", self->b0, name2);
+	len = dr_path_note(want, dir2.st_ino, "dir");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+
+	put(in(self->mnt, "ldir/moved/new"), "new", 0644);
+	ASSERT_EQ(0, unlink(in(self->mnt, "ldir/moved/far")));
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, mount_again(self));
+		EXPECT_FALSE(exists(in(self->mnt, "dir")));
+		EXPECT_FALSE(exists(in(self->mnt, "ldir/moved/far")));
+		EXPECT_STREQ("new", get(in(self->mnt, "ldir/moved/new")));
+		EXPECT_STREQ("deep\n",
+			     get(in(self->mnt, "ldir/moved/sub/deep")));
+		EXPECT_EQ(2, dir_entries(in(self->mnt, "ldir/moved")));
+		EXPECT_EQ(3, dir_entries(in(self->mnt, "ldir")));
+		EXPECT_EQ(0, dino_mismatches(in(self->mnt, "ldir/moved")));
+		ASSERT_EQ(0, forget_cached());
+	}
+
+	/* on into a directory of the top branch alone, then back home */
+	ASSERT_EQ(0, mkdir(in(self->mnt, "fresh"), 0755));
+	ASSERT_EQ(0, rename(in(self->mnt, "ldir/moved"),
+			    in(self->mnt, "fresh/again")));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_FALSE(exists(in(self->mnt, "ldir/moved")));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "fresh/again/sub/deep")));
+	EXPECT_STREQ("new", get(in(self->mnt, "fresh/again/new")));
+	ASSERT_EQ(0, rename(in(self->mnt, "fresh/again"), in(self->mnt, "dir")));
+	EXPECT_FALSE(exists(in(self->b0, ".wh.dir")));
+	EXPECT_FALSE(exists(in(self->b0, "dir/.wh..wh..opq")));
+	snprintf(path, sizeof(path), "%s/dir/%s", self->b0, name1);
+	len = dr_note(want, dir1.st_ino, "dir");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "dir/sub/deep")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir/far")));
+	EXPECT_EQ(2, dir_entries(in(self->mnt, "dir")));
+
+	/* "sub" moves out, then its old parent goes through the union */
+	ASSERT_EQ(0, rename(in(self->mnt, "dir/sub"), in(self->mnt, "fresh/sub")));
+	ASSERT_EQ(0, unlink(in(self->mnt, "dir/new")));
+	ASSERT_EQ(0, rmdir(in(self->mnt, "dir")));
+	for (round = 0; round < 2; round++) {
+		EXPECT_FALSE(exists(in(self->mnt, "dir")));
+		EXPECT_STREQ("deep\n", get(in(self->mnt, "fresh/sub/deep")));
+		EXPECT_EQ(1, dir_entries(in(self->mnt, "fresh/sub")));
+		ASSERT_EQ(0, mount_again(self));
+	}
+	snprintf(path, sizeof(path), "%s/fresh/sub/%s", self->b0, name1);
+	len = dr_path_note(want, sub1.st_ino, "dir/sub");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+	EXPECT_STREQ("deep\n", get(in(self->b1, "dir/sub/deep")));
+	EXPECT_STREQ("far\n", get(in(b2, "dir/far")));
+}
+
+/*
+ * A move that fails once the notes are written (here the whiteout of
+ * the old name: the top branch has no inode left) puts the notes back
+ * as they were: those that named the parts by name, from a rename
+ * within the parent, still do, and the directory keeps its parts, not
+ * the directory a branch now holds under its new name.
+ */
+TEST_F(rw, a_failed_move_puts_its_notes_back)
+{
+	char small[] = "/tmp/aufs_small.XXXXXX";
+	char name[PATH_MAX], path[2 * PATH_MAX];
+	unsigned char want[64];
+	struct stat lower;
+	size_t len;
+	int i, fd;
+
+	if (variant->ext4)
+		SKIP(return, "the top branch is a small tmpfs in both variants");
+	ASSERT_NE(NULL, mkdtemp(small));
+	ASSERT_EQ(0, mount("tmpfs", small, "tmpfs", 0, "nr_inodes=64"));
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro", small,
+		 self->b1);
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
+	ASSERT_EQ(0, stat(in(self->b1, "dir"), &lower));
+	ASSERT_EQ(0, rename(in(self->mnt, "dir"), in(self->mnt, "dir2")));
+	put(in(self->mnt, "ldir/mine"), "mine", 0644);
+	/* a directory of the old name on the branch: the move hides it */
+	ASSERT_EQ(0, mkdir(in(self->b1, "dir2"), 0755));
+	put(in(self->b1, "dir2/other"), "other", 0644);
+	ASSERT_EQ(0, mkdir(in(small, "fill"), 0755));
+	for (i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "%s/fill/%d", small, i);
+		fd = open(path, O_WRONLY | O_CREAT, 0600);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	ASSERT_EQ(ENOSPC, errno);
+
+	EXPECT_EQ(-1, rename(in(self->mnt, "dir2"),
+			     in(self->mnt, "ldir/moved")));
+	EXPECT_EQ(ENOSPC, errno);
+	ASSERT_EQ(0, dr_note_name(self->b1, name, sizeof(name)));
+	snprintf(path, sizeof(path), "%s/dir2/%s", small, name);
+	len = dr_note(want, lower.st_ino, "dir");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+	for (i = 0; i < 2; i++) {
+		EXPECT_FALSE(exists(in(self->mnt, "ldir/moved")));
+		EXPECT_STREQ("deep\n", get(in(self->mnt, "dir2/sub/deep")));
+		EXPECT_FALSE(exists(in(self->mnt, "dir2/other")));
+		ASSERT_EQ(0, mount_again(self));
+	}
+
+	/* with room again, it moves, and its old name is hidden */
+	snprintf(path, sizeof(path), "%s/fill/0", small);
+	ASSERT_EQ(0, unlink(path));
+	ASSERT_EQ(0, rename(in(self->mnt, "dir2"),
+			    in(self->mnt, "ldir/moved")));
+	ASSERT_EQ(0, mount_again(self));
+	EXPECT_STREQ("deep\n", get(in(self->mnt, "ldir/moved/sub/deep")));
+	EXPECT_FALSE(exists(in(self->mnt, "dir2")));
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	EXPECT_EQ(0, umount2(small, MNT_DETACH));
+	rmdir(small);
+}
+
+/*
+ * A note that names its part by a path finds only a directory under
+ * its branch root, by names alone, and of the inode number it notes: a
+ * path through a symbolic link, out of the branch or through a name of
+ * aufs' own names nothing, and does not stop the mount.
+ */
+TEST_F(rw, a_path_note_finds_only_its_own_part)
+{
+	static const char * const bad[] = {
+		"link/sub", "../b1/dir/sub", "dir/../dir/sub", "dir//sub",
+		"/dir/sub", ".wh.dir/sub", "dir/sub/",
+	};
+	unsigned char note[PATH_MAX + 32];
+	char name[PATH_MAX], path[2 * PATH_MAX];
+	struct stat sub, top;
+	unsigned int i;
+	uint64_t be;
+	size_t len;
+	int fd;
+
+	ASSERT_EQ(0, umount(self->mnt));
+	self->mounted = false;
+	ASSERT_EQ(0, stat(in(self->b1, "dir/sub"), &sub));
+	ASSERT_EQ(0, symlink("dir", in(self->b1, "link")));
+	ASSERT_EQ(0, mkdir(in(self->b1, ".wh.dir"), 0755));
+	ASSERT_EQ(0, symlink("../dir/sub", in(self->b1, ".wh.dir/sub")));
+	ASSERT_EQ(0, mkdir(in(self->b0, "moved"), 0755));
+	put(in(self->b0, "moved/mine"), "mine", 0644);
+	ASSERT_EQ(0, dr_note_name(self->b1, name, sizeof(name)));
+	snprintf(path, sizeof(path), "%s/moved/%s", self->b0, name);
+	ASSERT_EQ(0, stat(in(self->b0, "moved"), &top));
+	be = htobe64(top.st_ino);
+	fd = open(in(self->b0, ".wh..wh.hino"), O_WRONLY | O_CREAT, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(8, write(fd, &be, 8));
+	close(fd);
+
+	for (i = 0; i <= ARRAY_SIZE(bad) + 1; i++) {
+		const char *p = i < ARRAY_SIZE(bad) ? bad[i] : "dir/sub";
+		/* the last two: another number, then the right one */
+		unsigned long long ino = sub.st_ino + (i == ARRAY_SIZE(bad));
+
+		len = dr_path_note(note, ino, p);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ((ssize_t)len, write(fd, note, len));
+		close(fd);
+		ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+		self->mounted = true;
+		EXPECT_STREQ("mine", get(in(self->mnt, "moved/mine")));
+		if (i <= ARRAY_SIZE(bad)) {
+			EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")))
+				TH_LOG("path %s", p);
+		} else {
+			EXPECT_EQ(2, dir_entries(in(self->mnt, "moved")));
+			EXPECT_STREQ("deep\n",
+				     get(in(self->mnt, "moved/deep")));
+		}
+		ASSERT_EQ(0, umount(self->mnt));
+		self->mounted = false;
+	}
+	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
+	self->mounted = true;
 }
 
 /*
  * What dirren does not do fails with EXDEV and changes nothing: a
- * populated directory moved to another parent, or to a name a branch
- * holds or hides, and any such rename with nodirren, which is given at
- * mount only.
+ * populated directory moved to a name a branch holds or hides, and any
+ * such rename with nodirren, which is given at mount only.
  */
 TEST_F(rw, dirren_refuses_what_it_cannot_keep_whole)
 {
@@ -2520,6 +2793,7 @@ TEST_F(rw, dirren_refuses_what_it_cannot_keep_whole)
 	int round;
 
 	ASSERT_EQ(0, unlink(in(self->mnt, "rootonly")));
+	ASSERT_EQ(0, unlink(in(self->mnt, "ldir/a")));
 	ASSERT_EQ(0, mkdir(in(self->b1, "held"), 0755));
 	ASSERT_EQ(0, mkdir(in(self->b0, "held"), 0755));
 	snprintf(opts, sizeof(opts), "%s,nodirren", self->opts);
@@ -2532,9 +2806,13 @@ TEST_F(rw, dirren_refuses_what_it_cannot_keep_whole)
 			EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
 					     in(self->mnt, "dir2")));
 			EXPECT_EQ(EXDEV, errno);
+			EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
+					     in(self->mnt, "ldir/dir")));
+			EXPECT_EQ(EXDEV, errno);
 		}
+		/* hidden by a whiteout in another parent */
 		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
-				     in(self->mnt, "ldir/dir")));
+				     in(self->mnt, "ldir/a")));
 		EXPECT_EQ(EXDEV, errno);
 		/* hidden by a whiteout on the top branch */
 		EXPECT_EQ(-1, rename(in(self->mnt, "dir"),
