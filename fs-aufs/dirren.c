@@ -12,13 +12,15 @@
  *
  * A note names its part in one of two forms:
  *
- * - by its name, when the part is in the directory of the new parent
- *   on its branch (a rename within the parent): the name is looked up
- *   there instead of the new one.  This form is out-of-tree aufs', so
- *   a branch moves between the two;
- * - by its path from the branch root, for a part anywhere else (a
- *   rename to another parent): the path is walked from the root, name
- *   by name, never through a symbolic link or a mount.  Out-of-tree
+ * - by its name, when the part is in the directory of the parent on
+ *   its branch and the rename is within that parent: the name is
+ *   looked up there instead of the new one.  This form is out-of-tree
+ *   aufs', so a branch moves between the two;
+ * - by its path from the branch root, for any other part, as after a
+ *   rename to another parent (a note of the first form written for one
+ *   would name nothing until the rename): the path is walked from the
+ *   root, name by name, as a lookup through the union walks, through
+ *   directories only and not into mounts on the branch.  Out-of-tree
  *   aufs does not know this form: it fails a lookup of the directory.
  *
  * On the branch (Documentation/filesystems/aufs/overview.rst):
@@ -54,9 +56,9 @@
 #include "aufs.h"
 
 #define AUFS_DR_MAGIC	('a' << 24 | 'd' << 16 | 'r' << 8 | 0x01)
-#define AUFS_DR_MAGIC_PATH ('a' << 24 | 'd' << 16 | 'r' << 8 | 0x02)
+/* not 'a' 'd' 'r' 2: the out-of-tree aufs keeps that for itself */
+#define AUFS_DR_MAGIC_PATH ('a' << 24 | 'd' << 16 | 'p' << 8 | 0x01)
 #define AUFS_DR_HDR	24	/* magic, pad, ino, name length, pad */
-#define AUFS_DR_LOOKUP	(LOOKUP_NO_SYMLINKS | LOOKUP_NO_XDEV | LOOKUP_DIRECTORY)
 #define AUFS_DR_HINO	".wh..wh.hino"
 #define AUFS_DR_PFX	".wh..wh..dr."
 
@@ -306,26 +308,55 @@ static bool au_dr_path_ok(const char *path, size_t len)
 }
 
 /*
- * The part @path (@len bytes, checked) names on @br, if it is a
- * directory numbered @ino, in @dr->part; %NULL if it names nothing
- * else.  Only the names of the path are walked: no symbolic link, no
- * mount.
+ * Walk @path (checked: names joined by '/') down from @br's root, name
+ * by name, as a lookup through the union does: through directories
+ * only (no symbolic link), and not into what is mounted on the branch.
+ * Return: the directory it names (a reference), %NULL if it names none,
+ * or an ERR_PTR.
+ */
+static struct dentry *au_dr_walk(struct au_branch *br, const char *path)
+{
+	struct mnt_idmap *idmap = mnt_idmap(br->path.mnt);
+	struct dentry *d = dget(br->path.dentry), *next;
+	const char *slash;
+	size_t len;
+
+	for (;;) {
+		slash = strchr(path, '/');
+		len = slash ? slash - path : strlen(path);
+		next = lookup_one_unlocked(idmap, path, d, len);
+		/* a directory removed behind the union's back holds nothing */
+		if (next == ERR_PTR(-ENOENT) && IS_DEADDIR(d_inode(d)))
+			next = NULL;
+		dput(d);
+		if (IS_ERR_OR_NULL(next))
+			return next;
+		if (!d_is_dir(next)) {
+			dput(next);
+			return NULL;
+		}
+		if (!slash)
+			return next;
+		d = next;
+		path = slash + 1;
+	}
+}
+
+/*
+ * The part @path (checked) names on @br, if it is a directory numbered
+ * @ino, in @dr->part; %NULL if it names nothing else.
  */
 static int au_dr_part_find(struct au_branch *br, const char *path, u64 ino,
 			   struct au_dr_name *dr)
 {
-	struct path p;
-	int err;
+	struct dentry *d = au_dr_walk(br, path);
 
 	dr->part = NULL;
-	err = vfs_path_lookup(br->path.dentry, br->path.mnt, path,
-			      AUFS_DR_LOOKUP, &p);
-	if (err)
-		return err == -ENOMEM ? err : 0;
-	if (p.mnt == br->path.mnt && d_is_dir(p.dentry) &&
-	    d_inode(p.dentry)->i_ino == ino)
-		dr->part = dget(p.dentry);
-	path_put(&p);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	if (d && d_inode(d)->i_ino == ino)
+		dr->part = dget(d);
+	dput(d);
 	return 0;
 }
 
@@ -491,35 +522,53 @@ out:
 	return err;
 }
 
+/* The directory of stack @di on @br, or %NULL. */
+static struct dentry *au_dr_dir_on(const struct au_dinfo *di,
+				   const struct au_branch *br)
+{
+	unsigned int i;
+
+	for (i = au_di_first(di); i < di->n; i++)
+		if (di->h[i].br == br)
+			return di->h[i].dentry;
+	return NULL;
+}
+
 /*
- * The note for @part, a lower part on @br of a directory moving into
- * @new_parent: in *@data, *@len bytes.  A part in the directory of the
- * new parent on its branch is named by its name (the first form, which
- * out-of-tree aufs reads); any other by its path from @br's root (the
- * second form), checked to lead back to it.
+ * The note for @part, a lower part on @br of a directory moving from
+ * @old_parent into @new_parent: in *@data, *@len bytes.  A part in the
+ * directory of both parents on its branch (a rename within the parent)
+ * is named by its name (the first form, which out-of-tree aufs reads);
+ * any other by its path from @br's root (the second form).  A note of
+ * the first form written before a move to another parent would name
+ * nothing until the move, and the directory would show its parts under
+ * neither name after a crash in between; one of the second form names
+ * the part from anywhere.  Either is checked to lead back to the part.
  */
-static int au_dr_note_make(const struct au_dinfo *new_parent,
+static int au_dr_note_make(const struct au_dinfo *old_parent,
+			   const struct au_dinfo *new_parent,
 			   struct au_branch *br, struct dentry *part,
 			   u8 **data, int *len)
 {
-	char *buf = NULL, *root = NULL, *path, *rpath;
-	struct dentry *h_parent = NULL, *p;
+	struct dentry *h_parent = au_dr_dir_on(new_parent, br), *p, *found;
+	char *buf, *root, *path, *rpath;
 	struct name_snapshot name;
-	struct path found;
-	bool same = false;
-	unsigned int i;
 	size_t rlen;
 	int err;
 
-	for (i = au_di_first(new_parent); i < new_parent->n; i++)
-		if (new_parent->h[i].br == br)
-			h_parent = new_parent->h[i].dentry;
 	p = dget_parent(part);
-	if (h_parent && d_inode(p) == d_inode(h_parent)) {
-		dput(p);
+	if (h_parent && d_inode(p) == d_inode(h_parent) &&
+	    h_parent == au_dr_dir_on(old_parent, br)) {
 		take_dentry_name_snapshot(&name, part);
+		found = lookup_one_unlocked(mnt_idmap(br->path.mnt),
+					    name.name.name, p, name.name.len);
+		err = PTR_ERR_OR_ZERO(found);
+		if (!err && found != part)
+			err = -EXDEV;
+		if (!IS_ERR(found))
+			dput(found);
 		*len = AUFS_DR_HDR + name.name.len;
-		*data = kzalloc(*len, GFP_KERNEL);
+		*data = err ? NULL : kzalloc(*len, GFP_KERNEL);
 		if (*data) {
 			put_unaligned_be32(AUFS_DR_MAGIC, *data);
 			(*data)[16] = name.name.len;
@@ -527,6 +576,9 @@ static int au_dr_note_make(const struct au_dinfo *new_parent,
 			       name.name.len);
 		}
 		release_dentry_name_snapshot(&name);
+		dput(p);
+		if (err)
+			return err;
 		goto out;
 	}
 	dput(p);
@@ -548,18 +600,14 @@ static int au_dr_note_make(const struct au_dinfo *new_parent,
 	if (!au_dr_path_ok(path, strlen(path)))
 		goto out_free;
 	/* what a lookup will find: the part, or the move is refused */
-	err = vfs_path_lookup(br->path.dentry, br->path.mnt, path,
-			      AUFS_DR_LOOKUP, &found);
-	if (err == -ENOMEM)
+	found = au_dr_walk(br, path);
+	err = PTR_ERR_OR_ZERO(found);
+	if (err)
 		goto out_free;
-	if (!err) {
-		same = found.dentry == part;
-		path_put(&found);
-	}
-	err = -EXDEV;
-	if (!same)
+	err = found == part ? 0 : -EXDEV;
+	dput(found);
+	if (err)
 		goto out_free;
-	err = 0;
 	*len = AUFS_DR_HDR + strlen(path);
 	*data = kzalloc(*len, GFP_KERNEL);
 	if (*data) {
@@ -600,8 +648,9 @@ static ssize_t au_dr_note_get(const struct path *h, u8 *buf, size_t size)
 
 /*
  * Make the note @p hold @data (@len bytes), synced: whole on the disk
- * before the rename it is for.  The note is written over in place: a
- * top branch that is full keeps room for it.  No other task reads the
+ * before the rename it is for.  The note is written over in place, so
+ * it needs no new inode (a copy-on-write filesystem still needs room
+ * for its data, as does a note that grows).  No other task reads the
  * notes of a directory while it is renamed: its dentry is cached, and
  * a walk that revalidates it waits on its copy-up mutex.
  */
@@ -674,6 +723,11 @@ static int au_dr_note_write(struct au_branch *wbr, struct dentry *h_dir,
 		err = au_dr_note_put(idmap, d_inode(h_dir), &p, data, len);
 		goto out;
 	}
+	/* not a note this aufs wrote: left alone, the rename is not made */
+	err = -EXDEV;
+	if (!d_is_reg(p.dentry) || d_inode(p.dentry)->i_nlink != 1 ||
+	    i_size_read(d_inode(p.dentry)) > AUFS_DR_HDR + PATH_MAX)
+		goto out;
 	err = -ENOMEM;
 	buf = kmalloc(AUFS_DR_HDR + PATH_MAX, GFP_KERNEL);
 	if (!buf)
@@ -766,11 +820,12 @@ int au_dr_store(struct dentry *dentry, const struct dentry *new_parent,
 	err = -ENOMEM;
 	if (!data || !len || !undo->made || !undo->old)
 		goto out;
-	/* first, as the lower directories' locks come after the top's */
+	/* first: no lower branch is walked with the top copy locked */
 	for (i = au_di_first(di); i < di->n; i++) {
 		if (di->h[i].br == wbr)
 			continue;
-		err = au_dr_note_make(au_di(new_parent), di->h[i].br,
+		err = au_dr_note_make(au_di(dentry->d_parent),
+				      au_di(new_parent), di->h[i].br,
 				      di->h[i].dentry, &data[i], &len[i]);
 		if (err)
 			goto out;

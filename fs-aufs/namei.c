@@ -335,6 +335,8 @@ int au_lookup_branches(const struct au_dinfo *parent,
 
 		if (i < parent->n && parent->h[i].br == br)
 			h_parent = parent->h[i++].dentry;
+		else if (!drl && i == parent->n)
+			break;	/* no directory and no note left to read */
 		else if (!drl)
 			continue;
 		if (rec && h_parent)
@@ -357,7 +359,7 @@ int au_lookup_branches(const struct au_dinfo *parent,
 						n->name, h_parent, n->len);
 		}
 		if (!h)	/* the path of a note names no part */
-			continue;
+			goto wh;
 		if (IS_ERR(h)) {
 			/* removed behind the union's back: no name there */
 			if (h == ERR_PTR(-ENOENT) &&
@@ -404,7 +406,10 @@ int au_lookup_branches(const struct au_dinfo *parent,
 			dput(h);
 		}
 
-		if (note != AU_DR_PATH && au_br_whable(br)) {
+wh:
+		/* a part a path names is not cut; a path naming none is */
+		if (h_parent && (note != AU_DR_PATH || !h) &&
+		    au_br_whable(br)) {
 			err = au_wh_test(br, h_parent, n);
 			if (err)
 				break;

@@ -2330,7 +2330,7 @@ static size_t dr_path_note(unsigned char *buf, unsigned long long ino,
 	size_t len = strlen(path);
 
 	memset(buf, 0, 24);
-	memcpy(buf, "adr\x02", 4);
+	memcpy(buf, "adp\x01", 4);
 	memcpy(buf + 8, &be, 8);
 	buf[16] = len >> 8;
 	buf[17] = len & 0xff;
@@ -2555,9 +2555,10 @@ TEST_F(rw, a_renamed_dir_keeps_its_parts_on_several_branches)
  * A populated directory moved to another parent keeps its lower parts,
  * on branches where its new parent has no directory too: each note
  * names its part by its path from the branch root.  Moved back where
- * its parts are, its notes name them by name again, as out-of-tree
- * aufs reads them.  A move is a move: the old parent removed through
- * the union does not take the parts of what moved out of it.
+ * its parts are, and renamed within that parent, its notes name them
+ * by name again, as out-of-tree aufs reads them.  A move is a move: the
+ * old parent removed through the union does not take the parts of what
+ * moved out of it.
  */
 TEST_F(rw, a_populated_dir_moves_to_another_parent_with_its_lower_parts)
 {
@@ -2622,7 +2623,12 @@ TEST_F(rw, a_populated_dir_moves_to_another_parent_with_its_lower_parts)
 	ASSERT_EQ(0, rename(in(self->mnt, "fresh/again"), in(self->mnt, "dir")));
 	EXPECT_FALSE(exists(in(self->b0, ".wh.dir")));
 	EXPECT_FALSE(exists(in(self->b0, "dir/.wh..wh..opq")));
+	/* a note giving a name is written only where it names at once */
 	snprintf(path, sizeof(path), "%s/dir/%s", self->b0, name1);
+	len = dr_path_note(want, dir1.st_ino, "dir");
+	EXPECT_TRUE(dr_note_is(path, want, len));
+	ASSERT_EQ(0, rename(in(self->mnt, "dir"), in(self->mnt, "dirx")));
+	ASSERT_EQ(0, rename(in(self->mnt, "dirx"), in(self->mnt, "dir")));
 	len = dr_note(want, dir1.st_ino, "dir");
 	EXPECT_TRUE(dr_note_is(path, want, len));
 	ASSERT_EQ(0, mount_again(self));
@@ -2720,17 +2726,19 @@ TEST_F(rw, a_failed_move_puts_its_notes_back)
 /*
  * A note that names its part by a path finds only a directory under
  * its branch root, by names alone, and of the inode number it notes: a
- * path through a symbolic link, out of the branch or through a name of
- * aufs' own names nothing, and does not stop the mount.
+ * path through a symbolic link or a mount, out of the branch, with an
+ * empty name, or through a name of aufs' own names nothing, and does
+ * not stop the mount.  A branch whose note names nothing reads as one
+ * without a note: a whiteout of the name there hides what is below.
  */
 TEST_F(rw, a_path_note_finds_only_its_own_part)
 {
 	static const char * const bad[] = {
 		"link/sub", "../b1/dir/sub", "dir/../dir/sub", "dir//sub",
-		"/dir/sub", ".wh.dir/sub", "dir/sub/",
+		"/dir/sub", ".wh.x/sub", "dir/sub/", "mnt/sub",
 	};
 	unsigned char note[PATH_MAX + 32];
-	char name[PATH_MAX], path[2 * PATH_MAX];
+	char name[PATH_MAX], path[2 * PATH_MAX], b2[PATH_MAX + 8];
 	struct stat sub, top;
 	unsigned int i;
 	uint64_t be;
@@ -2740,9 +2748,14 @@ TEST_F(rw, a_path_note_finds_only_its_own_part)
 	ASSERT_EQ(0, umount(self->mnt));
 	self->mounted = false;
 	ASSERT_EQ(0, stat(in(self->b1, "dir/sub"), &sub));
-	ASSERT_EQ(0, symlink("dir", in(self->b1, "link")));
-	ASSERT_EQ(0, mkdir(in(self->b1, ".wh.dir"), 0755));
-	ASSERT_EQ(0, symlink("../dir/sub", in(self->b1, ".wh.dir/sub")));
+	/* the directory under a name of aufs' own, a link, and a mount */
+	ASSERT_EQ(0, symlink(".wh.x", in(self->b1, "link")));
+	ASSERT_EQ(0, mkdir(in(self->b1, ".wh.x"), 0755));
+	ASSERT_EQ(0, rename(in(self->b1, "dir/sub"), in(self->b1, ".wh.x/sub")));
+	ASSERT_EQ(0, mkdir(in(self->b1, "mnt"), 0755));
+	ASSERT_EQ(0, mkdir(in(self->b1, "mnt/sub"), 0755));
+	ASSERT_EQ(0, mount(in(self->b1, ".wh.x"), in(self->b1, "mnt"), NULL,
+			   MS_BIND, NULL));
 	ASSERT_EQ(0, mkdir(in(self->b0, "moved"), 0755));
 	put(in(self->b0, "moved/mine"), "mine", 0644);
 	ASSERT_EQ(0, dr_note_name(self->b1, name, sizeof(name)));
@@ -2759,6 +2772,11 @@ TEST_F(rw, a_path_note_finds_only_its_own_part)
 		/* the last two: another number, then the right one */
 		unsigned long long ino = sub.st_ino + (i == ARRAY_SIZE(bad));
 
+		if (i == ARRAY_SIZE(bad)) {
+			ASSERT_EQ(0, umount(in(self->b1, "mnt")));
+			ASSERT_EQ(0, rename(in(self->b1, ".wh.x/sub"),
+					    in(self->b1, "dir/sub")));
+		}
 		len = dr_path_note(note, ino, p);
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		ASSERT_LE(0, fd);
@@ -2778,8 +2796,24 @@ TEST_F(rw, a_path_note_finds_only_its_own_part)
 		ASSERT_EQ(0, umount(self->mnt));
 		self->mounted = false;
 	}
+
+	/* a path naming nothing: a whiteout of the name still hides below */
+	snprintf(b2, sizeof(b2), "%s/b2", self->base);
+	ASSERT_EQ(0, mkdir(b2, 0755));
+	ASSERT_EQ(0, mkdir(in(b2, "moved"), 0755));
+	put(in(b2, "moved/below"), "below", 0644);
+	put(in(self->b1, ".wh.moved"), "", 0444);
+	len = dr_path_note(note, sub.st_ino, "gone");
+	fd = open(path, O_WRONLY | O_TRUNC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, note, len));
+	close(fd);
+	snprintf(self->opts, sizeof(self->opts), "br=%s=rw:%s=ro+wh:%s=ro",
+		 self->b0, self->b1, b2);
 	ASSERT_EQ(0, mount("none", self->mnt, "aufs", 0, self->opts));
 	self->mounted = true;
+	EXPECT_EQ(1, dir_entries(in(self->mnt, "moved")));
+	EXPECT_FALSE(exists(in(self->mnt, "moved/below")));
 }
 
 /*
